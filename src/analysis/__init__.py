@@ -1,0 +1,3 @@
+"""Evaluation toolkit for performance-based ASN management in Plaju, Kota Palembang."""
+
+__version__ = "0.1.0"
