@@ -1,0 +1,44 @@
+# Two commands for a new user (see README):  make run   |   make test
+# Everything runs inside .venv, created on first use from the pinned requirements.lock.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PARAMS ?= params/main.yaml
+
+.PHONY: run test lab env lock bench clean-runs help
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $(STAMP)
+
+env: $(STAMP)  ## create .venv and install the pinned dependencies (done by run/test/lab)
+
+run: $(STAMP)  ## generate the default data if data/raw is empty, run every notebook, render the brief
+	$(BIN)/analysis run --params $(PARAMS)
+
+test: $(STAMP)  ## the whole test suite (what CI runs)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+lab: $(STAMP)  ## JupyterLab on the same environment, opened on notebooks/
+	$(BIN)/jupyter lab --notebook-dir=. notebooks/
+
+bench: $(STAMP)  ## benchmarks (slow; figures go to benchmarks/results/)
+	$(BIN)/python benchmarks/bench_run.py
+	$(BIN)/python benchmarks/bench_data.py
+	$(BIN)/python benchmarks/bench_did.py
+
+lock:  ## re-resolve requirements.lock from pyproject.toml in a scratch venv
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet ".[test]"
+	.lock-venv/bin/python -m pip freeze --exclude-editable | grep -v '^analysis' > requirements.lock
+	rm -rf .lock-venv
+
+clean-runs:  ## delete every run folder (reports/runs)
+	rm -rf reports/runs

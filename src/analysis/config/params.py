@@ -1,0 +1,218 @@
+"""The run parameters of the evaluation, declared once.
+
+Every parameter a reviewer may change lives in :class:`RunParams` with its type,
+default, allowed values and a one-line help. The YAML files in ``params/``, the
+``--set key=value`` overrides, the notebooks' ``parameters`` cells and
+``analysis params NOTEBOOK`` all read this one declaration, so a value is checked
+before any notebook runs and a notebook can never receive a key it does not know.
+
+pydantic does the type and range checking; this module only turns its errors into
+messages that name the key and its valid choices.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+#: Outcomes of the unit-period panels, in the vocabulary of the data layer.
+OUTCOMES = (
+    "ikm",
+    "wait_minutes",
+    "service_minutes",
+    "share_within_1h",
+    "online_share",
+    "skp_good_share",
+    "training_coverage",
+    "assessment_score",
+    "incidence_per_10k",
+)
+Outcome = Literal[OUTCOMES]  # type: ignore[valid-type]
+Covariate = Literal["baseline_staff", "distance_km"]
+UnitType = Literal["disdukcapil", "kecamatan", "kelurahan", "puskesmas", "school"]
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+class ParameterError(ValueError):
+    """A run parameter is unknown, of the wrong type or out of range."""
+
+
+class RunParams(BaseModel):
+    """Parameters of one evaluation run (defaults: the main Plaju specification)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    # --- data -----------------------------------------------------------------
+    raw_dir: str = Field("data/raw", description="Folder of raw exports (synthetic or a real export)")
+    interim_dir: str = Field("data/interim", description="Folder for canonical, pseudonymised tables")
+    processed_dir: str = Field("data/processed", description="Folder for analysis panels")
+    synthesize: Literal["if_empty", "never"] = Field(
+        "if_empty", description="Generate the synthetic data set when raw_dir is empty or absent, or never"
+    )
+    start_month: str = Field("", description="First month analysed, YYYY-MM ('' = first month in the data)")
+    end_month: str = Field("", description="Last month analysed, YYYY-MM ('' = last month in the data)")
+    units: list[str] = Field(default_factory=list, description="unit_id values to include ([] = all units)")
+    unit_types: list[UnitType] = Field(default_factory=list, description="Unit types to include ([] = all types)")
+    # --- estimation -----------------------------------------------------------
+    outcomes: list[Outcome] = Field(
+        default_factory=lambda: [
+            "ikm",
+            "wait_minutes",
+            "share_within_1h",
+            "skp_good_share",
+            "training_coverage",
+            "assessment_score",
+            "incidence_per_10k",
+        ],
+        min_length=1,
+        description="Outcomes to estimate, each used as yname; the first is the headline",
+    )
+    estimator: Literal["cs", "twfe", "sunab", "imputation"] = Field(
+        "cs", description="Headline estimator: Callaway-Sant'Anna (cs), TWFE, Sun-Abraham or imputation"
+    )
+    est_method: Literal["dr", "ipw", "reg"] = Field("dr", description="Callaway-Sant'Anna estimation method")
+    control_group: Literal["nevertreated", "notyettreated"] = Field(
+        "nevertreated", description="Comparison group: never-adopting or not-yet-adopting units"
+    )
+    covariates: list[Covariate] = Field(default_factory=list, description="Time-invariant unit covariates (xformla)")
+    anticipation: int = Field(0, ge=0, le=6, description="Months of anticipation before adoption")
+    base_period: Literal["varying", "universal"] = Field("varying", description="Base period for pre-adoption cells")
+    min_e: int = Field(-12, ge=-35, le=0, description="First event time (months since adoption) shown")
+    max_e: int = Field(12, ge=0, le=35, description="Last event time (months since adoption) shown")
+    inference: Literal["auto", "analytic", "bootstrap", "wild", "randomization"] = Field(
+        "auto", description="Inference method; auto picks by the number of clusters"
+    )
+    biters: int = Field(999, ge=99, le=99_999, description="Bootstrap or randomisation draws")
+    alp: float = Field(0.05, gt=0.0, le=0.2, description="Significance level (0.05 = 95% intervals)")
+    seed: int = Field(20240101, ge=0, description="Seed of every random draw in the run")
+    # --- brief ----------------------------------------------------------------
+    language: Literal["id", "en"] = Field("id", description="Language of the brief and figure labels")
+    min_cell: int = Field(10, ge=3, le=1000, description="Smallest count or group shown in a brief")
+    # --- synthetic data (used only when raw_dir holds no export) --------------
+    synth_months: int = Field(36, ge=12, le=120, description="Months generated when raw_dir is empty")
+    synth_scale: float = Field(1.0, gt=0.0, le=100.0, description="Volume scale of generated data")
+    synth_pretrend_violation: float = Field(
+        0.0, ge=0.0, le=5.0, description="Strength of the generated parallel-trends violation (0 = none)"
+    )
+    synth_anticipation: int = Field(0, ge=0, le=6, description="Months of generated anticipation effects")
+
+    @field_validator("start_month", "end_month")
+    @classmethod
+    def _month(cls, value: str) -> str:
+        if value and not MONTH.match(value):
+            raise ValueError(f"expected YYYY-MM or '' (got {value!r})")
+        return value
+
+    @field_validator("outcomes", "covariates", "units", "unit_types")
+    @classmethod
+    def _no_duplicates(cls, value: list) -> list:
+        if len(set(value)) != len(value):
+            raise ValueError("values must not repeat")
+        return value
+
+    @model_validator(mode="after")
+    def _window(self) -> "RunParams":
+        if self.start_month and self.end_month and self.start_month > self.end_month:
+            raise ValueError(f"start_month {self.start_month} is after end_month {self.end_month}")
+        return self
+
+    def differences(self, other: "RunParams | None" = None) -> dict[str, Any]:
+        """Parameters whose value differs from ``other`` (default: the defaults)."""
+        base = (other or RunParams()).model_dump()
+        return {k: v for k, v in self.model_dump().items() if base[k] != v}
+
+
+# --------------------------------------------------------------------------- errors
+def _choices(name: str) -> str:
+    annotation = RunParams.model_fields[name].annotation
+    if get_origin(annotation) is list:
+        (annotation,) = get_args(annotation)
+    if get_origin(annotation) is Literal:
+        return "valid choices: " + ", ".join(repr(a) for a in get_args(annotation))
+    field = RunParams.model_fields[name]
+    symbols = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<", "min_length": "length >="}
+    bounds = [f"{sym} {getattr(m, attr)}" for m in field.metadata for attr, sym in symbols.items() if hasattr(m, attr)]
+    kind = getattr(annotation, "__name__", str(annotation))
+    return f"expected {kind}" + (f" ({', '.join(bounds)})" if bounds else "")
+
+
+def _explain(error: ValidationError, source: str) -> ParameterError:
+    lines = []
+    for item in error.errors():
+        key = str(item["loc"][0]) if item["loc"] else ""
+        if item["type"] == "extra_forbidden":
+            close = difflib.get_close_matches(key, RunParams.model_fields, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            lines.append(f"unknown parameter '{key}'{hint}; valid parameters: {', '.join(RunParams.model_fields)}")
+        elif key in RunParams.model_fields:
+            lines.append(f"parameter '{key}': {item['msg'].removeprefix('Value error, ')} (got {item.get('input')!r}); {_choices(key)}")
+        else:
+            lines.append(item["msg"].removeprefix("Value error, "))
+    return ParameterError(f"invalid parameters in {source}:\n  - " + "\n  - ".join(lines))
+
+
+# --------------------------------------------------------------------------- loading
+def parse_overrides(pairs: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """``["anticipation=1", "outcomes=[ikm]"]`` -> typed values (parsed as YAML, like the files)."""
+    values: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key.strip():
+            raise ParameterError(f"--set expects key=value (got {pair!r})")
+        values[key.strip()] = yaml.safe_load(raw) if raw.strip() else ""
+    return values
+
+
+def load_params(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> RunParams:
+    """Read a parameters YAML file (None = the defaults), apply overrides, validate everything."""
+    values: dict[str, Any] = {}
+    source = "the defaults"
+    if path is not None:
+        path = Path(path)
+        if not path.is_file():
+            raise ParameterError(f"parameters file not found: {path}")
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(loaded, dict):
+            raise ParameterError(f"{path}: expected a mapping of parameter: value")
+        values.update(loaded)
+        source = str(path)
+    if overrides:
+        values.update(overrides)
+        source += " with --set " + ", ".join(overrides)
+    try:
+        return RunParams.model_validate(values)
+    except ValidationError as exc:
+        raise _explain(exc, source) from None
+
+
+def describe_parameters(names: list[str] | None = None) -> list[dict[str, str]]:
+    """Type, default, allowed values and help of each parameter (all, or ``names``)."""
+    defaults = RunParams().model_dump()
+    rows = []
+    for name, field in RunParams.model_fields.items():
+        if names is not None and name not in names:
+            continue
+        rows.append(
+            {
+                "name": name,
+                "type": _type_name(field.annotation),
+                "default": repr(defaults[name]),
+                "allowed": _choices(name).removeprefix("valid choices: ").removeprefix("expected "),
+                "help": field.description or "",
+            }
+        )
+    return rows
+
+
+def _type_name(annotation: Any) -> str:
+    if get_origin(annotation) is list:
+        (inner,) = get_args(annotation)
+        return f"list[{'str' if get_origin(inner) is Literal else inner.__name__}]"
+    if get_origin(annotation) is Literal:
+        return "str"
+    return annotation.__name__

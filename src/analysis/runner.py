@@ -1,0 +1,254 @@
+"""Run the evaluation: validated parameters -> notebooks (papermill) -> brief -> HTML/PDF.
+
+One call of :func:`run` makes a fresh folder ``reports/runs/<run-id>/`` holding the
+executed notebooks, result tables, figures, the rendered brief and ``manifest.json``.
+Steps run in file-name order: ``notebooks/NN_*.ipynb``, then ``reports/brief.ipynb``.
+Each notebook receives only the parameters its ``parameters`` cell declares.
+``reports/runs/latest`` (a symlink, and the file ``LATEST`` for systems without
+symlinks) moves only when a run completes, so a failed or interrupted run is never
+taken for a complete one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+import papermill as pm
+
+from analysis.config import RunParams
+from analysis.manifest import Manifest, file_hashes, git_state
+
+#: Parameters the runner sets itself; every other notebook parameter must be a RunParams field.
+RUNNER_PARAMETERS = {
+    "run_dir": "Run folder the notebook writes into (set by the runner)",
+    "unit_id": "Service unit of a per-unit brief ('' = the whole kecamatan; set by `analysis brief --unit`)",
+}
+KERNEL = "python3"
+
+
+class RunError(RuntimeError):
+    """A run could not start or a step failed; the message says where."""
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    notebook: Path
+
+    @property
+    def is_brief(self) -> bool:
+        return self.notebook.parent.name == "reports"
+
+
+def project_root() -> Path:
+    """The project folder: the nearest parent of the working directory with pyproject.toml and notebooks/."""
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / "pyproject.toml").exists() and (folder / "notebooks").is_dir():
+            return folder
+    raise RunError(f"not inside the project: no pyproject.toml with notebooks/ above {here}")
+
+
+def discover_steps(root: Path) -> list[Step]:
+    notebooks = sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    steps = [Step(nb.stem, nb) for nb in notebooks]
+    brief = root / "reports" / "brief.ipynb"
+    if brief.exists():
+        steps.append(Step("brief", brief))
+    if not steps:
+        raise RunError(f"no notebooks found in {root / 'notebooks'}")
+    return steps
+
+
+def notebook_parameters(notebook: Path) -> dict[str, dict[str, Any]]:
+    """The parameters declared in a notebook's ``parameters`` cell (papermill's reading)."""
+    return pm.inspect_notebook(str(notebook))
+
+
+def parameters_for(notebook: Path, params: RunParams, runner_values: dict[str, Any]) -> dict[str, Any]:
+    declared = notebook_parameters(notebook)
+    values = params.model_dump()
+    unknown = [name for name in declared if name not in values and name not in RUNNER_PARAMETERS]
+    if unknown:
+        raise RunError(f"{notebook.name} declares parameters that RunParams does not know: {', '.join(unknown)}")
+    return {name: runner_values[name] if name in RUNNER_PARAMETERS else values[name]
+            for name in declared if name in values or name in runner_values}
+
+
+def resolve(root: Path, folder: str) -> Path:
+    path = Path(folder)
+    return path if path.is_absolute() else root / path
+
+
+def params_digest(params: RunParams) -> str:
+    text = json.dumps(params.model_dump(), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
+
+
+def new_run_dir(runs_dir: Path, params: RunParams) -> tuple[str, Path]:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    base = f"{stamp}-{params_digest(params)}"
+    run_id, n = base, 1
+    while (runs_dir / run_id).exists():
+        n += 1
+        run_id = f"{base}-{n}"
+    run_dir = runs_dir / run_id
+    run_dir.mkdir(parents=True)
+    return run_id, run_dir
+
+
+def has_exports(raw_dir: Path) -> bool:
+    return raw_dir.is_dir() and any(p for p in raw_dir.iterdir() if p.name != ".gitkeep")
+
+
+def ensure_data(params: RunParams, root: Path, say: Callable[[str], None]) -> str:
+    """Make sure raw_dir holds exports; generate the synthetic data set if allowed. Returns the source."""
+    raw_dir = resolve(root, params.raw_dir)
+    if has_exports(raw_dir):
+        return "synthetic" if (raw_dir / "SYNTHETIC.json").exists() else "export"
+    if params.synthesize == "never":
+        raise RunError(f"no raw exports in {raw_dir} (raw_dir); put the exports there or set synthesize=if_empty")
+    from analysis.synth import SynthConfig, generate
+
+    say(f"raw_dir {raw_dir} is empty: generating the synthetic Plaju data set (seed {params.seed})")
+    generate(raw_dir, synth_config(params))
+    return "synthetic"
+
+
+def synth_config(params: RunParams):
+    from analysis.synth import SynthConfig
+
+    return SynthConfig(
+        seed=params.seed,
+        months=params.synth_months,
+        scale=params.synth_scale,
+        pretrend_violation=params.synth_pretrend_violation,
+        anticipation=params.synth_anticipation,
+    )
+
+
+def point_latest(runs_dir: Path, run_id: str) -> None:
+    """Atomically move the ``latest`` symlink (and the ``LATEST`` file) to ``run_id``."""
+    tmp = runs_dir / f".latest-{run_id}"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    try:
+        tmp.symlink_to(run_id, target_is_directory=True)
+        os.replace(tmp, runs_dir / "latest")
+    except OSError:  # no symlinks on this file system: the LATEST file is enough
+        pass
+    text = runs_dir / ".LATEST.tmp"
+    text.write_text(run_id + "\n", encoding="utf-8")
+    os.replace(text, runs_dir / "LATEST")
+
+
+def latest_run(runs_dir: Path) -> Path:
+    pointer = runs_dir / "LATEST"
+    if not pointer.exists():
+        raise RunError(f"no complete run in {runs_dir}: run `analysis run` first")
+    return runs_dir / pointer.read_text(encoding="utf-8").strip()
+
+
+def source_cell_number(executed: Path, cell_index: int) -> int:
+    """1-based position of a failing cell in the source notebook (papermill's injected cell removed)."""
+    import nbformat
+
+    try:
+        cells = nbformat.read(executed, as_version=4).cells
+    except (OSError, ValueError):
+        return cell_index + 1
+    injected = sum(1 for c in cells[:cell_index] if "injected-parameters" in c.metadata.get("tags", []))
+    return cell_index - injected + 1
+
+
+def execute_step(step: Step, out: Path, parameters: dict[str, Any], root: Path) -> None:
+    try:
+        pm.execute_notebook(
+            str(step.notebook), str(out), parameters=parameters, kernel_name=KERNEL, cwd=str(root),
+            progress_bar=False, log_output=False, report_mode=step.is_brief,
+        )
+    except pm.PapermillExecutionError as exc:
+        where = f"cell {source_cell_number(out, exc.cell_index)}"
+        first_line = exc.source.strip().splitlines()[0] if exc.source.strip() else ""
+        raise RunError(
+            f"step '{step.name}' ({step.notebook.relative_to(root)}) failed in {where}: "
+            f"{exc.ename}: {exc.evalue}\n  cell starts: {first_line}\n  executed notebook: {out}"
+        ) from None
+
+
+def run(
+    params: RunParams,
+    *,
+    root: Path | None = None,
+    runs_dir: Path | None = None,
+    steps: list[str] | None = None,
+    render: bool = True,
+    say: Callable[[str], None] = print,
+) -> Path:
+    """Run the evaluation; returns the run folder. Raises RunError naming the failing step."""
+    root = root or project_root()
+    runs_dir = runs_dir or root / "reports" / "runs"
+    chosen = discover_steps(root)
+    if steps:
+        missing = [s for s in steps if s not in {c.name for c in chosen}]
+        if missing:
+            raise RunError(f"unknown step(s): {', '.join(missing)}; steps are: {', '.join(c.name for c in chosen)}")
+        chosen = [c for c in chosen if c.name in steps]
+    for step in chosen:  # refuse before anything runs
+        parameters_for(step.notebook, params, {"run_dir": "", "unit_id": ""})
+
+    source = ensure_data(params, root, say)
+    run_id, run_dir = new_run_dir(runs_dir, params)
+    started = time.perf_counter()
+    manifest = Manifest(
+        run_dir / "manifest.json",
+        run_id=run_id,
+        parameters=params.model_dump(),
+        parameters_changed=params.differences(),
+        data_source=source,
+        inputs={"raw_dir": params.raw_dir, "sha256": file_hashes(resolve(root, params.raw_dir))},
+        git=git_state(root),
+    )
+    (run_dir / "notebooks").mkdir()
+    say(f"run {run_id} -> {run_dir}")
+    status = "failed"
+    try:
+        for i, step in enumerate(chosen, 1):
+            out = run_dir / ("brief" if step.is_brief else "notebooks") / step.notebook.name
+            out.parent.mkdir(exist_ok=True)
+            values = parameters_for(step.notebook, params, {"run_dir": str(run_dir), "unit_id": ""})
+            say(f"[{i}/{len(chosen)}] {step.name} ...")
+            t0 = time.perf_counter()
+            record = {"name": step.name, "notebook": str(step.notebook.relative_to(root)), "status": "running"}
+            manifest.step(record)
+            try:
+                execute_step(step, out, values, root)
+                if step.is_brief and render:
+                    from analysis.render import render_brief
+
+                    record["outputs"] = [str(p.relative_to(run_dir)) for p in render_brief(out).values()]
+            except BaseException as exc:
+                record.update(status="failed", error=str(exc).splitlines()[0], seconds=round(time.perf_counter() - t0, 3))
+                manifest.step(record)
+                raise
+            record.update(status="complete", seconds=round(time.perf_counter() - t0, 3))
+            manifest.step(record)
+            say(f"[{i}/{len(chosen)}] {step.name} done in {record['seconds']:.1f} s")
+        status = "complete"
+    except KeyboardInterrupt:
+        status = "interrupted"
+        raise
+    finally:
+        manifest.finish(status, started, time.perf_counter())
+        if status == "complete" and steps is None:
+            point_latest(runs_dir, run_id)
+        elif status != "complete":
+            say(f"run {run_id} {status}; manifest: {run_dir / 'manifest.json'}")
+    return run_dir
