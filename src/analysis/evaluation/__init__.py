@@ -1,0 +1,1 @@
+"""The evaluation's steps, called from the notebooks (one module per notebook concern)."""

@@ -1,0 +1,233 @@
+"""Estimate one outcome: Callaway-Sant'Anna beside its comparators, with the run's inference.
+
+The headline estimator is a run parameter (``estimator``); the others are always
+estimated too, so a brief can show why two-way fixed effects misleads. Inference:
+
+* ``analytic`` - influence-function standard errors (R ``did``'s analytic SEs);
+* ``bootstrap`` - R ``did``'s multiplier bootstrap (Mammen weights) with
+  simultaneous bands;
+* ``wild`` - the cluster wild bootstrap of the influence function (Rademacher
+  weights), the few-cluster choice;
+* ``randomization`` - analytic intervals plus a Fisher randomisation p-value over
+  adoption dates;
+* ``auto`` - :func:`analysis.did.inference.choose_inference` picks by the number of
+  units (clusters) and the reason is reported with every estimate.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis.did import aggte, att_gt
+from analysis.did.inference import choose_inference, randomization_inference
+from analysis.did.results import DiDResult, conform_tidy
+from analysis.evaluation.panel import OutcomePanel
+
+COMPARATORS = ("twfe", "sunab", "imputation")
+AGGREGATIONS = ("simple", "group", "dynamic", "calendar")
+
+
+@dataclass
+class Spec:
+    """The estimation choices of a run (RunParams' names)."""
+
+    est_method: str = "dr"
+    control_group: str = "nevertreated"
+    covariates: tuple[str, ...] = ()
+    anticipation: int = 0
+    base_period: str = "varying"
+    min_e: int = -12
+    max_e: int = 12
+    inference: str = "auto"
+    biters: int = 999
+    alp: float = 0.05
+    seed: int = 20240101
+
+    @classmethod
+    def from_params(cls, params: dict) -> "Spec":
+        return cls(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in params.items() if k in cls.__dataclass_fields__})
+
+
+@dataclass
+class OutcomeEstimates:
+    panel: OutcomePanel
+    spec: Spec
+    cs: DiDResult
+    aggregates: dict[str, DiDResult]
+    comparators: dict[str, DiDResult] = field(default_factory=dict)
+    inference: str = "analytic"
+    inference_reason: str = ""
+    ri_p_value: float = math.nan
+
+    @property
+    def yname(self) -> str:
+        return self.panel.yname
+
+    def tidy(self) -> pd.DataFrame:
+        frames = [self.cs.tidy()] + [a.tidy() for a in self.aggregates.values()]
+        frames += [c.tidy() for c in self.comparators.values()]
+        out = pd.concat([f for f in frames if len(f)], ignore_index=True)
+        out.insert(0, "outcome", self.yname)
+        out["inference"] = np.where(out["estimator"].str.startswith("cs"), self.inference, "analytic")
+        return out
+
+    def headline(self, estimator: str = "cs") -> dict:
+        simple = self.simple_row(estimator)
+        twfe = self.simple_row("twfe") if "twfe" in self.comparators else {}
+        data = self.panel.data
+        units = data.drop_duplicates(self.panel.idname)
+        adopters = data[data[self.panel.gname] > 0]
+        pre = adopters[adopters[self.panel.tname] < adopters[self.panel.gname] - self.spec.anticipation]
+        return {
+            "outcome": self.yname,
+            "frequency": self.panel.frequency,
+            "estimator": estimator,
+            "estimate": simple["estimate"],
+            "std_error": simple["std_error"],
+            "conf_low": simple["conf_low"],
+            "conf_high": simple["conf_high"],
+            "p_value": simple["p_value"],
+            "ri_p_value": self.ri_p_value,
+            "n_units": int(len(units)),
+            "n_adopted": int((units[self.panel.gname] > 0).sum()),
+            "baseline_mean": float(pre[self.yname].mean()) if len(pre) else math.nan,
+            "inference": self.inference if estimator == "cs" else "analytic",
+            "inference_reason": self.inference_reason if estimator == "cs" else "cluster-robust (unit) standard errors",
+            "twfe_estimate": twfe.get("estimate", math.nan),
+        }
+
+    def simple_row(self, estimator: str) -> dict:
+        result = self.aggregates["simple"] if estimator == "cs" else self.comparators[estimator]
+        rows = result.tidy()
+        rows = rows[rows["type"] == "simple"]
+        if rows.empty:
+            raise ValueError(f"{estimator} produced no overall estimate for {self.yname}")
+        return rows.iloc[0].to_dict()
+
+
+def resolve_inference(requested: str, n_clusters: int) -> tuple[str, str]:
+    """Map the run parameter to a method and the reason reported beside the estimates."""
+    if requested == "auto":
+        method, reason = choose_inference(n_clusters, "auto")
+        return ("wild" if method == "wild_bootstrap" else "analytic"), reason
+    if requested == "bootstrap":
+        return "bootstrap", f"requested: multiplier bootstrap with Mammen weights ({n_clusters} clusters)"
+    mapped = {"wild": "wild_bootstrap"}.get(requested, requested)
+    method, reason = choose_inference(n_clusters, mapped)
+    return requested, reason
+
+
+def callaway_santanna(panel: OutcomePanel, spec: Spec, *, inference: str = "analytic",
+                      unbalanced: bool = False) -> DiDResult:
+    boot = inference in ("bootstrap", "wild")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # data notes are kept in result.extra
+        return att_gt(
+            panel.data, panel.yname, panel.tname, panel.idname, panel.gname,
+            xformla=list(spec.covariates) or None, control_group=spec.control_group,
+            anticipation=spec.anticipation, est_method=spec.est_method, base_period=spec.base_period,
+            bstrap=boot, cband=boot, biters=spec.biters, alp=spec.alp, seed=spec.seed,
+            boot_weights="rademacher" if inference == "wild" else "mammen", allow_unbalanced_panel=unbalanced,
+        )
+
+
+def aggregate(cs: DiDResult, panel: OutcomePanel, spec: Spec) -> dict[str, DiDResult]:
+    lo, hi = panel.event_window(spec.min_e, spec.max_e)
+    out = {}
+    for kind in AGGREGATIONS:
+        kwargs = {"min_e": lo, "max_e": hi} if kind == "dynamic" else {}
+        out[kind] = aggte(cs, kind, na_rm=True, **kwargs)
+    return out
+
+
+def overall_att(data: pd.DataFrame, panel: OutcomePanel, spec: Spec) -> float:
+    """CS overall ATT of a (possibly permuted) data set; the statistic of randomisation inference."""
+    trial = OutcomePanel(panel.yname, data, panel.tname, panel.idname, panel.gname)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cs = callaway_santanna(trial, spec)
+        return float(aggte(cs, "simple", na_rm=True).tidy()["estimate"].iloc[0])
+
+
+def comparators(panel: OutcomePanel, spec: Spec, which=COMPARATORS) -> dict[str, DiDResult]:
+    from analysis.did.imputation import imputation
+    from analysis.did.sunab import sun_abraham
+    from analysis.did.twfe import twfe
+
+    lo, hi = panel.event_window(spec.min_e, spec.max_e)
+    args = (panel.data, panel.yname, panel.tname, panel.idname, panel.gname)
+    builders = {
+        "twfe": lambda: _merge(twfe(*args), twfe(*args, dynamic=True, min_e=lo, max_e=hi)),
+        "sunab": lambda: sun_abraham(*args, min_e=lo, max_e=hi),
+        "imputation": lambda: imputation(*args, min_e=lo, max_e=hi),
+    }
+    out = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name in which:
+            out[name] = builders[name]()
+    return out
+
+
+def _merge(static: DiDResult, dynamic: DiDResult) -> DiDResult:
+    table = conform_tidy(pd.concat([static.tidy(), dynamic.tidy()], ignore_index=True))
+    return DiDResult(static.estimator, table, static.params, {**dynamic.extra, **static.extra})
+
+
+def estimate_outcome(panel: OutcomePanel, spec: Spec, *, with_comparators: bool = True) -> OutcomeEstimates:
+    n_clusters = panel.data[panel.idname].nunique()
+    method, reason = resolve_inference(spec.inference, n_clusters)
+    cs = callaway_santanna(panel, spec, inference=method)
+    result = OutcomeEstimates(panel, spec, cs, aggregate(cs, panel, spec), inference=method, inference_reason=reason)
+    if method == "randomization":
+        ri = randomization_inference(
+            lambda d: overall_att(d, panel, spec), panel.data, panel.idname, panel.gname,
+            draws=spec.biters, seed=spec.seed, observed=result.simple_row("cs")["estimate"],
+        )
+        result.ri_p_value = float(ri.p_value)
+    if with_comparators:
+        result.comparators = comparators(panel, spec)
+    return result
+
+
+# ----------------------------------------------------------------------------- truth
+def true_effects(raw_dir: str | Path, estimates: OutcomeEstimates) -> dict:
+    """The generator's true overall ATT and event-time ATT for the cells this run estimated.
+
+    Weighted like Callaway-Sant'Anna's aggregations (cohort sizes of the estimation
+    sample), so a run restricted to some units or months is compared with the truth of
+    exactly those cells. Empty for real exports (no ``_truth`` folder).
+    """
+    path = Path(raw_dir) / "_truth" / "att_gt.parquet"
+    if not path.exists():
+        return {}
+    truth = pd.read_parquet(path)
+    truth = truth[truth["outcome"] == estimates.yname]
+    if truth.empty:
+        return {}
+    panel = estimates.panel
+    sizes = panel.data.drop_duplicates(panel.idname).groupby(panel.gname).size().rename("pg")
+    cells = estimates.cs.tidy()[["group", "period"]].dropna()
+    merged = cells.merge(truth, on=["group", "period"], how="inner").merge(sizes, left_on="group", right_index=True)
+    merged["event_time"] = merged["period"] - merged["group"]
+    post = merged[merged["event_time"] >= 0]
+    simple = float(np.average(post["att"], weights=post["pg"])) if len(post) else math.nan
+    dynamic = merged.groupby("event_time").apply(
+        lambda d: float(np.average(d["att"], weights=d["pg"])), include_groups=False
+    )
+    return {"simple": simple, "dynamic": dynamic.to_dict()}
+
+
+def headline_with_truth(estimates: OutcomeEstimates, truth: dict, estimator: str = "cs") -> dict:
+    """The headline row plus the generator's truth (synthetic data) and whether the interval covers it."""
+    row = estimates.headline(estimator)
+    true_att = truth.get("simple", math.nan)
+    row["true_att"] = true_att
+    row["covers_truth"] = bool(row["conf_low"] <= true_att <= row["conf_high"]) if np.isfinite(true_att) else None
+    return row

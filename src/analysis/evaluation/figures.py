@@ -1,0 +1,152 @@
+"""Figures of the evaluation, labelled in the run's language (seaborn/matplotlib).
+
+Every function returns a matplotlib Figure; notebooks save it with
+:func:`analysis.outputs.save_figure` (PNG + SVG, reproducible bytes).
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")  # figures are files: no display needed under papermill or CI
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from analysis.labels import axis, outcome_label
+
+PALETTE = {"cs": "#1f6f8b", "twfe": "#c0392b", "sunab": "#8e6c8a", "imputation": "#d68910"}
+NAMES = {"cs": "Callaway-Sant'Anna", "twfe": "TWFE", "sunab": "Sun-Abraham", "imputation": "Imputation (BJS)"}
+MUTU_COLORS = {"A": "#1e8449", "B": "#52be80", "C": "#f5b041", "D": "#cb4335"}
+
+
+def _style():
+    sns.set_theme(style="whitegrid", context="notebook", font="DejaVu Sans")
+
+
+def adoption_timeline(schedule: pd.DataFrame, months: pd.Series, language: str = "id") -> plt.Figure:
+    """One row per unit: grey before adoption, blue from the adoption month on."""
+    _style()
+    order = schedule.reset_index(drop=True)
+    months = pd.to_datetime(pd.Series(sorted(pd.to_datetime(months).unique())))
+    grid = np.zeros((len(order), len(months)))
+    for i, month in enumerate(order["adoption_month"]):
+        if month:
+            grid[i, months >= pd.Timestamp(month + "-01")] = 1
+    fig, ax = plt.subplots(figsize=(8, max(3, 0.18 * len(order) + 1)))
+    ax.imshow(grid, aspect="auto", cmap=matplotlib.colors.ListedColormap(["#d5dbe3", "#1f6f8b"]), interpolation="none")
+    ax.set_yticks(range(len(order)), order["unit_name"], fontsize=7)
+    ticks = list(range(0, len(months), 6))
+    ax.set_xticks(ticks, [months[t].strftime("%Y-%m") for t in ticks], fontsize=8)
+    ax.set_xlabel(axis("month", language))
+    ax.grid(False)
+    handles = [matplotlib.patches.Patch(color="#1f6f8b", label=axis("adopted", language)),
+               matplotlib.patches.Patch(color="#d5dbe3", label=axis("not_adopted", language))]
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.08 - 3 / max(len(order), 10)), ncol=2, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def cohort_trends(trends: pd.DataFrame, yname: str, dates: pd.Series | None = None, language: str = "id",
+                  tname: str = "period") -> plt.Figure:
+    _style()
+    data = trends.copy()
+    data["cohort"] = np.where(data["first_treat"] == 0, axis("never", language), data["first_treat"].astype(str))
+    fig, ax = plt.subplots(figsize=(8, 4))
+    sns.lineplot(data=data, x=tname, y="mean", hue="cohort", ax=ax, linewidth=1.3)
+    for g in sorted(data.loc[data["first_treat"] > 0, "first_treat"].unique()):
+        ax.axvline(g, color="grey", linestyle=":", linewidth=0.8)
+    ax.set_xlabel(axis("week" if tname == "week" else "period", language))
+    ax.set_ylabel(outcome_label(yname, language, with_unit=True))
+    ax.legend(title=axis("cohort", language), fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def ikm_by_unit(ikm: pd.DataFrame, language: str = "id") -> plt.Figure:
+    """Latest IKM per unit with its mutu category (A-D)."""
+    _style()
+    latest = ikm.sort_values("quarter").groupby("unit_id").tail(1).sort_values("ikm")
+    fig, ax = plt.subplots(figsize=(8, max(3, 0.2 * len(latest) + 1)))
+    ax.barh(latest["unit_name"], latest["ikm"], color=[MUTU_COLORS.get(m, "grey") for m in latest["mutu"]])
+    for cut in (65, 76.61, 88.31):
+        ax.axvline(cut, color="black", linewidth=0.6, linestyle=":")
+    ax.set_xlim(50, 100)
+    ax.set_xlabel(outcome_label("ikm", language, with_unit=True))
+    ax.tick_params(axis="y", labelsize=7)
+    handles = [matplotlib.patches.Patch(color=c, label=f"Mutu {m}") for m, c in MUTU_COLORS.items()]
+    ax.legend(handles=handles, loc="lower right", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def wait_distribution(sample: pd.DataFrame, language: str = "id") -> plt.Figure:
+    _style()
+    data = sample[sample["wait_minutes"].between(0, 240)].copy()
+    data["channel"] = data["channel"].map({"online": axis("channel_online", language),
+                                           "walk_in": axis("channel_walkin", language)})
+    fig, ax = plt.subplots(figsize=(8, 4))
+    sns.boxplot(data=data, y="service", x="wait_minutes", hue="channel", ax=ax, fliersize=1, linewidth=0.8)
+    ax.set_xlabel(axis("wait", language))
+    ax.set_ylabel("")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def event_study(tidy: pd.DataFrame, yname: str, language: str = "id", weekly: bool = False,
+                truth: dict | None = None) -> plt.Figure:
+    """Event-study estimates of every estimator side by side, with the true path when known."""
+    _style()
+    rows = tidy[(tidy["type"] == "dynamic") & tidy["event_time"].notna()]
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    estimators = [e for e in ("cs", "twfe", "sunab", "imputation") if (rows["estimator"].str.split("_").str[0] == e).any()]
+    offsets = np.linspace(-0.27, 0.27, max(len(estimators), 1))
+    for offset, name in zip(offsets, estimators):
+        part = rows[rows["estimator"].str.split("_").str[0] == name].sort_values("event_time")
+        x = part["event_time"].to_numpy(float) + offset
+        lo = part["conf_low_simul"].where(part["conf_low_simul"].notna(), part["conf_low"])
+        hi = part["conf_high_simul"].where(part["conf_high_simul"].notna(), part["conf_high"])
+        ax.errorbar(x, part["estimate"], yerr=[part["estimate"] - lo, hi - part["estimate"]], fmt="o", ms=3,
+                    capsize=0, linewidth=0.8, color=PALETTE[name], label=NAMES[name])
+    if truth and truth.get("dynamic"):
+        et = sorted(k for k in truth["dynamic"] if rows["event_time"].min() <= k <= rows["event_time"].max())
+        ax.plot(et, [truth["dynamic"][k] for k in et], color="black", linewidth=1, linestyle="--",
+                label="true effect" if language == "en" else "dampak sebenarnya")
+    ax.axhline(0, color="black", linewidth=0.7)
+    ax.axvline(-0.5, color="grey", linestyle=":", linewidth=0.8)
+    ax.set_xlabel(axis("event_time_week" if weekly else "event_time", language))
+    ax.set_ylabel(outcome_label(yname, language, with_unit=True))
+    ax.legend(fontsize=8, ncol=2)
+    fig.tight_layout()
+    return fig
+
+
+def spec_curve(curve: pd.DataFrame, yname: str, language: str = "id") -> plt.Figure:
+    """The same overall estimate across a grid of specifications, sorted, with 95% intervals."""
+    _style()
+    data = curve.sort_values("estimate").reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(8, 3.8))
+    ax.errorbar(data.index, data["estimate"], yerr=[data["estimate"] - data["conf_low"], data["conf_high"] - data["estimate"]],
+                fmt="o", ms=3, color="#1f6f8b", linewidth=0.8)
+    ax.axhline(0, color="black", linewidth=0.7)
+    ax.set_xticks(data.index, data["label"], rotation=70, fontsize=6, ha="right")
+    ax.set_xlabel(axis("specification", language))
+    ax.set_ylabel(outcome_label(yname, language, with_unit=True))
+    fig.tight_layout()
+    return fig
+
+
+def honest_bounds(bounds: pd.DataFrame, yname: str, language: str = "id") -> plt.Figure:
+    _style()
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3.5), sharey=True)
+    for ax, (method, part) in zip(axes, bounds.groupby("method", sort=True)):
+        ax.vlines(part["M"], part["lb"], part["ub"], color="#1f6f8b", linewidth=2)
+        ax.axhline(0, color="black", linewidth=0.7)
+        ax.set_title(method.replace("_", " "), fontsize=9)
+        ax.set_xlabel(axis("bound", language))
+    axes[0].set_ylabel(outcome_label(yname, language, with_unit=True))
+    fig.tight_layout()
+    return fig

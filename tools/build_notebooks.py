@@ -1,0 +1,360 @@
+"""Write the evaluation notebooks (notebooks/NN_*.ipynb) from their cell sources below.
+
+The parameters cell of each notebook is generated from analysis.config.RunParams, so its
+defaults, types and help comments match the run parameters exactly (tests check it).
+Edit the notebooks in JupyterLab as usual; rerun this script only to regenerate them.
+    python tools/build_notebooks.py
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+
+from analysis.config import RunParams
+from analysis.runner import RUNNER_PARAMETERS
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULTS = RunParams().model_dump()
+
+
+def parameters_cell(names: list[str]) -> nbformat.NotebookNode:
+    lines = ["# Parameters (papermill injects the run's values below this cell; `analysis params` lists them)"]
+    for name in names:
+        if name in RUNNER_PARAMETERS:
+            default = "reports/runs/dev" if name == "run_dir" else ""
+            lines.append(f"{name}: str = {default!r}  # {RUNNER_PARAMETERS[name]}")
+            continue
+        field = RunParams.model_fields[name]
+        value = DEFAULTS[name]
+        kind = "list" if isinstance(value, list) else type(value).__name__
+        lines.append(f"{name}: {kind} = {value!r}  # {field.description}")
+    cell = nbformat.v4.new_code_cell("\n".join(lines))
+    cell.metadata["tags"] = ["parameters"]
+    return cell
+
+
+def notebook(title: str, intro: str, params: list[str], cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    nb.cells = [nbformat.v4.new_markdown_cell(f"# {title}\n\n{intro}"), parameters_cell(params)]
+    for kind, source in cells:
+        make = nbformat.v4.new_markdown_cell if kind == "md" else nbformat.v4.new_code_cell
+        nb.cells.append(make(source.strip("\n")))
+    return nb
+
+
+SELECTION = ["units", "unit_types", "start_month", "end_month"]
+SPEC = ["est_method", "control_group", "covariates", "anticipation", "base_period", "min_e", "max_e",
+        "inference", "biters", "alp", "seed"]
+
+NOTEBOOKS = {
+    "01_clean": notebook(
+        "1. Cleaning: raw exports to canonical tables",
+        "Reads every raw export in `raw_dir` (CSV in any encoding or separator, Excel), maps it to the "
+        "canonical schemas, pseudonymises NIP/NI before anything is written, and accounts for every raw "
+        "row: kept, rejected with a reason, or merged as a duplicate. Then builds the analysis panels.",
+        ["raw_dir", "interim_dir", "processed_dir", "run_dir"],
+        [
+            ("code", """
+from pathlib import Path
+
+from analysis.clean import clean_raw
+from analysis.evaluation.describe import rejects_by_reason
+from analysis.evaluation.panel import load_panel, run_info
+from analysis.outputs import save_table
+from analysis.panels import build_panels
+
+NOTEBOOK = "01_clean"
+"""),
+            ("md", "## Clean the exports\n\nCleaning stops with a message naming file, column and row if an "
+                   "export cannot be trusted, and then writes nothing."),
+            ("code", """
+report = clean_raw(Path(raw_dir), Path(interim_dir))
+quality = report.quality
+save_table(quality, "data_quality", run_dir, notebook=NOTEBOOK, title="Rows per raw file: kept, rejected, merged")
+quality[["file", "table", "rows_raw", "rows_clean", "rows_rejected", "rows_duplicate"]]
+"""),
+            ("md", "## Every raw row accounted for\n\n`rows_raw = rows_clean + rows_rejected + rows_duplicate` "
+                   "must hold for every file."),
+            ("code", """
+balance = quality["rows_raw"] - quality["rows_clean"] - quality["rows_rejected"] - quality["rows_duplicate"]
+assert (balance == 0).all(), quality[balance != 0]
+reasons = rejects_by_reason(interim_dir)
+save_table(reasons, "rejects_by_reason", run_dir, notebook=NOTEBOOK, title="Rejected rows by reason")
+reasons
+"""),
+            ("md", "## Analysis panels\n\nUnit x month (and unit x week for disease surveillance) panels with "
+                   "each unit's adoption period, ready for the estimators."),
+            ("code", """
+panels = build_panels(Path(interim_dir), Path(processed_dir))
+monthly = load_panel(processed_dir)
+source = "synthetic" if (Path(raw_dir) / "SYNTHETIC.json").exists() else "export"
+info = run_info(monthly, source)
+save_table(info, "run_info", run_dir, notebook=NOTEBOOK, title="Data analysed")
+info
+"""),
+        ],
+    ),
+    "02_describe": notebook(
+        "2. Description: adoption, outcomes, sample sizes",
+        "Who adopted KPI-based management when, how the outcomes moved by adoption cohort, citizen "
+        "satisfaction (IKM) by unit with its mutu category, waiting times by service and channel, SKP "
+        "predikat shares, training coverage, and whether each survey met the Krejcie-Morgan sample size.",
+        ["interim_dir", "processed_dir", "run_dir", "outcomes", *SELECTION, "language"],
+        [
+            ("code", """
+import pandas as pd
+
+from analysis.evaluation import describe, figures
+from analysis.evaluation.panel import load_panel, outcome_panel, select_units, select_window
+from analysis.outputs import save_figure, save_table
+
+NOTEBOOK = "02_describe"
+monthly = load_panel(processed_dir)
+if units or unit_types:
+    monthly = select_units(monthly, units, unit_types)
+monthly = select_window(monthly, start_month, end_month, "month")
+"""),
+            ("md", "## Adoption timeline"),
+            ("code", """
+schedule = describe.adoption_schedule(monthly)
+save_table(schedule, "adoption_schedule", run_dir, notebook=NOTEBOOK, title="Adoption month per unit")
+cohorts = describe.cohort_sizes(schedule)
+save_table(cohorts, "cohort_sizes", run_dir, notebook=NOTEBOOK, title="Units per adoption cohort")
+fig = figures.adoption_timeline(schedule, monthly["month"], language)
+save_figure(fig, "adoption_timeline", run_dir, notebook=NOTEBOOK, title="KPI adoption by unit and month")
+cohorts
+"""),
+            ("md", "## Outcome trends by adoption cohort\n\nThe raw picture before any estimator: mean outcome "
+                   "per cohort and period; dotted lines mark adoption."),
+            ("code", """
+for yname in outcomes:
+    panel = outcome_panel(processed_dir, yname, units=units, unit_types=unit_types,
+                          start_month=start_month, end_month=end_month)
+    trends = describe.cohort_trends(panel.data, yname, panel.tname)
+    fig = figures.cohort_trends(trends, yname, language=language, tname=panel.tname)
+    save_figure(fig, f"trends_{yname}", run_dir, notebook=NOTEBOOK, title=f"{yname} by adoption cohort")
+"""),
+            ("md", "## Citizen satisfaction (IKM) by unit and quarter\n\nIKM per PermenPANRB 14/2017, with the "
+                   "Krejcie-Morgan sample size each survey needed."),
+            ("code", """
+ikm = describe.ikm_unit_quarter(processed_dir, monthly)
+save_table(ikm, "ikm_unit_quarter", run_dir, notebook=NOTEBOOK, title="IKM, mutu and sample adequacy per unit-quarter")
+save_figure(figures.ikm_by_unit(ikm, language), "ikm_by_unit", run_dir, notebook=NOTEBOOK, title="Latest IKM per unit")
+print(f"unit-quarters below the Krejcie-Morgan sample size: {(~ikm['meets_sample']).sum()} of {len(ikm)}")
+"""),
+            ("md", "## Waiting times by service and channel"),
+            ("code", """
+waits = describe.wait_by_service_channel(interim_dir)
+save_table(waits, "wait_by_service_channel", run_dir, notebook=NOTEBOOK, title="Waiting time by service and channel")
+sample = describe.wait_sample(interim_dir)
+save_figure(figures.wait_distribution(sample, language), "wait_distribution", run_dir, notebook=NOTEBOOK,
+            title="Distribution of waiting times")
+waits
+"""),
+            ("md", "## Appraisals (SKP predikat) and training coverage"),
+            ("code", """
+predikat = describe.skp_predikat_shares(interim_dir)
+save_table(predikat, "skp_predikat_shares", run_dir, notebook=NOTEBOOK, title="SKP predikat shares per year")
+training = describe.training_coverage(interim_dir)
+save_table(training, "training_coverage", run_dir, notebook=NOTEBOOK, title="Share of ASN trained, by unit type")
+training
+"""),
+        ],
+    ),
+    "03_estimate": notebook(
+        "3. Estimation: the effect of KPI adoption",
+        "For each outcome, the Callaway-Sant'Anna estimate (overall, by cohort, event study) beside the "
+        "comparators: two-way fixed effects (with its Goodman-Bacon decomposition), Sun-Abraham and the "
+        "imputation estimator. The inference method follows the number of units and is reported with "
+        "each estimate. On synthetic data the generator's true effect is shown beside each estimate.",
+        ["raw_dir", "processed_dir", "run_dir", "outcomes", "estimator", *SPEC, *SELECTION, "language"],
+        [
+            ("code", """
+import pandas as pd
+
+from analysis.did.bacon import bacon_decomposition
+from analysis.evaluation import figures
+from analysis.evaluation.estimate import Spec, estimate_outcome, headline_with_truth, true_effects
+from analysis.evaluation.panel import outcome_panel
+from analysis.labels import outcome_unit
+from analysis.outputs import save_figure, save_table
+
+NOTEBOOK = "03_estimate"
+spec = Spec(est_method=est_method, control_group=control_group, covariates=tuple(covariates),
+            anticipation=anticipation, base_period=base_period, min_e=min_e, max_e=max_e,
+            inference=inference, biters=biters, alp=alp, seed=seed)
+spec
+"""),
+            ("md", "## Estimates per outcome"),
+            ("code", """
+headline, tidy, bacon = [], [], []
+for yname in outcomes:
+    panel = outcome_panel(processed_dir, yname, units=units, unit_types=unit_types,
+                          start_month=start_month, end_month=end_month)
+    est = estimate_outcome(panel, spec)
+    truth = true_effects(raw_dir, est)
+    headline.append({**headline_with_truth(est, truth, estimator), "unit": outcome_unit(yname, language)})
+    tidy.append(est.tidy())
+    decomposition = bacon_decomposition(panel.data, yname, panel.tname, panel.idname, panel.gname)
+    bacon.append(decomposition.tidy().assign(outcome=yname) if hasattr(decomposition, "tidy") else decomposition)
+    fig = figures.event_study(est.tidy(), yname, language, weekly=panel.frequency == "week", truth=truth)
+    save_figure(fig, f"event_study_{yname}", run_dir, notebook=NOTEBOOK, title=f"Event study: {yname}")
+    print(est.aggregates["simple"].summary())
+"""),
+            ("md", "## Headline table\n\nOne row per outcome: the overall effect of adoption, its interval, "
+                   "the inference used and why, the naive TWFE estimate and (synthetic data) the truth."),
+            ("code", """
+headline = pd.DataFrame(headline)
+save_table(headline, "headline", run_dir, notebook=NOTEBOOK, title="Overall effect of KPI adoption per outcome")
+save_table(pd.concat(tidy, ignore_index=True), "estimates", run_dir, notebook=NOTEBOOK,
+           title="All estimates (tidy)")
+save_table(pd.concat(bacon, ignore_index=True), "bacon", run_dir, notebook=NOTEBOOK,
+           title="Goodman-Bacon decomposition of TWFE")
+headline[["outcome", "estimate", "conf_low", "conf_high", "true_att", "covers_truth", "twfe_estimate", "inference"]]
+"""),
+        ],
+    ),
+}
+
+NOTEBOOKS["04_robustness"] = notebook(
+    "4. Robustness: can the estimates be trusted?",
+    "Pre-trend test, placebo adoption dates, the not-yet-treated comparison, covariates, anticipation, "
+    "honest bounds for violations of parallel trends (Rambachan and Roth) and a specification curve: "
+    "the same overall estimate across a grid of reasonable choices.",
+    ["processed_dir", "run_dir", "outcomes", *SPEC, *SELECTION, "language"],
+    [
+        ("code", """
+import pandas as pd
+
+from analysis.evaluation import figures, robustness
+from analysis.evaluation.estimate import Spec, estimate_outcome
+from analysis.evaluation.panel import outcome_panel
+from analysis.outputs import save_figure, save_table
+
+NOTEBOOK = "04_robustness"
+spec = Spec(est_method=est_method, control_group=control_group, covariates=tuple(covariates),
+            anticipation=anticipation, base_period=base_period, min_e=min_e, max_e=max_e,
+            inference=inference, biters=biters, alp=alp, seed=seed)
+estimates = {}
+for yname in outcomes:
+    panel = outcome_panel(processed_dir, yname, units=units, unit_types=unit_types,
+                          start_month=start_month, end_month=end_month)
+    estimates[yname] = estimate_outcome(panel, spec, with_comparators=False)
+"""),
+        ("md", "## Pre-trends and honest bounds\n\nA pre-trend test that rejects, or honest bounds whose "
+               "breakdown value is small, means the estimate must not be reported as a clean effect."),
+        ("code", """
+honest = []
+for yname, est in estimates.items():
+    bounds = robustness.honest_table(est, alp=alp)
+    honest.append(bounds)
+    save_figure(figures.honest_bounds(bounds, yname, language), f"honest_{yname}", run_dir,
+                notebook=NOTEBOOK, title=f"Honest bounds: {yname}")
+honest = pd.concat(honest, ignore_index=True)
+pretrend = robustness.pretrend_table(estimates.values(), honest, alp)
+save_table(pretrend, "pretrend", run_dir, notebook=NOTEBOOK, title="Pre-trend test and flags per outcome")
+save_table(honest, "honest_bounds", run_dir, notebook=NOTEBOOK, title="Honest bounds (Rambachan-Roth)")
+pretrend
+"""),
+        ("md", "## Alternative choices and placebo adoption dates"),
+        ("code", """
+checks = pd.concat([robustness.robustness_checks(est) for est in estimates.values()], ignore_index=True)
+save_table(checks, "robustness", run_dir, notebook=NOTEBOOK, title="Overall effect under alternative choices")
+checks
+"""),
+        ("md", "## Specification curve"),
+        ("code", """
+curves = []
+for yname, est in estimates.items():
+    curve = robustness.specification_curve(est)
+    curves.append(curve)
+    save_figure(figures.spec_curve(curve, yname, language), f"spec_curve_{yname}", run_dir,
+                notebook=NOTEBOOK, title=f"Specification curve: {yname}")
+save_table(pd.concat(curves, ignore_index=True), "spec_curve", run_dir, notebook=NOTEBOOK,
+           title="Overall effect across specifications")
+"""),
+    ],
+)
+
+NOTEBOOKS["05_heterogeneity"] = notebook(
+    "5. Heterogeneity and mechanisms",
+    "Effects by channel (online vs walk-in) and service for the queue outcomes, by unit type and kelurahan; "
+    "which unit characteristics predict larger effects (a cross-fitted random forest, judged out of fold); "
+    "and whether training coverage moves with adoption (a channel of the reform).",
+    ["interim_dir", "processed_dir", "run_dir", "outcomes", *SPEC, *SELECTION],
+    [
+        ("code", """
+import pandas as pd
+
+from analysis.evaluation import heterogeneity as het
+from analysis.evaluation.estimate import Spec, estimate_outcome
+from analysis.evaluation.panel import load_panel, outcome_panel
+from analysis.outputs import save_table
+
+NOTEBOOK = "05_heterogeneity"
+spec = Spec(est_method=est_method, control_group=control_group, covariates=tuple(covariates),
+            anticipation=anticipation, base_period=base_period, min_e=min_e, max_e=max_e,
+            inference=inference, biters=biters, alp=alp, seed=seed)
+monthly = load_panel(processed_dir)
+unit_info = monthly.drop_duplicates("unit_id")[["unit_id", "unit_type", "kelurahan", "distance_km"]]
+"""),
+        ("md", "## Effects by channel, service, unit type and kelurahan"),
+        ("code", """
+rows = []
+for yname in outcomes:
+    panel = outcome_panel(processed_dir, yname, units=units, unit_types=unit_types,
+                          start_month=start_month, end_month=end_month)
+    levels = panel.data["unit_id"].map(unit_info.set_index("unit_id")["unit_type"])
+    rows.append(het.by_level(panel, spec, levels, "unit_type"))
+    rows.append(het.by_level(panel, spec, panel.data["unit_id"].map(unit_info.set_index("unit_id")["kelurahan"]), "kelurahan"))
+    if yname in het.TICKET_MEASURES:
+        rows.append(het.by_ticket_level(interim_dir, monthly, yname, spec, "channel"))
+        rows.append(het.by_ticket_level(interim_dir, monthly, yname, spec, "service"))
+heterogeneity = pd.concat(rows, ignore_index=True)
+save_table(heterogeneity, "heterogeneity", run_dir, notebook=NOTEBOOK, title="Effects by subgroup")
+heterogeneity
+"""),
+        ("md", "## Which units gain more?\n\nUnit-level effects explained by unit characteristics; the fit is "
+               "measured out of fold only (an out-of-fold R² near zero means no characteristic predicts it)."),
+        ("code", """
+predictors = []
+for yname in outcomes:
+    panel = outcome_panel(processed_dir, yname, units=units, unit_types=unit_types,
+                          start_month=start_month, end_month=end_month)
+    try:
+        table, r2 = het.effect_predictors(panel, unit_info, seed)
+    except ValueError as exc:
+        print(f"{yname}: {exc}")
+        continue
+    predictors.append(table)
+predictors = pd.concat(predictors, ignore_index=True)
+save_table(predictors, "effect_predictors", run_dir, notebook=NOTEBOOK, title="Predictors of unit-level effects")
+predictors.groupby("outcome").head(3)
+"""),
+        ("md", "## Mechanism: does training coverage move with adoption?"),
+        ("code", """
+panel = outcome_panel(processed_dir, "training_coverage", units=units, unit_types=unit_types,
+                      start_month=start_month, end_month=end_month)
+channel = estimate_outcome(panel, spec, with_comparators=False).headline()
+channel = pd.DataFrame([{k: channel[k] for k in ("estimate", "conf_low", "conf_high", "p_value", "n_units")}])
+save_table(channel, "training_channel", run_dir, notebook=NOTEBOOK, title="Effect of adoption on training coverage")
+channel
+"""),
+    ],
+)
+
+
+def main() -> None:
+    for name, nb in NOTEBOOKS.items():
+        path = ROOT / "notebooks" / f"{name}.ipynb"
+        nbformat.validate(nb)
+        nbformat.write(nb, path)
+        print(f"wrote {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
