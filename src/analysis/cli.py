@@ -117,5 +117,30 @@ def render(executed, engine):
 
     for fmt, path in render_brief(Path(executed), engine=None if engine == "auto" else engine).items():
         console.print(f"{fmt}: {path}")
+@main.command()
+@click.argument("run_a", type=click.Path(exists=True, file_okay=False))
+@click.argument("run_b", type=click.Path(exists=True, file_okay=False))
+def compare(run_a, run_b):
+    """Show which parameters differ between two runs and how the headline estimates moved."""
+    from analysis.compare import compare_runs
+
+    params, estimates = compare_runs(run_a, run_b)
+    out = Console()
+    table = Table(title="Parameters that differ")
+    for col in ("parameter", "run_a", "run_b"):
+        table.add_column(col)
+    for row in params.itertuples(index=False):
+        table.add_row(*(str(v) for v in row))
+    out.print(table if len(params) else "[green]same parameters[/green]")
+    table = Table(title="Headline estimates (run_a -> run_b)")
+    for col in ("outcome", "run_a", "run_b", "change", "same sign"):
+        table.add_column(col, justify="right" if col != "outcome" else "left")
+    for r in estimates.itertuples(index=False):
+        table.add_row(r.outcome, f"{r.estimate_a:.3f} [{r.conf_low_a:.3f}, {r.conf_high_a:.3f}]",
+                      f"{r.estimate_b:.3f} [{r.conf_low_b:.3f}, {r.conf_high_b:.3f}]", f"{r.change:+.3f}",
+                      "yes" if r.same_sign else "NO")
+    out.print(table)
+
+
 if __name__ == "__main__":
     main()
