@@ -35,6 +35,8 @@ def test_parameters_cell_matches_run_parameters(path):
     assert "parameters" in code[0].metadata.get("tags", []), f"{path.name}: first code cell must be tagged parameters"
     declared = pm.inspect_notebook(str(path))
     assert declared, f"{path.name} declares no parameters"
+    assignments = [l for l in code[0].source.splitlines() if l.strip() and not l.lstrip().startswith("#")]
+    assert len(declared) == len(assignments), f"{path.name}: papermill could not parse every parameter line"
     defaults = RunParams().model_dump()
     for name, info in declared.items():
         assert name in defaults or name in RUNNER_PARAMETERS, f"{path.name}: unknown parameter {name}"

@@ -73,3 +73,8 @@ def test_cli_refuses_bad_parameters_before_running(root, tmp_path):
     assert done.returncode == 2
     assert "est_method" in done.stderr and "'dr', 'ipw', 'reg'" in done.stderr
     assert "unknown parameter 'bogus'" in done.stderr
+
+
+def test_help_texts_survive_papermill():
+    """papermill's parameter parser fails on a help comment that contains '='."""
+    assert all("=" not in row["help"] for row in describe_parameters())

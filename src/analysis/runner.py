@@ -28,7 +28,7 @@ from analysis.manifest import Manifest, file_hashes, git_state
 #: Parameters the runner sets itself; every other notebook parameter must be a RunParams field.
 RUNNER_PARAMETERS = {
     "run_dir": "Run folder the notebook writes into (set by the runner)",
-    "unit_id": "Service unit of a per-unit brief ('' = the whole kecamatan; set by `analysis brief --unit`)",
+    "unit_id": "Service unit of a per-unit brief; empty: the whole kecamatan (set by `analysis brief --unit`)",
 }
 KERNEL = "python3"
 

@@ -54,10 +54,10 @@ class RunParams(BaseModel):
     synthesize: Literal["if_empty", "never"] = Field(
         "if_empty", description="Generate the synthetic data set when raw_dir is empty or absent, or never"
     )
-    start_month: str = Field("", description="First month analysed, YYYY-MM ('' = first month in the data)")
-    end_month: str = Field("", description="Last month analysed, YYYY-MM ('' = last month in the data)")
-    units: list[str] = Field(default_factory=list, description="unit_id values to include ([] = all units)")
-    unit_types: list[UnitType] = Field(default_factory=list, description="Unit types to include ([] = all types)")
+    start_month: str = Field("", description="First month analysed, YYYY-MM; empty: from the first month in the data")
+    end_month: str = Field("", description="Last month analysed, YYYY-MM; empty: to the last month in the data")
+    units: list[str] = Field(default_factory=list, description="unit_id values to include; empty: all units")
+    unit_types: list[UnitType] = Field(default_factory=list, description="Unit types to include; empty: all types")
     # --- estimation -----------------------------------------------------------
     outcomes: list[Outcome] = Field(
         default_factory=lambda: [
@@ -88,7 +88,7 @@ class RunParams(BaseModel):
         "auto", description="Inference method; auto picks by the number of clusters"
     )
     biters: int = Field(999, ge=99, le=99_999, description="Bootstrap or randomisation draws")
-    alp: float = Field(0.05, gt=0.0, le=0.2, description="Significance level (0.05 = 95% intervals)")
+    alp: float = Field(0.05, gt=0.0, le=0.2, description="Significance level; 0.05 gives 95% intervals")
     seed: int = Field(20240101, ge=0, description="Seed of every random draw in the run")
     # --- brief ----------------------------------------------------------------
     language: Literal["id", "en"] = Field("id", description="Language of the brief and figure labels")
@@ -97,7 +97,7 @@ class RunParams(BaseModel):
     synth_months: int = Field(36, ge=12, le=120, description="Months generated when raw_dir is empty")
     synth_scale: float = Field(1.0, gt=0.0, le=100.0, description="Volume scale of generated data")
     synth_pretrend_violation: float = Field(
-        0.0, ge=0.0, le=5.0, description="Strength of the generated parallel-trends violation (0 = none)"
+        0.0, ge=0.0, le=5.0, description="Strength of the generated parallel-trends violation; 0: none"
     )
     synth_anticipation: int = Field(0, ge=0, le=6, description="Months of generated anticipation effects")
 

@@ -61,7 +61,7 @@ def wait_sample(interim_dir: str | Path, limit: int = 20000, seed: int = 1) -> p
     return _sql(f"""
         SELECT service, channel, date_diff('second', issued_at, called_at) / 60.0 AS wait_minutes
         FROM read_parquet('{tickets}')
-        ORDER BY hash(ticket_id + {int(seed)}) LIMIT {int(limit)}""")
+        ORDER BY hash(ticket_id || '{int(seed)}') LIMIT {int(limit)}""")
 
 
 def skp_predikat_shares(interim_dir: str | Path) -> pd.DataFrame:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -64,17 +64,19 @@ class OutcomeEstimates:
     inference: str = "analytic"
     inference_reason: str = ""
     ri_p_value: float = math.nan
+    control_group_reason: str = ""
 
     @property
     def yname(self) -> str:
         return self.panel.yname
 
     def tidy(self) -> pd.DataFrame:
-        frames = [self.cs.tidy()] + [a.tidy() for a in self.aggregates.values()]
-        frames += [c.tidy() for c in self.comparators.values()]
+        frames = [r.tidy().assign(inference=self.inference) for r in (self.cs, *self.aggregates.values())]
+        for result in self.comparators.values():
+            table = result.tidy()
+            frames.append(table.assign(inference=_row_inference(result, table["type"]).to_numpy()))
         out = pd.concat([f for f in frames if len(f)], ignore_index=True)
         out.insert(0, "outcome", self.yname)
-        out["inference"] = np.where(out["estimator"].str.startswith("cs"), self.inference, "analytic")
         return out
 
     def headline(self, estimator: str = "cs") -> dict:
@@ -100,6 +102,8 @@ class OutcomeEstimates:
             "inference": self.inference if estimator == "cs" else "analytic",
             "inference_reason": self.inference_reason if estimator == "cs" else "cluster-robust (unit) standard errors",
             "twfe_estimate": twfe.get("estimate", math.nan),
+            "control_group": self.spec.control_group,
+            "control_group_reason": self.control_group_reason,
         }
 
     def simple_row(self, estimator: str) -> dict:
@@ -156,15 +160,27 @@ def overall_att(data: pd.DataFrame, panel: OutcomePanel, spec: Spec) -> float:
 
 
 def comparators(panel: OutcomePanel, spec: Spec, which=COMPARATORS) -> dict[str, DiDResult]:
+    """TWFE (static and event study), Sun-Abraham and imputation on the same panel.
+
+    The overall TWFE coefficient gets the run's inference (the wild cluster bootstrap
+    with few units). Event-study coefficients of the comparators use analytic
+    cluster-robust errors: a null-imposed wild bootstrap per coefficient costs minutes
+    on weekly panels, and these estimates are shown as baselines, not headlines. The
+    ``inference`` column of the tidy table says which applies to each row.
+    """
     from analysis.did.imputation import imputation
     from analysis.did.sunab import sun_abraham
     from analysis.did.twfe import twfe
 
     lo, hi = panel.event_window(spec.min_e, spec.max_e)
     args = (panel.data, panel.yname, panel.tname, panel.idname, panel.gname)
+    method, _ = resolve_inference(spec.inference, panel.data[panel.idname].nunique())
+    overall = {"wild": "wild_bootstrap", "bootstrap": "wild_bootstrap"}.get(method, "analytic")
+    boot = {"boot_reps": spec.biters, "seed": spec.seed, "alpha": spec.alp}
     builders = {
-        "twfe": lambda: _merge(twfe(*args), twfe(*args, dynamic=True, min_e=lo, max_e=hi)),
-        "sunab": lambda: sun_abraham(*args, min_e=lo, max_e=hi),
+        "twfe": lambda: _merge(twfe(*args, inference=overall, **boot),
+                               twfe(*args, dynamic=True, min_e=lo, max_e=hi, inference="analytic", **boot)),
+        "sunab": lambda: sun_abraham(*args, min_e=lo, max_e=hi, inference="analytic", **boot),
         "imputation": lambda: imputation(*args, min_e=lo, max_e=hi),
     }
     out = {}
@@ -177,14 +193,43 @@ def comparators(panel: OutcomePanel, spec: Spec, which=COMPARATORS) -> dict[str,
 
 def _merge(static: DiDResult, dynamic: DiDResult) -> DiDResult:
     table = conform_tidy(pd.concat([static.tidy(), dynamic.tidy()], ignore_index=True))
-    return DiDResult(static.estimator, table, static.params, {**dynamic.extra, **static.extra})
+    extra = {**dynamic.extra, **static.extra,
+             "inference_by_type": {"simple": static.extra.get("inference"), "dynamic": dynamic.extra.get("inference")}}
+    return DiDResult(static.estimator, table, static.params, extra)
+
+
+def _row_inference(result: DiDResult, types: pd.Series) -> pd.Series:
+    by_type = result.extra.get("inference_by_type", {})
+    return types.map(lambda t: by_type.get(t) or result.extra.get("inference", "analytic"))
+
+
+#: R did refuses a never-treated comparison group smaller than this (+ number of covariates).
+MIN_COMPARISON_UNITS = 5
+
+
+def comparison_group(panel: OutcomePanel, spec: Spec) -> tuple[Spec, str]:
+    """The run's comparison group, or not-yet-treated units where too few units never adopt.
+
+    Several outcomes exist at only a handful of units (the civil-registry queue, the
+    puskesmas); R ``did`` stops there with "never treated group is too small". The
+    evaluation switches that outcome to the not-yet-treated comparison and says so.
+    """
+    units = panel.data.drop_duplicates(panel.idname)
+    never = int((units[panel.gname] == 0).sum())
+    needed = MIN_COMPARISON_UNITS + len(spec.covariates)
+    if spec.control_group == "nevertreated" and never < needed:
+        return replace(spec, control_group="notyettreated"), (
+            f"only {never} never-adopting units (< {needed}): not-yet-adopting units used as comparisons")
+    return spec, f"{spec.control_group}: as specified"
 
 
 def estimate_outcome(panel: OutcomePanel, spec: Spec, *, with_comparators: bool = True) -> OutcomeEstimates:
     n_clusters = panel.data[panel.idname].nunique()
     method, reason = resolve_inference(spec.inference, n_clusters)
+    spec, group_reason = comparison_group(panel, spec)
     cs = callaway_santanna(panel, spec, inference=method)
-    result = OutcomeEstimates(panel, spec, cs, aggregate(cs, panel, spec), inference=method, inference_reason=reason)
+    result = OutcomeEstimates(panel, spec, cs, aggregate(cs, panel, spec), inference=method, inference_reason=reason,
+                              control_group_reason=group_reason)
     if method == "randomization":
         ri = randomization_inference(
             lambda d: overall_att(d, panel, spec), panel.data, panel.idname, panel.gname,
