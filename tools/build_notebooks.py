@@ -248,14 +248,15 @@ for yname in outcomes:
         ("md", "## Pre-trends and honest bounds\n\nA pre-trend test that rejects, or honest bounds whose "
                "breakdown value is small, means the estimate must not be reported as a clean effect."),
         ("code", """
-honest = []
+honest, dynamics = [], {}
 for yname, est in estimates.items():
-    bounds = robustness.honest_table(est, alp=alp)
+    dynamics[yname] = robustness.universal_event_study(est)
+    bounds = robustness.honest_table(est, dynamics[yname], alp=alp)
     honest.append(bounds)
     save_figure(figures.honest_bounds(bounds, yname, language), f"honest_{yname}", run_dir,
                 notebook=NOTEBOOK, title=f"Honest bounds: {yname}")
 honest = pd.concat(honest, ignore_index=True)
-pretrend = robustness.pretrend_table(estimates.values(), honest, alp)
+pretrend = robustness.pretrend_table(estimates.values(), dynamics, honest, alp)
 save_table(pretrend, "pretrend", run_dir, notebook=NOTEBOOK, title="Pre-trend test and flags per outcome")
 save_table(honest, "honest_bounds", run_dir, notebook=NOTEBOOK, title="Honest bounds (Rambachan-Roth)")
 pretrend
@@ -283,7 +284,7 @@ save_table(pd.concat(curves, ignore_index=True), "spec_curve", run_dir, notebook
 NOTEBOOKS["05_heterogeneity"] = notebook(
     "5. Heterogeneity and mechanisms",
     "Effects by channel (online vs walk-in) and service for the queue outcomes, by unit type and kelurahan; "
-    "which unit characteristics predict larger effects (a cross-fitted random forest, judged out of fold); "
+    "which unit characteristics predict larger effects (cross-fitted gradient boosting, judged out of fold); "
     "and whether training coverage moves with adoption (a channel of the reform).",
     ["interim_dir", "processed_dir", "run_dir", "outcomes", *SPEC, *SELECTION],
     [

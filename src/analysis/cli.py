@@ -25,6 +25,7 @@ class LazyGroup(click.Group):
     lazy = {
         "synth": "analysis.synth.cli:synth",
         "clean": "analysis.clean.cli:clean",
+        "brief": "analysis.report.cli:brief",
     }
 
     def list_commands(self, ctx):

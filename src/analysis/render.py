@@ -87,7 +87,9 @@ def render_pandoc(executed: Path, formats: tuple[str, ...]) -> dict[str, Path]:
     markdown = notebook_markdown(nb, folder / f"{executed.stem}_files")
     source = folder / f"{executed.stem}.md"
     source.write_text(markdown, encoding="utf-8")
-    lang = str(meta.get("lang", "id"))
+    # the brief's language is a papermill parameter; the front matter cannot follow it
+    injected = nb.metadata.get("papermill", {}).get("parameters", {})
+    lang = str(injected.get("language") or meta.get("lang", "id"))
     common = [f"--resource-path={folder}", f"--metadata=lang:{lang}", f"--metadata=pagetitle:{_title(markdown)}"]
     outputs: dict[str, Path] = {}
     if "html" in formats:

@@ -6,7 +6,7 @@
   has adopters and comparisons.
 * Which unit characteristics predict larger effects: unit-level DiD effects (each
   adopter's pre/post change minus the never-adopters' change over the same months)
-  explained by a random forest whose fit is judged only out of fold (cross-fitting),
+  explained by gradient-boosted trees whose fit is judged only out of fold (cross-fitting),
   so it cannot flatter itself with in-sample fit.
 """
 
@@ -19,11 +19,11 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
-from sklearn.ensemble import RandomForestRegressor
+from sklearn.ensemble import GradientBoostingRegressor
 from sklearn.inspection import permutation_importance
 from sklearn.model_selection import KFold
 
-from analysis.evaluation.estimate import Spec
+from analysis.evaluation.estimate import Spec, comparison_group
 from analysis.evaluation.panel import GNAME, IDNAME, OutcomePanel
 from analysis.evaluation.robustness import _overall
 
@@ -33,7 +33,10 @@ TICKET_MEASURES = {
     "share_within_1h": "avg(CASE WHEN date_diff('second', issued_at, finished_at) <= 3600 THEN 1.0 ELSE 0.0 END)"
                        " FILTER (WHERE priority)",
 }
-MIN_UNITS = 4  # a subgroup needs at least this many adopting and comparison units
+MIN_ADOPTERS = 2  # a subgroup needs adopters of its own ...
+MIN_UNITS = 4  # ... and enough units in all to have comparisons
+SUBGROUP_COLUMNS = ["outcome", "dimension", "level", "n_units", "estimate", "std_error", "conf_low", "conf_high",
+                    "p_value", "control_group", "note"]
 
 
 def ticket_panel(interim_dir: str | Path, panel: pd.DataFrame, yname: str, by: str) -> pd.DataFrame:
@@ -50,11 +53,9 @@ def ticket_panel(interim_dir: str | Path, panel: pd.DataFrame, yname: str, by: s
     return agg.merge(keys, on=[IDNAME, "month"], how="inner")
 
 
-def _enough(data: pd.DataFrame, spec: Spec) -> bool:
+def _enough(data: pd.DataFrame) -> bool:
     units = data.drop_duplicates(IDNAME)
-    adopters = int((units[GNAME] > 0).sum())
-    comparisons = int((units[GNAME] == 0).sum()) if spec.control_group == "nevertreated" else len(units) - 1
-    return adopters >= MIN_UNITS and comparisons >= MIN_UNITS
+    return int((units[GNAME] > 0).sum()) >= MIN_ADOPTERS and len(units) >= MIN_UNITS
 
 
 def by_level(panel: OutcomePanel, spec: Spec, levels: pd.Series, dimension: str) -> pd.DataFrame:
@@ -63,7 +64,7 @@ def by_level(panel: OutcomePanel, spec: Spec, levels: pd.Series, dimension: str)
     for level in sorted(levels.dropna().unique()):
         part = panel.data[levels.reindex(panel.data.index).eq(level).to_numpy()]
         rows.append(_subgroup_row(panel, spec, part, dimension, level))
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).reindex(columns=SUBGROUP_COLUMNS)
 
 
 def by_ticket_level(interim_dir, monthly: pd.DataFrame, yname: str, spec: Spec, by: str) -> pd.DataFrame:
@@ -73,17 +74,18 @@ def by_ticket_level(interim_dir, monthly: pd.DataFrame, yname: str, spec: Spec, 
     for level, part in data.groupby("level", sort=True):
         part = part[part[yname].notna()]
         rows.append(_subgroup_row(base, spec, part, by, level))
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).reindex(columns=SUBGROUP_COLUMNS)
 
 
 def _subgroup_row(panel: OutcomePanel, spec: Spec, part: pd.DataFrame, dimension: str, level) -> dict:
     row = {"outcome": panel.yname, "dimension": dimension, "level": str(level),
            "n_units": int(part[IDNAME].nunique())}
-    if not _enough(part, spec):
-        return {**row, "note": f"fewer than {MIN_UNITS} adopting or comparison units"}
+    if not _enough(part):
+        return {**row, "note": f"fewer than {MIN_ADOPTERS} adopting units or {MIN_UNITS} units in all"}
     sub = OutcomePanel(panel.yname, part.reset_index(drop=True), panel.tname, panel.idname, panel.gname)
+    sub_spec, _ = comparison_group(sub, replace(spec, covariates=()))
     try:
-        return {**row, **_overall(sub, replace(spec, covariates=()))}
+        return {**row, "control_group": sub_spec.control_group, **_overall(sub, sub_spec)}
     except (ValueError, np.linalg.LinAlgError) as exc:
         return {**row, "note": str(exc).splitlines()[0]}
 
@@ -105,7 +107,7 @@ def unit_effects(panel: OutcomePanel) -> pd.DataFrame:
 
 
 def effect_predictors(panel: OutcomePanel, units: pd.DataFrame, seed: int, folds: int = 5) -> tuple[pd.DataFrame, float]:
-    """Cross-fitted random forest of unit effects on unit characteristics.
+    """Cross-fitted gradient boosting of unit effects on unit characteristics.
 
     Returns permutation importances measured on held-out folds only, and the
     out-of-fold R^2 (near or below zero means the characteristics do not predict
@@ -122,13 +124,14 @@ def effect_predictors(panel: OutcomePanel, units: pd.DataFrame, seed: int, folds
     oof = np.full(len(y), np.nan)
     importances = []
     for train, test in KFold(folds, shuffle=True, random_state=seed).split(features):
-        model = RandomForestRegressor(n_estimators=300, min_samples_leaf=2, random_state=seed, n_jobs=1)
+        model = GradientBoostingRegressor(n_estimators=100, max_depth=2, learning_rate=0.05, subsample=0.8,
+                                          random_state=seed)
         model.fit(features.iloc[train], y[train])
         oof[test] = model.predict(features.iloc[test])
         if len(test) > 1:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                imp = permutation_importance(model, features.iloc[test], y[test], n_repeats=20, random_state=seed)
+                imp = permutation_importance(model, features.iloc[test], y[test], n_repeats=5, random_state=seed)
             importances.append(imp.importances_mean)
     r2 = 1 - np.sum((y - oof) ** 2) / np.sum((y - y.mean()) ** 2)
     table = pd.DataFrame({"feature": features.columns, "importance": np.mean(importances, axis=0)})
