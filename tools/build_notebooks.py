@@ -200,7 +200,7 @@ for yname in outcomes:
     headline.append({**headline_with_truth(est, truth, estimator), "unit": outcome_unit(yname, language)})
     tidy.append(est.tidy())
     decomposition = bacon_decomposition(panel.data, yname, panel.tname, panel.idname, panel.gname)
-    bacon.append(decomposition.tidy().assign(outcome=yname) if hasattr(decomposition, "tidy") else decomposition)
+    bacon.append(decomposition.by_type().rename(columns={"type": "comparison"}).assign(outcome=yname))
     fig = figures.event_study(est.tidy(), yname, language, weekly=panel.frequency == "week", truth=truth)
     save_figure(fig, f"event_study_{yname}", run_dir, notebook=NOTEBOOK, title=f"Event study: {yname}")
     print(est.aggregates["simple"].summary())

@@ -17,6 +17,8 @@ import seaborn as sns
 
 from analysis.labels import axis, outcome_label
 
+#: estimator names in result tables -> short keys used for colours and legends
+SHORT = {"callaway_santanna": "cs", "twfe_event": "twfe", "sun_abraham": "sunab", "imputation": "imputation"}
 PALETTE = {"cs": "#1f6f8b", "twfe": "#c0392b", "sunab": "#8e6c8a", "imputation": "#d68910"}
 NAMES = {"cs": "Callaway-Sant'Anna", "twfe": "TWFE", "sunab": "Sun-Abraham", "imputation": "Imputation (BJS)"}
 MUTU_COLORS = {"A": "#1e8449", "B": "#52be80", "C": "#f5b041", "D": "#cb4335"}
@@ -101,11 +103,12 @@ def event_study(tidy: pd.DataFrame, yname: str, language: str = "id", weekly: bo
     """Event-study estimates of every estimator side by side, with the true path when known."""
     _style()
     rows = tidy[(tidy["type"] == "dynamic") & tidy["event_time"].notna()]
+    rows = rows.assign(short=rows["estimator"].map(SHORT))
     fig, ax = plt.subplots(figsize=(8, 4.2))
-    estimators = [e for e in ("cs", "twfe", "sunab", "imputation") if (rows["estimator"].str.split("_").str[0] == e).any()]
+    estimators = [e for e in ("cs", "twfe", "sunab", "imputation") if (rows["short"] == e).any()]
     offsets = np.linspace(-0.27, 0.27, max(len(estimators), 1))
     for offset, name in zip(offsets, estimators):
-        part = rows[rows["estimator"].str.split("_").str[0] == name].sort_values("event_time")
+        part = rows[rows["short"] == name].sort_values("event_time")
         x = part["event_time"].to_numpy(float) + offset
         lo = part["conf_low_simul"].where(part["conf_low_simul"].notna(), part["conf_low"])
         hi = part["conf_high_simul"].where(part["conf_high_simul"].notna(), part["conf_high"])
