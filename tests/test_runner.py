@@ -106,3 +106,17 @@ def test_cli_exit_codes(project):
                           capture_output=True, text=True, env=env)
     assert done.returncode == 1
     assert "02_broken" in done.stderr and "ZeroDivisionError" in done.stderr
+
+
+def test_middle_notebooks_run_in_parallel_and_failures_still_surface(project):
+    write_notebook(project / "notebooks" / "02_slow.ipynb", 'run_dir: str = ""  # run folder',
+                   'import time, pathlib\ntime.sleep(2)\npathlib.Path(run_dir, "slow.txt").write_text("done")')
+    write_notebook(project / "notebooks" / "03_fails.ipynb", 'run_dir: str = ""  # run folder', "raise KeyError('x')")
+    with pytest.raises(RunError, match="03_fails"):
+        run(params_for(project), root=project, render=False, say=lambda m: None, jobs=2)
+    run_dir = sorted((project / "reports" / "runs").glob("2*"))[-1]
+    assert (run_dir / "slow.txt").read_text() == "done", "the sibling notebook finishes"
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert {s["name"]: s["status"] for s in manifest["steps"]} == {
+        "01_first": "complete", "02_slow": "complete", "03_fails": "failed"}
+    assert manifest["status"] == "failed"

@@ -13,6 +13,7 @@ import json
 import os
 import platform
 import subprocess
+import threading
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -70,6 +71,7 @@ class Manifest:
 
     def __init__(self, path: Path, **fields: Any):
         self.path = path
+        self._lock = threading.Lock()  # steps of one stage report from several threads
         self.data: dict[str, Any] = {
             "status": "running",
             "started_at": now_utc(),
@@ -84,18 +86,20 @@ class Manifest:
         self.write()
 
     def write(self) -> None:
-        tmp = self.path.with_suffix(".json.tmp")
+        tmp = self.path.with_suffix(f".json.{threading.get_ident()}.tmp")
         tmp.write_text(json.dumps(self.data, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
         os.replace(tmp, self.path)
 
     def update(self, **fields: Any) -> None:
-        self.data.update(fields)
-        self.write()
+        with self._lock:
+            self.data.update(fields)
+            self.write()
 
     def step(self, record: dict[str, Any]) -> None:
-        steps = [s for s in self.data["steps"] if s["name"] != record["name"]]
-        self.data["steps"] = steps + [record]
-        self.write()
+        with self._lock:
+            steps = [s for s in self.data["steps"] if s["name"] != record["name"]]
+            self.data["steps"] = sorted(steps + [dict(record)], key=lambda s: s["name"])
+            self.write()
 
     def finish(self, status: str, started: float, ended: float, **fields: Any) -> None:
         self.update(status=status, finished_at=now_utc(), duration_seconds=round(ended - started, 3), **fields)

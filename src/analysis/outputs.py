@@ -11,6 +11,7 @@ same parameters give the same bytes.
 from __future__ import annotations
 
 import csv
+import fcntl
 import json
 import os
 from pathlib import Path
@@ -22,6 +23,13 @@ INDEX_COLUMNS = ["exhibit", "kind", "files", "notebook", "title"]
 
 
 def _record(run_dir: Path, exhibit: str, kind: str, files: list[Path], notebook: str, title: str) -> None:
+    # notebooks of one stage run in parallel kernels: serialise updates of the shared index
+    with (run_dir / ".exhibits.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _update_index(run_dir, exhibit, kind, files, notebook, title)
+
+
+def _update_index(run_dir: Path, exhibit: str, kind: str, files: list[Path], notebook: str, title: str) -> None:
     index = run_dir / INDEX
     rows = []
     if index.exists():

@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -70,6 +71,27 @@ def discover_steps(root: Path) -> list[Step]:
 def notebook_parameters(notebook: Path) -> dict[str, dict[str, Any]]:
     """The parameters declared in a notebook's ``parameters`` cell (papermill's reading)."""
     return pm.inspect_notebook(str(notebook))
+
+
+def stages(steps: list[Step]) -> list[list[Step]]:
+    """Order of execution: the first notebook (cleaning) alone, then the other notebooks
+    together (they only read its outputs and write exhibits of their own), then the brief."""
+    notebooks = [s for s in steps if not s.is_brief]
+    briefs = [s for s in steps if s.is_brief]
+    return [group for group in (notebooks[:1], notebooks[1:], briefs) if group]
+
+
+def run_stage(stage: list[Step], one: Callable[[Step], None], jobs: int) -> None:
+    """Run the steps of a stage, ``jobs`` at a time; the first failure is raised once all have stopped."""
+    if jobs <= 1 or len(stage) == 1:
+        for step in stage:
+            one(step)
+        return
+    with ThreadPoolExecutor(max_workers=jobs) as pool:  # each notebook runs in its own kernel process
+        futures = [pool.submit(one, step) for step in stage]
+        errors = [f.exception() for f in futures if f.exception() is not None]
+    if errors:
+        raise errors[0]
 
 
 def parameters_for(notebook: Path, params: RunParams, runner_values: dict[str, Any]) -> dict[str, Any]:
@@ -191,8 +213,14 @@ def run(
     steps: list[str] | None = None,
     render: bool = True,
     say: Callable[[str], None] = print,
+    jobs: int | None = None,
 ) -> Path:
-    """Run the evaluation; returns the run folder. Raises RunError naming the failing step."""
+    """Run the evaluation; returns the run folder. Raises RunError naming the failing step.
+
+    ``jobs`` notebooks of the middle stage run at once (default: ``ANALYSIS_JOBS`` or the
+    number of CPUs); ``jobs=1`` runs everything in order.
+    """
+    jobs = jobs or int(os.environ.get("ANALYSIS_JOBS", 0)) or os.cpu_count() or 1
     root = root or project_root()
     runs_dir = runs_dir or root / "reports" / "runs"
     chosen = discover_steps(root)
@@ -219,28 +247,34 @@ def run(
     (run_dir / "notebooks").mkdir()
     say(f"run {run_id} -> {run_dir}")
     status = "failed"
-    try:
-        for i, step in enumerate(chosen, 1):
-            out = run_dir / ("brief" if step.is_brief else "notebooks") / step.notebook.name
-            out.parent.mkdir(exist_ok=True)
-            values = parameters_for(step.notebook, params, {"run_dir": str(run_dir), "unit_id": ""})
-            say(f"[{i}/{len(chosen)}] {step.name} ...")
-            t0 = time.perf_counter()
-            record = {"name": step.name, "notebook": str(step.notebook.relative_to(root)), "status": "running"}
-            manifest.step(record)
-            try:
-                execute_step(step, out, values, root)
-                if step.is_brief and render:
-                    from analysis.render import render_brief
+    total, counter = len(chosen), iter(range(1, len(chosen) + 1))
 
-                    record["outputs"] = [str(p.relative_to(run_dir)) for p in render_brief(out).values()]
-            except BaseException as exc:
-                record.update(status="failed", error=str(exc).splitlines()[0], seconds=round(time.perf_counter() - t0, 3))
-                manifest.step(record)
-                raise
-            record.update(status="complete", seconds=round(time.perf_counter() - t0, 3))
+    def one(step: Step) -> None:
+        out = run_dir / ("brief" if step.is_brief else "notebooks") / step.notebook.name
+        out.parent.mkdir(exist_ok=True)
+        values = parameters_for(step.notebook, params, {"run_dir": str(run_dir), "unit_id": ""})
+        i = next(counter)
+        say(f"[{i}/{total}] {step.name} ...")
+        t0 = time.perf_counter()
+        record = {"name": step.name, "notebook": str(step.notebook.relative_to(root)), "status": "running"}
+        manifest.step(record)
+        try:
+            execute_step(step, out, values, root)
+            if step.is_brief and render:
+                from analysis.render import render_brief
+
+                record["outputs"] = [str(p.relative_to(run_dir)) for p in render_brief(out).values()]
+        except BaseException as exc:
+            record.update(status="failed", error=str(exc).splitlines()[0], seconds=round(time.perf_counter() - t0, 3))
             manifest.step(record)
-            say(f"[{i}/{len(chosen)}] {step.name} done in {record['seconds']:.1f} s")
+            raise
+        record.update(status="complete", seconds=round(time.perf_counter() - t0, 3))
+        manifest.step(record)
+        say(f"[{i}/{total}] {step.name} done in {record['seconds']:.1f} s")
+
+    try:
+        for stage in stages(chosen):
+            run_stage(stage, one, jobs)
         status = "complete"
     except KeyboardInterrupt:
         status = "interrupted"
