@@ -87,6 +87,9 @@ def run_stage(stage: list[Step], one: Callable[[Step], None], jobs: int) -> None
         for step in stage:
             one(step)
         return
+    # one BLAS thread per kernel, so parallel notebooks do not oversubscribe the cores
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
     with ThreadPoolExecutor(max_workers=jobs) as pool:  # each notebook runs in its own kernel process
         futures = [pool.submit(one, step) for step in stage]
         errors = [f.exception() for f in futures if f.exception() is not None]

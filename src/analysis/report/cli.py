@@ -1,0 +1,119 @@
+"""``analysis brief``: a brief for one service unit (or every unit, or the kecamatan) from a finished run.
+
+The brief notebook runs with papermill exactly as the runner runs it, into its own
+folder (``<run>/units/<unit_id>-<lang>/``, or ``<run>/brief-<lang>/`` for the
+kecamatan in another language), so figures and renders never overwrite each other;
+then :func:`analysis.render.render_brief` turns it into HTML and PDF.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import click
+import nbformat
+import papermill as pm
+
+from analysis.report.brief import brief_dir
+from analysis.report.results import RunResults
+
+BRIEF_NOTEBOOK = Path("reports") / "brief.ipynb"
+KERNEL = "python3"
+
+
+class BriefError(RuntimeError):
+    pass
+
+
+def project_root(start: Path | None = None) -> Path:
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "pyproject.toml").exists() and (folder / BRIEF_NOTEBOOK).exists():
+            return folder
+    raise BriefError(f"no {BRIEF_NOTEBOOK} above {here}: run inside the project")
+
+
+def resolve_run(run: str | Path, root: Path) -> Path:
+    """A run folder; ``reports/runs/latest`` also works where symlinks do not (via the LATEST file)."""
+    path = Path(run)
+    path = path if path.is_absolute() else root / path
+    if not path.exists() and path.name == "latest" and (path.parent / "LATEST").exists():
+        path = path.parent / (path.parent / "LATEST").read_text(encoding="utf-8").strip()
+    if not (path / "manifest.json").exists():
+        raise BriefError(f"{path} is not a run folder (no manifest.json); run `analysis run` first")
+    return path.resolve()
+
+
+def set_front_matter_lang(executed: Path, language: str) -> None:
+    """Write ``lang`` into the executed notebook's front matter (hyphenation, captions, <html lang>)."""
+    nb = nbformat.read(executed, as_version=4)
+    first = nb.cells[0] if nb.cells else None
+    if first is None or first.cell_type != "raw" or not first.source.lstrip().startswith("---"):
+        return
+    body = re.sub(r"^lang:.*\n?", "", first.source, flags=re.M)
+    first.source = body.replace("---\n", f"---\nlang: {language}\n", 1)
+    nbformat.write(nb, executed)
+
+
+def build_brief(run_dir: str | Path, unit_id: str = "", language: str | None = None, *, min_cell: int | None = None,
+                alp: float | None = None, root: Path | None = None, render: bool = True) -> dict[str, Path]:
+    """Execute and render one brief; returns {"ipynb": ..., "html": ..., "pdf": ...}.
+
+    ``language``, ``min_cell`` and ``alp`` default to the run's own parameters.
+    """
+    from analysis.render import render_brief
+
+    root = root or project_root()
+    res = RunResults(run_dir)
+    params = res.manifest.get("parameters", {})
+    language = language or params.get("language", "id")
+    values = {"run_dir": str(res.run_dir), "language": language, "unit_id": unit_id,
+              "min_cell": int(min_cell if min_cell is not None else params.get("min_cell", 10)),
+              "alp": float(alp if alp is not None else params.get("alp", 0.05))}
+    declared = pm.inspect_notebook(str(root / BRIEF_NOTEBOOK))
+    folder = brief_dir(res.run_dir, unit_id, language)
+    folder.mkdir(parents=True, exist_ok=True)
+    executed = folder / "brief.ipynb"
+    try:
+        pm.execute_notebook(str(root / BRIEF_NOTEBOOK), str(executed),
+                            parameters={k: v for k, v in values.items() if k in declared}, kernel_name=KERNEL,
+                            cwd=str(root), progress_bar=False, log_output=False, report_mode=True)
+    except pm.PapermillExecutionError as exc:
+        raise BriefError(f"brief for unit '{unit_id or 'kecamatan'}' ({language}) failed in cell {exc.cell_index}: "
+                         f"{exc.ename}: {exc.evalue}\n  executed notebook: {executed}") from None
+    set_front_matter_lang(executed, language)
+    outputs = {"ipynb": executed}
+    if render:
+        outputs.update(render_brief(executed))
+    return outputs
+
+
+@click.command()
+@click.option("--unit", "unit_id", default="", metavar="UNIT_ID",
+              help="Service unit (unit_id of adoption_schedule); omit for the whole kecamatan.")
+@click.option("--all-units", is_flag=True, help="One brief per unit of the run.")
+@click.option("--run", "run", default="reports/runs/latest", show_default=True, help="Run folder.")
+@click.option("--language", type=click.Choice(["id", "en"]), default=None,
+              help="Language of the brief [default: the run's language].")
+@click.option("--no-render", is_flag=True, help="Execute the notebook only (no HTML/PDF).")
+def brief(unit_id, all_units, run, language, no_render):
+    """Make a policy brief (HTML + PDF) from a finished run, for one unit or all units."""
+    from rich.console import Console
+
+    console = Console(stderr=True, highlight=False)
+    try:
+        root = project_root()
+        run_dir = resolve_run(run, root)
+        if all_units and unit_id:
+            raise click.UsageError("use either --unit or --all-units")
+        units = ([str(u) for u in RunResults(run_dir).table("adoption_schedule")["unit_id"]] if all_units
+                 else [unit_id])
+        for unit in units:
+            outputs = build_brief(run_dir, unit, language, root=root, render=not no_render)
+            console.print(f"[green]brief[/green] {unit or 'kecamatan'}: "
+                          + ", ".join(str(p) for k, p in outputs.items() if k != "ipynb" or no_render))
+    except (BriefError, FileNotFoundError, KeyError) as exc:
+        console.print(f"[red]brief failed:[/red] {exc}")
+        sys.exit(1)

@@ -1,0 +1,581 @@
+"""Every word a brief prints, in Bahasa Indonesia (``id``, the default) and English (``en``).
+
+Strings are ``str.format`` templates keyed by name; both languages must hold the
+same keys (a test checks it), so a brief never falls back to the other language.
+Vocabularies of the data layer (outcomes, channels, services, IKM kinerja, ...)
+are translated here too, because they appear in the brief's tables.
+"""
+
+from __future__ import annotations
+
+LANGUAGES = ("id", "en")
+
+STRINGS: dict[str, dict[str, str]] = {
+    "id": {
+        # --- titles and headings ------------------------------------------------
+        "title": "Ringkasan Kebijakan: Manajemen ASN Berbasis Kinerja di Kecamatan Plaju, Kota Palembang",
+        "title_unit": "Ringkasan Kebijakan Unit: {unit}",
+        "subtitle_unit": "Manajemen ASN berbasis kinerja di Kecamatan Plaju, Kota Palembang",
+        "meta_period": "Periode data: {start} – {end}",
+        "meta_made": "Disusun: {date}",
+        "meta_run": "Run analisis: {run_id}",
+        "h_findings": "Temuan utama",
+        "h_context": "Gambaran singkat",
+        "h_actions": "Yang perlu dilakukan",
+        "h_evidence": "Bukti",
+        "h_adoption": "Penerapan manajemen kinerja",
+        "h_effects": "Dampak terhadap layanan dan kinerja",
+        "h_all_effects": "Ringkasan semua hasil",
+        "h_ikm": "Indeks Kepuasan Masyarakat (IKM) per unit",
+        "h_wait": "Waktu tunggu layanan",
+        "h_robustness": "Seberapa kuat hasilnya",
+        "h_heterogeneity": "Perbedaan antarjenis unit",
+        "h_limitations": "Keterbatasan",
+        "h_recommendations": "Rekomendasi",
+        "h_provenance": "Asal-usul angka",
+        "h_unit_profile": "Profil unit",
+        "h_unit_ikm": "IKM unit per triwulan",
+        # --- page one -----------------------------------------------------------
+        "synthetic_warning": "**Perhatian:** angka dalam ringkasan ini berasal dari data sintetis (simulasi) dan hanya "
+                             "menggambarkan cara kerja evaluasi; angka ini bukan kondisi nyata Kecamatan Plaju.",
+        "context": "Evaluasi ini mencakup {n_units} unit layanan di Kecamatan Plaju. Sebanyak {n_adopted} unit menerapkan "
+                   "manajemen ASN berbasis kinerja antara {first} dan {last} dalam {n_cohorts} gelombang; {n_never} unit "
+                   "yang belum menerapkan menjadi pembanding.",
+        "context_all_adopted": "Evaluasi ini mencakup {n_units} unit layanan di Kecamatan Plaju. Semua unit menerapkan "
+                               "manajemen kinerja antara {first} dan {last} dalam {n_cohorts} gelombang; unit yang "
+                               "belum menerapkan pada suatu bulan menjadi pembanding.",
+        "ci_explained": "Angka dalam kurung adalah selang kepercayaan {level}: rentang nilai yang sejalan dengan data. "
+                        "Dampak dihitung dengan membandingkan perubahan di unit yang menerapkan dengan perubahan di unit "
+                        "pembanding pada bulan yang sama.",
+        "more_outcomes": "Hasil untuk {outcomes} ada pada tabel ringkasan di bagian Bukti.",
+        "actions_intro": "Rincian setiap rekomendasi ada di bagian Rekomendasi.",
+        # --- finding sentences (sentences.py) -----------------------------------
+        "finding_clear": "{label} {direction} sekitar {size} ({level}: {low}–{high}) setelah penerapan, dari rata-rata "
+                         "awal {baseline}.",
+        "finding_zero": "Perubahan {label} setelah penerapan tidak dapat dibedakan dari nol: perkiraan {estimate} "
+                        "({level}: {low} sampai {high}).",
+        "finding_pretrend": "Perkiraan untuk {label} belum dapat diandalkan: {reason}, sehingga angka {estimate} "
+                            "({level}: {low} sampai {high}) tidak boleh dibaca sebagai dampak penerapan.",
+        "finding_few_units": "Angka ini hanya berdasarkan {n} unit.",
+        "reason_pretest": "sebelum penerapan, tren unit yang menerapkan sudah berbeda dari unit pembanding "
+                          "(uji pra-tren p = {p})",
+        "reason_honest": "hasilnya tidak bertahan dalam analisis sensitivitas terhadap perbedaan tren sebelum "
+                         "penerapan",
+        "up": "naik",
+        "down": "turun",
+        # --- adoption -----------------------------------------------------------
+        "adoption_text": "Gambar di bawah menunjukkan kapan setiap kelompok unit mulai menerapkan manajemen kinerja. "
+                         "Gelombang terbesar ({n} unit) mulai pada {month}.",
+        "fig_adoption": "Jumlah unit yang telah menerapkan manajemen kinerja per bulan",
+        "cohort_table_caption": "Gelombang penerapan",
+        "col_cohort_month": "Bulan mulai",
+        "col_n_units": "Jumlah unit",
+        "col_units_short": "Unit",
+        "never_adopted": "Belum menerapkan",
+        # --- effects ------------------------------------------------------------
+        "effects_intro": "Setiap gambar menunjukkan selisih antara unit yang menerapkan dan unit pembanding, per bulan "
+                         "sebelum dan sesudah penerapan (bulan 0). Titik sebelum bulan 0 yang dekat dengan nol mendukung "
+                         "perbandingan yang adil.",
+        "fig_event": "{label}: selisih sebelum dan sesudah penerapan ({unit}; garis vertikal = selang {level})",
+        "event_x": "Bulan sejak penerapan",
+        "event_x_week": "Minggu sejak penerapan",
+        "event_y": "Selisih ({unit})",
+        "table_effects_caption": "Perkiraan dampak penerapan untuk semua ukuran hasil",
+        "col_outcome": "Ukuran hasil",
+        "col_estimate": "Perkiraan",
+        "col_measure": "Satuan",
+        "col_ci": "Selang {level}",
+        "col_pretrend": "Uji pra-tren (p)",
+        "col_conclusion": "Kesimpulan",
+        "concl_clear_better": "membaik",
+        "concl_clear_worse": "memburuk",
+        "concl_clear_up": "naik",
+        "concl_clear_down": "turun",
+        "concl_zero": "tidak jelas",
+        "concl_unreliable": "belum dapat diandalkan",
+        "twfe_note": "Sebagai pembanding, regresi efek tetap dua arah (TWFE) biasa memberi {twfe} untuk {label}; "
+                     "metode ini dapat bias bila unit menerapkan pada waktu berbeda, sehingga ringkasan memakai {estimator}.",
+        # --- IKM ----------------------------------------------------------------
+        "ikm_text": "Pada {quarter}, {counts}. Unit dengan responden kurang dari ukuran sampel Krejcie–Morgan ditandai "
+                    "\"tidak\" pada kolom sampel memadai.",
+        "ikm_count": "{n} unit bermutu {mutu}",
+        "ikm_table_caption": "IKM per unit, {quarter} (PermenPANRB No. 14 Tahun 2017)",
+        "col_unit": "Unit",
+        "col_unit_type": "Jenis",
+        "col_quarter": "Triwulan",
+        "col_respondents": "Responden",
+        "col_required": "Sampel minimum",
+        "col_ikm": "IKM",
+        "col_mutu": "Mutu",
+        "col_kinerja": "Kinerja unit",
+        "col_meets": "Sampel memadai",
+        "yes": "ya",
+        "no": "tidak",
+        "quarter": "Triwulan {roman} {year}",
+        "ikm_none": "Tidak ada unit dengan responden yang cukup untuk ditampilkan pada triwulan ini.",
+        # --- waiting times ------------------------------------------------------
+        "wait_text": "Untuk layanan prioritas (target selesai dalam satu jam), rata-rata waktu tunggu adalah {online} "
+                     "untuk antrean daring dan {walk_in} untuk yang datang langsung; {share_online} tiket daring dan "
+                     "{share_walk_in} tiket datang langsung selesai dalam satu jam.",
+        "wait_text_other": "Rata-rata waktu tunggu layanan prioritas per kanal: {parts}.",
+        "wait_table_caption": "Waktu tunggu per layanan dan kanal (menit)",
+        "col_service": "Layanan",
+        "col_channel": "Kanal",
+        "col_tickets": "Tiket",
+        "col_wait_mean": "Rata-rata",
+        "col_wait_median": "Median",
+        "col_wait_p90": "90% selesai dalam",
+        "col_within_1h": "Selesai ≤ 1 jam",
+        "other_services": "Layanan lain (digabung)",
+        "minutes_value": "{value} menit",
+        # --- robustness ---------------------------------------------------------
+        "robust_intro": "Hasil utama diuji dengan beberapa cara: uji tren sebelum penerapan, analisis sensitivitas "
+                        "terhadap pelanggaran tren sejajar (Rambachan–Roth), dan spesifikasi alternatif. M̄ "
+                        "membandingkan pelanggaran tren setelah penerapan dengan pelanggaran terbesar sebelum penerapan: "
+                        "makin besar M̄ yang masih memberi hasil berbeda dari nol, makin kuat hasilnya.",
+        "robust_table_caption": "Pemeriksaan ketahanan per ukuran hasil",
+        "col_honest": "Tetap berbeda dari nol sampai M̄",
+        "col_checks": "Spesifikasi searah",
+        "honest_never": "di semua M̄ yang diuji",
+        "honest_zero": "tidak pada M̄ = 0",
+        "honest_only_zero": "hanya pada M̄ = 0",
+        "checks_count": "{same} dari {total}",
+        "robust_flagged": "Peringatan tren sebelum penerapan muncul untuk: {outcomes}. Angka untuk ukuran ini tidak "
+                          "boleh dipakai sebagai dasar keputusan tanpa pemeriksaan lanjutan.",
+        "robust_clean": "Tidak ada peringatan tren sebelum penerapan pada ukuran hasil mana pun.",
+        "robust_honest_text": "Untuk {label}, kesimpulan tetap berlaku selama pelanggaran tren sejajar setelah penerapan "
+                              "tidak lebih dari {m} kali pelanggaran terbesar sebelum penerapan.",
+        "robust_honest_zero": "Untuk {label}, kesimpulan hanya berlaku bila tren setelah penerapan persis sejajar "
+                              "(M̄ = 0); sedikit saja pelanggaran membuat hasilnya tidak lagi berbeda dari nol.",
+        "robust_missing": "Pemeriksaan ketahanan tidak dijalankan dalam run ini; hasil di atas belum diuji ketahanannya.",
+        "spec_text": "Dari {total} spesifikasi alternatif untuk {label}, {same} memberi arah yang sama dengan hasil utama "
+                     "dan {significant} selang kepercayaannya tidak mencakup nol.",
+        # --- heterogeneity ------------------------------------------------------
+        "het_text": "Dampak terhadap {label} menurut jenis unit. Perkiraan untuk kelompok kecil kurang pasti.",
+        "het_table_caption": "Perkiraan dampak terhadap {label} menurut jenis unit",
+        "training_channel_text": "Penerapan manajemen kinerja mengubah cakupan pelatihan ASN sekitar {estimate} "
+                                 "({level}: {low} sampai {high}).",
+        # --- limitations --------------------------------------------------------
+        "lim_sample": "Pada {short} dari {total} unit-triwulan, jumlah responden Survei Kepuasan Masyarakat di bawah ukuran "
+                      "sampel Krejcie–Morgan; IKM unit-triwulan tersebut kurang pasti. Unit yang paling sering kurang: {units}.",
+        "lim_sample_ok": "Semua unit-triwulan memenuhi ukuran sampel Krejcie–Morgan.",
+        "lim_unit_quarters": "{unit} ({n} triwulan)",
+        "lim_few_units": "Evaluasi hanya mencakup {n_units} unit ({n_adopted} menerapkan). Dengan sedikit unit, selang "
+                         "kepercayaan lebar dan satu unit dapat menggeser hasil; ketidakpastian dihitung dengan {inference}.",
+        "lim_outcome_units": "Beberapa ukuran hanya tersedia untuk sedikit unit, sehingga hasilnya kurang pasti: {outcomes}.",
+        "lim_outcome_unit": "{label} ({n} unit)",
+        "lim_control_changed": "Untuk {outcomes}, unit yang tidak pernah menerapkan terlalu sedikit, sehingga pembandingnya "
+                               "adalah unit yang belum menerapkan pada bulan yang sama.",
+        "lim_pretrend": "Peringatan tren sebelum penerapan: {outcomes}. Perkiraan untuk ukuran ini belum dapat diandalkan.",
+        "lim_design": "Unit tidak dipilih secara acak untuk menerapkan manajemen kinerja. Perbandingan ini sahih hanya bila "
+                      "tanpa penerapan, unit yang menerapkan akan berkembang sejajar dengan unit pembanding.",
+        "lim_suppressed": "Untuk melindungi data pribadi, angka yang berasal dari kurang dari {min_cell} orang atau tiket "
+                          "tidak ditampilkan (ditulis \"<{min_cell}\" atau \"—\") atau digabung dengan kelompok lain.",
+        "lim_synthetic": "Data yang dipakai adalah data sintetis; temuan tidak boleh dipakai sebagai dasar kebijakan nyata.",
+        "lim_unit_average": "Perkiraan dampak adalah rata-rata seluruh unit yang menerapkan di Kecamatan Plaju, bukan dampak "
+                            "khusus unit ini.",
+        # --- recommendations ----------------------------------------------------
+        "rec_indicators": "**Tetapkan indikator kinerja yang jelas dan terukur.**",
+        "rec_indicators_skp": "Pada {year}, {share} ASN mendapat predikat SKP Baik atau Sangat Baik. Bila hampir semua ASN "
+                              "mendapat predikat baik, predikat tidak lagi membedakan kinerja: kaitkan SKP dengan indikator "
+                              "layanan yang terukur seperti IKM dan waktu tunggu.",
+        "rec_indicators_generic": "Kaitkan sasaran kinerja ASN dengan indikator layanan yang terukur seperti IKM dan "
+                                  "waktu tunggu, dan umumkan targetnya.",
+        "rec_feedback": "**Jadikan penilaian kinerja transparan dan disertai umpan balik.**",
+        "rec_feedback_units": "{n} unit berada pada mutu C atau D pada {quarter} ({units}). Bahas hasil SKM bersama "
+                              "pegawai unit tersebut dan sepakati langkah perbaikan yang dipantau setiap triwulan.",
+        "rec_feedback_ok": "Semua unit yang dapat dinilai bermutu A atau B pada {quarter}. Tetap bagikan hasil SKM dan "
+                           "penilaian kinerja kepada pegawai secara berkala, disertai umpan balik tertulis.",
+        "rec_training": "**Perkuat pelatihan.**",
+        "rec_training_low": "Cakupan pelatihan terendah ada pada jenis unit {types} ({share}). Prioritaskan pelatihan "
+                            "manajemen kinerja dan pelayanan prima bagi ASN di unit tersebut.",
+        "rec_training_generic": "Sediakan pelatihan manajemen kinerja dan pelayanan prima bagi ASN sebelum dan selama "
+                                "penerapan.",
+        "rec_support": "**Dampingi unit yang belum berubah.**",
+        "rec_support_never": "{n} unit belum menerapkan manajemen kinerja ({units}). Beri pendampingan, contoh praktik baik "
+                             "dari unit lain, dan jadwal penerapan yang jelas.",
+        "rec_support_unit": "Unit ini telah menerapkan manajemen kinerja; agar perubahan tidak berhenti pada prosedur, "
+                            "tinjau hasil SKM dan capaian SKP bersama pegawai setiap triwulan.",
+        "rec_support_all": "Semua unit telah menerapkan; dampingi unit dengan IKM terendah agar perubahan tidak berhenti "
+                           "pada prosedur.",
+        "rec_evaluation": "**Lanjutkan evaluasi secara berkala.**",
+        "rec_evaluation_text": "Ulangi analisis ini setiap triwulan dengan data baru. {sample}{pretrend}",
+        "rec_evaluation_sample": "Perbanyak responden SKM agar setiap unit memenuhi ukuran sampel Krejcie–Morgan. ",
+        "rec_evaluation_pretrend": "Periksa lebih lanjut {outcomes} sebelum angka tersebut dipakai untuk keputusan.",
+        "rec_scale_up": "Hasil utama menunjukkan perbaikan {label}; perluasan penerapan ke unit lain layak dipertimbangkan "
+                        "dengan pemantauan yang sama.",
+        "rec_scale_unclear": "Hasil utama untuk {label} belum jelas; perluasan sebaiknya disertai pemantauan ketat dan "
+                             "evaluasi ulang.",
+        # --- unit brief ---------------------------------------------------------
+        "unit_profile": "{unit} adalah unit {type} di Kelurahan {kelurahan}. {adoption}",
+        "unit_adopted": "Unit ini mulai menerapkan manajemen kinerja pada {month}.",
+        "unit_not_adopted": "Unit ini belum menerapkan manajemen kinerja dalam periode data.",
+        "unit_ikm_text": "Pada {quarter}, IKM unit ini {ikm} (mutu {mutu}, {kinerja}).",
+        "unit_ikm_suppressed": "Pada {quarter}, responden unit ini kurang dari {min_cell}, sehingga IKM tidak ditampilkan.",
+        "unit_ikm_table_caption": "IKM {unit} per triwulan",
+        "fig_unit_ikm": "IKM {unit} per triwulan (garis putus-putus = batas mutu B dan A)",
+        "unit_context": "Dampak rata-rata di seluruh Kecamatan Plaju",
+        "unit_het": "Untuk jenis unit {type}, perkiraan dampak terhadap {label} adalah {estimate} ({level}: {low} sampai "
+                    "{high}).",
+        "unit_not_found": "unit '{unit}' tidak ada dalam adoption_schedule run ini",
+        # --- provenance ---------------------------------------------------------
+        "prov_run": "Run: {run_id}, dimulai {date}.",
+        "prov_source": "Sumber data: {source}; periode {start} – {end}; {n_months} bulan.",
+        "prov_git": "Versi kode: {commit}{dirty}.",
+        "prov_dirty": " (dengan perubahan yang belum disimpan)",
+        "prov_params_none": "Parameter: spesifikasi utama (semua parameter bawaan).",
+        "prov_params": "Parameter yang berbeda dari bawaan:",
+        "prov_param_row": "{name} = {value} (bawaan: {default})",
+        "prov_quality": "Mutu data: dari {raw} baris mentah, {clean} dipakai, {rejected} ditolak, dan {duplicate} "
+                        "duplikat digabung.",
+        "prov_quality_table_caption": "Baris data per tabel",
+        "col_table": "Tabel",
+        "col_rows_raw": "Mentah",
+        "col_rows_clean": "Dipakai",
+        "col_rows_rejected": "Ditolak",
+        "col_rows_duplicate": "Duplikat",
+        "prov_method": "Metode: {estimator}; pembanding: {control}; ketidakpastian: {inference}; tingkat signifikansi {alp}.",
+        "prov_reproduce": "Semua angka dibaca dari tabel hasil run ini (folder tables/); ringkasan ini tidak menghitung "
+                          "ulang perkiraan apa pun.",
+        "prov_truth": "Validasi pada data sintetis: dampak sebenarnya terhadap {label} adalah {truth}; selang {level} "
+                      "hasil utama {covers}.",
+        "covers_yes": "mencakupnya",
+        "covers_no": "tidak mencakupnya",
+        "source_synthetic": "data sintetis (simulasi)",
+        "source_export": "ekspor data instansi",
+        "unknown_commit": "tidak tercatat",
+        "empty_value": "(kosong)",
+        "and_more": "{n} unit lainnya",
+        "to": "sampai",
+    },
+    "en": {
+        "title": "Policy Brief: Performance-Based ASN Management in Plaju, Palembang",
+        "title_unit": "Unit Policy Brief: {unit}",
+        "subtitle_unit": "Performance-based ASN management in Plaju, Palembang",
+        "meta_period": "Data period: {start} – {end}",
+        "meta_made": "Prepared: {date}",
+        "meta_run": "Analysis run: {run_id}",
+        "h_findings": "Key findings",
+        "h_context": "At a glance",
+        "h_actions": "What to do",
+        "h_evidence": "Evidence",
+        "h_adoption": "Adoption of performance management",
+        "h_effects": "Effects on services and performance",
+        "h_all_effects": "Summary of all results",
+        "h_ikm": "Citizen Satisfaction Index (IKM) by unit",
+        "h_wait": "Waiting times",
+        "h_robustness": "How solid the results are",
+        "h_heterogeneity": "Differences between unit types",
+        "h_limitations": "Limitations",
+        "h_recommendations": "Recommendations",
+        "h_provenance": "Where the numbers come from",
+        "h_unit_profile": "Unit profile",
+        "h_unit_ikm": "The unit's IKM by quarter",
+        "synthetic_warning": "**Note:** the numbers in this brief come from synthetic (simulated) data and only "
+                             "illustrate how the evaluation works; they do not describe the real situation in Plaju.",
+        "context": "This evaluation covers {n_units} service units in Plaju district. {n_adopted} units adopted "
+                   "performance-based management between {first} and {last} in {n_cohorts} waves; the {n_never} units "
+                   "that had not adopted serve as the comparison.",
+        "context_all_adopted": "This evaluation covers {n_units} service units in Plaju district. All units adopted "
+                               "performance-based management between {first} and {last} in {n_cohorts} waves; units "
+                               "that had not yet adopted in a given month serve as the comparison.",
+        "ci_explained": "Figures in brackets are {level} confidence intervals: the range of values consistent with the "
+                        "data. Effects compare the change in adopting units with the change in comparison units over "
+                        "the same months.",
+        "more_outcomes": "Results for {outcomes} are in the summary table in the Evidence section.",
+        "actions_intro": "Each recommendation is explained in the Recommendations section.",
+        "finding_clear": "{label} {direction} by about {size} ({level}: {low}–{high}) after adoption, from a baseline "
+                         "average of {baseline}.",
+        "finding_zero": "The change in {label} after adoption cannot be distinguished from zero: estimate {estimate} "
+                        "({level}: {low} to {high}).",
+        "finding_pretrend": "The estimate for {label} is not reliable: {reason}, so the figure of {estimate} "
+                            "({level}: {low} to {high}) must not be read as an effect of adoption.",
+        "finding_few_units": "This figure rests on only {n} units.",
+        "reason_pretest": "before adoption, adopting units were already trending differently from comparison units "
+                          "(pre-trend test p = {p})",
+        "reason_honest": "the result does not survive the sensitivity analysis for differing pre-adoption trends",
+        "up": "rose",
+        "down": "fell",
+        "adoption_text": "The figure below shows when each group of units began using performance-based management. "
+                         "The largest wave ({n} units) began in {month}.",
+        "fig_adoption": "Number of units using performance-based management, by month",
+        "cohort_table_caption": "Adoption waves",
+        "col_cohort_month": "Start month",
+        "col_n_units": "Units",
+        "col_units_short": "Units",
+        "never_adopted": "Not yet adopted",
+        "effects_intro": "Each figure shows the difference between adopting and comparison units, month by month before "
+                         "and after adoption (month 0). Points before month 0 close to zero support a fair comparison.",
+        "fig_event": "{label}: difference before and after adoption ({unit}; vertical lines = {level} intervals)",
+        "event_x": "Months since adoption",
+        "event_x_week": "Weeks since adoption",
+        "event_y": "Difference ({unit})",
+        "table_effects_caption": "Estimated effects of adoption on all outcomes",
+        "col_outcome": "Outcome",
+        "col_estimate": "Estimate",
+        "col_measure": "Measured in",
+        "col_ci": "{level} interval",
+        "col_pretrend": "Pre-trend test (p)",
+        "col_conclusion": "Conclusion",
+        "concl_clear_better": "improved",
+        "concl_clear_worse": "worsened",
+        "concl_clear_up": "rose",
+        "concl_clear_down": "fell",
+        "concl_zero": "unclear",
+        "concl_unreliable": "not reliable",
+        "twfe_note": "For comparison, a standard two-way fixed-effects (TWFE) regression gives {twfe} for {label}; it "
+                     "can be biased when units adopt at different times, so the summary uses {estimator}.",
+        "ikm_text": "In {quarter}, {counts}. Units with fewer respondents than the Krejcie–Morgan sample size are "
+                    "marked \"no\" in the adequate-sample column.",
+        "ikm_count": "{n} units had grade {mutu}",
+        "ikm_table_caption": "IKM by unit, {quarter} (PermenPANRB Regulation 14/2017)",
+        "col_unit": "Unit",
+        "col_unit_type": "Type",
+        "col_quarter": "Quarter",
+        "col_respondents": "Respondents",
+        "col_required": "Minimum sample",
+        "col_ikm": "IKM",
+        "col_mutu": "Grade",
+        "col_kinerja": "Unit performance",
+        "col_meets": "Adequate sample",
+        "yes": "yes",
+        "no": "no",
+        "quarter": "Q{number} {year}",
+        "ikm_none": "No unit had enough respondents to be shown for this quarter.",
+        "wait_text": "For priority services (target: finished within one hour), the average wait was {online} for the "
+                     "online queue and {walk_in} for walk-ins; {share_online} of online tickets and {share_walk_in} of "
+                     "walk-in tickets were finished within one hour.",
+        "wait_text_other": "Average waiting time for priority services by channel: {parts}.",
+        "wait_table_caption": "Waiting time by service and channel (minutes)",
+        "col_service": "Service",
+        "col_channel": "Channel",
+        "col_tickets": "Tickets",
+        "col_wait_mean": "Mean",
+        "col_wait_median": "Median",
+        "col_wait_p90": "90% done within",
+        "col_within_1h": "Done ≤ 1 hour",
+        "other_services": "Other services (merged)",
+        "minutes_value": "{value} minutes",
+        "robust_intro": "The main results were tested in several ways: a test of pre-adoption trends, a sensitivity "
+                        "analysis for violations of parallel trends (Rambachan–Roth), and alternative specifications. "
+                        "M̄ compares post-adoption trend violations with the largest pre-adoption violation: the larger "
+                        "the M̄ at which the result still differs from zero, the more solid it is.",
+        "robust_table_caption": "Robustness checks by outcome",
+        "col_honest": "Still different from zero up to M̄",
+        "col_checks": "Specifications in the same direction",
+        "honest_never": "at every M̄ tested",
+        "honest_zero": "not at M̄ = 0",
+        "honest_only_zero": "only at M̄ = 0",
+        "checks_count": "{same} of {total}",
+        "robust_flagged": "A pre-adoption trend warning was raised for: {outcomes}. Figures for these outcomes must not "
+                          "be used for decisions without further checks.",
+        "robust_clean": "No pre-adoption trend warning was raised for any outcome.",
+        "robust_honest_text": "For {label}, the conclusion holds as long as post-adoption violations of parallel trends "
+                              "are no larger than {m} times the largest pre-adoption violation.",
+        "robust_honest_zero": "For {label}, the conclusion holds only if post-adoption trends are exactly parallel "
+                              "(M̄ = 0); any violation makes the result indistinguishable from zero.",
+        "robust_missing": "Robustness checks were not run in this run; the results above have not been stress-tested.",
+        "spec_text": "Of {total} alternative specifications for {label}, {same} point in the same direction as the main "
+                     "result and {significant} have confidence intervals that exclude zero.",
+        "het_text": "Effect on {label} by unit type. Estimates for small groups are less certain.",
+        "het_table_caption": "Estimated effect on {label} by unit type",
+        "training_channel_text": "Adopting performance management changed ASN training coverage by about {estimate} "
+                                 "({level}: {low} to {high}).",
+        "lim_sample": "In {short} of {total} unit-quarters, the number of Citizen Satisfaction Survey respondents was "
+                      "below the Krejcie–Morgan sample size, so the IKM for those unit-quarters is less certain. Units "
+                      "most often short: {units}.",
+        "lim_sample_ok": "Every unit-quarter met the Krejcie–Morgan sample size.",
+        "lim_unit_quarters": "{unit} ({n} quarters)",
+        "lim_few_units": "The evaluation covers only {n_units} units ({n_adopted} adopted). With few units, intervals "
+                         "are wide and a single unit can move the result; uncertainty was computed with {inference}.",
+        "lim_outcome_units": "Some outcomes are measured in only a few units, so their results are less certain: "
+                             "{outcomes}.",
+        "lim_outcome_unit": "{label} ({n} units)",
+        "lim_control_changed": "For {outcomes}, there were too few never-adopting units, so units that had not yet "
+                               "adopted in the same month serve as the comparison.",
+        "lim_pretrend": "Pre-adoption trend warnings: {outcomes}. Estimates for these outcomes are not reliable yet.",
+        "lim_design": "Units were not randomly chosen to adopt performance management. The comparison is valid only if, "
+                      "without adoption, adopting units would have developed in parallel with comparison units.",
+        "lim_suppressed": "To protect personal data, figures based on fewer than {min_cell} people or tickets are not "
+                          "shown (written \"<{min_cell}\" or \"—\") or are merged with another group.",
+        "lim_synthetic": "The data are synthetic; the findings must not be used for real policy decisions.",
+        "lim_unit_average": "Effect estimates are averages over all adopting units in Plaju, not effects specific to "
+                            "this unit.",
+        "rec_indicators": "**Set clear, measurable performance indicators.**",
+        "rec_indicators_skp": "In {year}, {share} of ASN received an SKP rating of Good or Very Good. When almost everyone "
+                              "is rated good, the rating no longer distinguishes performance: link SKP targets to "
+                              "measurable service indicators such as IKM and waiting time.",
+        "rec_indicators_generic": "Link ASN performance targets to measurable service indicators such as IKM and "
+                                  "waiting time, and publish the targets.",
+        "rec_feedback": "**Make appraisal transparent and give feedback.**",
+        "rec_feedback_units": "{n} units were graded C or D in {quarter} ({units}). Discuss the survey results with the "
+                              "staff of these units and agree on improvement steps monitored every quarter.",
+        "rec_feedback_ok": "Every unit that could be graded was graded A or B in {quarter}. Keep sharing survey and "
+                           "appraisal results with staff regularly, with written feedback.",
+        "rec_training": "**Strengthen training.**",
+        "rec_training_low": "Training coverage is lowest in {types} units ({share}). Prioritise performance-management "
+                            "and service-excellence training for ASN in these units.",
+        "rec_training_generic": "Provide performance-management and service-excellence training for ASN before and "
+                                "during adoption.",
+        "rec_support": "**Support units that have not changed yet.**",
+        "rec_support_never": "{n} units have not adopted performance management ({units}). Offer mentoring, examples of "
+                             "good practice from other units and a clear adoption schedule.",
+        "rec_support_unit": "The unit has adopted performance management; so that change goes beyond procedures, "
+                            "review survey results and SKP achievements with staff every quarter.",
+        "rec_support_all": "All units have adopted; support the units with the lowest IKM so that change goes beyond "
+                           "procedures.",
+        "rec_evaluation": "**Keep evaluating.**",
+        "rec_evaluation_text": "Repeat this analysis every quarter with new data. {sample}{pretrend}",
+        "rec_evaluation_sample": "Survey more respondents so that every unit meets the Krejcie–Morgan sample size. ",
+        "rec_evaluation_pretrend": "Investigate {outcomes} further before those figures are used for decisions.",
+        "rec_scale_up": "The main result shows an improvement in {label}; extending adoption to other units is worth "
+                        "considering, with the same monitoring.",
+        "rec_scale_unclear": "The main result for {label} is not yet clear; any extension should come with close "
+                             "monitoring and a repeat evaluation.",
+        "unit_profile": "{unit} is a {type} unit in {kelurahan}. {adoption}",
+        "unit_adopted": "The unit began using performance-based management in {month}.",
+        "unit_not_adopted": "The unit had not adopted performance-based management within the data period.",
+        "unit_ikm_text": "In {quarter}, the unit's IKM was {ikm} (grade {mutu}, {kinerja}).",
+        "unit_ikm_suppressed": "In {quarter}, the unit had fewer than {min_cell} respondents, so its IKM is not shown.",
+        "unit_ikm_table_caption": "IKM of {unit} by quarter",
+        "fig_unit_ikm": "IKM of {unit} by quarter (dashed lines = grade B and A thresholds)",
+        "unit_context": "Average effects across Plaju",
+        "unit_het": "For {type} units, the estimated effect on {label} is {estimate} ({level}: {low} to {high}).",
+        "unit_not_found": "unit '{unit}' is not in this run's adoption_schedule",
+        "prov_run": "Run: {run_id}, started {date}.",
+        "prov_source": "Data source: {source}; period {start} – {end}; {n_months} months.",
+        "prov_git": "Code version: {commit}{dirty}.",
+        "prov_dirty": " (with uncommitted changes)",
+        "prov_params_none": "Parameters: the main specification (all defaults).",
+        "prov_params": "Parameters that differ from the defaults:",
+        "prov_param_row": "{name} = {value} (default: {default})",
+        "prov_quality": "Data quality: of {raw} raw rows, {clean} were used, {rejected} were rejected and {duplicate} "
+                        "duplicates were merged.",
+        "prov_quality_table_caption": "Data rows by table",
+        "col_table": "Table",
+        "col_rows_raw": "Raw",
+        "col_rows_clean": "Used",
+        "col_rows_rejected": "Rejected",
+        "col_rows_duplicate": "Duplicates",
+        "prov_method": "Method: {estimator}; comparison: {control}; uncertainty: {inference}; significance level {alp}.",
+        "prov_reproduce": "Every number is read from this run's result tables (folder tables/); this brief re-estimates "
+                          "nothing.",
+        "prov_truth": "Check on synthetic data: the true effect on {label} is {truth}; the main {level} interval "
+                      "{covers}.",
+        "covers_yes": "contains it",
+        "covers_no": "does not contain it",
+        "source_synthetic": "synthetic (simulated) data",
+        "source_export": "agency data export",
+        "unknown_commit": "not recorded",
+        "empty_value": "(empty)",
+        "and_more": "{n} other units",
+        "to": "to",
+    },
+}
+
+MONTHS = {
+    "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+           "November", "Desember"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"),
+}
+
+#: Outcome noun phrases (as the subject of a sentence) and units of their effects.
+OUTCOME_LABEL = {
+    "id": {
+        "ikm": "Indeks Kepuasan Masyarakat (IKM)",
+        "wait_minutes": "waktu tunggu",
+        "service_minutes": "lama pelayanan",
+        "share_within_1h": "porsi layanan selesai dalam satu jam",
+        "online_share": "porsi layanan lewat antrean daring",
+        "skp_good_share": "porsi ASN berpredikat SKP Baik atau Sangat Baik",
+        "training_coverage": "cakupan pelatihan ASN",
+        "assessment_score": "skor asesmen sekolah",
+        "incidence_per_10k": "laporan kasus penyakit menular",
+    },
+    "en": {
+        "ikm": "the Citizen Satisfaction Index (IKM)",
+        "wait_minutes": "waiting time",
+        "service_minutes": "service time",
+        "share_within_1h": "the share of services finished within one hour",
+        "online_share": "the share of services booked online",
+        "skp_good_share": "the share of ASN rated Good or Very Good (SKP)",
+        "training_coverage": "ASN training coverage",
+        "assessment_score": "school assessment scores",
+        "incidence_per_10k": "reported communicable-disease cases",
+    },
+}
+OUTCOME_UNIT = {
+    "id": {"points": "poin", "minutes": "menit", "pp": "poin persentase", "per10k": "per 10.000 penduduk"},
+    "en": {"points": "points", "minutes": "minutes", "pp": "percentage points", "per10k": "per 10,000 residents"},
+}
+UNIT_TYPES = {
+    "id": {"disdukcapil": "Disdukcapil", "kecamatan": "kecamatan", "kelurahan": "kelurahan", "puskesmas": "puskesmas",
+           "school": "sekolah"},
+    "en": {"disdukcapil": "civil registry", "kecamatan": "district office", "kelurahan": "sub-district office",
+           "puskesmas": "health centre", "school": "school"},
+}
+CHANNELS = {
+    "id": {"online": "daring", "walk_in": "datang langsung"},
+    "en": {"online": "online", "walk_in": "walk-in"},
+}
+KINERJA = {
+    "id": {"Sangat Baik": "Sangat Baik", "Baik": "Baik", "Kurang Baik": "Kurang Baik", "Tidak Baik": "Tidak Baik"},
+    "en": {"Sangat Baik": "Very good", "Baik": "Good", "Kurang Baik": "Fair", "Tidak Baik": "Poor"},
+}
+#: Service names are official Indonesian names; English briefs gloss them.
+SERVICES = {
+    "id": {},
+    "en": {
+        "KTP-el": "e-ID card (KTP-el)", "KK": "Family card (KK)", "Akta Kelahiran": "Birth certificate",
+        "Akta Kematian": "Death certificate", "Akta Perkawinan": "Marriage certificate",
+        "Surat Pindah": "Change of address", "KIA": "Child ID card (KIA)", "Legalisir Dokumen": "Document legalisation",
+        "Perubahan Biodata": "Personal data change", "Surat Keterangan Ahli Waris": "Heirship certificate",
+        "Surat Pengantar": "Cover letter", "Surat Keterangan Domisili": "Domicile certificate",
+        "SKTM": "Low-income certificate (SKTM)", "Surat Keterangan Usaha": "Business certificate",
+        "Pemeriksaan Kesehatan": "Health check", "Imunisasi": "Immunisation", "Layanan Pendidikan": "Education services",
+    },
+}
+ESTIMATORS = {
+    "id": {"cs": "Callaway–Sant'Anna", "callaway_santanna": "Callaway–Sant'Anna", "sun_abraham": "Sun–Abraham", "twfe": "regresi efek tetap dua arah (TWFE)", "sunab": "Sun–Abraham",
+           "imputation": "estimator imputasi (Borusyak–Jaravel–Spiess)"},
+    "en": {"cs": "Callaway–Sant'Anna", "callaway_santanna": "Callaway–Sant'Anna", "sun_abraham": "Sun–Abraham",
+           "twfe": "two-way fixed effects (TWFE)", "sunab": "Sun–Abraham",
+           "imputation": "the imputation estimator (Borusyak–Jaravel–Spiess)"},
+}
+INFERENCE = {
+    "id": {"analytic": "galat baku analitis", "bootstrap": "bootstrap", "wild": "wild bootstrap per unit",
+           "randomization": "inferensi randomisasi atas tanggal penerapan", "auto": "metode yang dipilih otomatis"},
+    "en": {"analytic": "analytic standard errors", "bootstrap": "the bootstrap", "wild": "the wild cluster bootstrap",
+           "randomization": "randomisation inference over adoption dates", "auto": "an automatically chosen method"},
+}
+CONTROL_GROUPS = {
+    "id": {"nevertreated": "unit yang tidak pernah menerapkan", "notyettreated": "unit yang belum menerapkan"},
+    "en": {"nevertreated": "never-adopting units", "notyettreated": "not-yet-adopting units"},
+}
+HET_DIMENSIONS = {"id": {"unit_type": "jenis unit"}, "en": {"unit_type": "unit type"}}
+LIST_AND = {"id": " dan ", "en": " and "}
+
+
+def check_language(language: str) -> str:
+    if language not in LANGUAGES:
+        raise ValueError(f"language must be one of {', '.join(LANGUAGES)} (got {language!r})")
+    return language
+
+
+def t(language: str, key: str, **values) -> str:
+    """The string ``key`` in ``language``, formatted with ``values``."""
+    return STRINGS[check_language(language)][key].format(**values)
+
+
+def vocab(table: dict[str, dict[str, str]], language: str, value: str) -> str:
+    """Translate a vocabulary value; values a vocabulary does not list (names) stay as they are."""
+    return table[check_language(language)].get(value, value)
+
+
+def join_list(items: list[str], language: str) -> str:
+    """``a, b dan c`` / ``a, b and c``."""
+    items = [i for i in items if i]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + LIST_AND[check_language(language)] + items[-1]
