@@ -47,6 +47,8 @@ def conform_tidy(frame: pd.DataFrame) -> pd.DataFrame:
     for col in TIDY_COLUMNS:
         if col not in out.columns:
             out[col] = np.nan
+        elif col not in ("estimator", "type", "term"):
+            out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")  # JSON null -> NaN
     return out[TIDY_COLUMNS].reset_index(drop=True)
 
 
