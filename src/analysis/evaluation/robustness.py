@@ -99,17 +99,22 @@ def pretrend(estimates: OutcomeEstimates, alp: float, dynamic=None, biters: int 
     V = sums.T @ sums / n**2
     # (1) sup-t over the last pre-period months, bootstrap null distribution
     near = ew >= -1 - lags
-    draws = multiplier_draws(inf[:, near], biters=biters, seed=estimates.spec.seed, cluster=cluster, n=n)
-    se = draws.std(axis=0)
-    sup_t = float(np.max(np.abs(b[near]) / se))
-    p_sup = float(np.mean(np.max(np.abs(draws) / se, axis=1) >= sup_t))
+    sup_t = p_sup = np.nan
+    if near.any():
+        draws = multiplier_draws(inf[:, near], biters=biters, seed=estimates.spec.seed, cluster=cluster, n=n)
+        se = draws.std(axis=0)
+        sup_t = float(np.max(np.abs(b[near]) / se))
+        p_sup = float(np.mean(np.max(np.abs(draws) / se, axis=1) >= sup_t))
     # (2) linear trend over the whole pre-window (one restriction: t test with G - 1 df)
     p_slope = np.nan
     if len(ew) >= 3:
         c = (ew - ew.mean()) / np.sum((ew - ew.mean()) ** 2)
         slope, slope_se = float(c @ b), float(np.sqrt(c @ V @ c))
         p_slope = float(2 * t_dist.sf(abs(slope) / slope_se, df=max(n_units - 1, 1))) if slope_se > 0 else np.nan
-    p_value = float(min(1.0, 2 * np.nanmin([p_sup, p_slope])))  # Bonferroni over the two tests
+    tests = [p for p in (p_sup, p_slope) if np.isfinite(p)]
+    if not tests:
+        return base
+    p_value = float(min(1.0, len(tests) * min(tests)))  # Bonferroni over the tests that apply
     W, q = rank_robust_wald(b, V)
     return {**base, "W": W, "df": q, "sup_t": sup_t, "p_value": p_value, "p_sup_t": p_sup, "p_slope": p_slope,
             "test": "sup-t over the last pre-period months and linear pre-trend (Bonferroni)",
