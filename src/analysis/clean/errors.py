@@ -1,0 +1,16 @@
+"""The one exception cleaning raises for input it cannot trust."""
+
+from __future__ import annotations
+
+
+class DataInputError(ValueError):
+    """A raw file cannot be trusted. The message names the file, the column and the row.
+
+    ``row`` counts data rows from 1 (the first row after the header); 0 means the
+    header itself or the whole file.
+    """
+
+    def __init__(self, file: str, column: str, row: int, problem: str):
+        self.file, self.column, self.row, self.problem = str(file), column, row, problem
+        where = "header" if row == 0 else f"row {row}"
+        super().__init__(f"{self.file}: column '{column}', {where}: {problem}")

@@ -1,0 +1,141 @@
+"""Byte-stable Parquet writing and tolerant reading of messy raw exports.
+
+Why hand-written: Indonesian exports mix ``;`` and ``,`` separators, decimal
+commas, UTF-8 with or without BOM and Windows-1252, and Excel files; pandas'
+readers need the encoding and separator up front, so we sniff them here and
+read every cell as text (types are parsed later, column by column, so a bad
+cell becomes a reject with a reason instead of a silent NaN).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+#: Fixed writer options: same frame => same bytes (no timestamps, no pandas index).
+PARQUET_OPTIONS = dict(compression="zstd", compression_level=3, use_dictionary=True, write_statistics=True,
+                       version="2.6", data_page_size=1 << 20)
+
+
+def write_parquet(df: pd.DataFrame, path: Path) -> Path:
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    table = table.replace_schema_metadata(None)  # pandas metadata embeds library versions
+    pq.write_table(table, path, **PARQUET_OPTIONS)
+    return path
+
+
+def read_parquet(path: Path) -> pd.DataFrame:
+    return pq.read_table(path).to_pandas()
+
+
+class UnreadableFileError(ValueError):
+    """Raised by the sniffers; cleaning turns it into a DataInputError with the file name."""
+
+    def __init__(self, message: str, row: int = 0, column: str = "-"):
+        super().__init__(message)
+        self.row, self.column = row, column
+
+
+def _locate(raw: bytes, offset: int) -> tuple[int, str]:
+    """Data row (1 = first after the header) and header of the cell holding byte ``offset``."""
+    line_no = raw.count(b"\n", 0, offset)
+    header = raw.split(b"\n", 1)[0].decode("latin-1")
+    sep = ";" if header.count(";") > header.count(",") else ","
+    line_start = raw.rfind(b"\n", 0, offset) + 1
+    col_idx = raw[line_start:offset].decode("latin-1").count(sep)
+    names = [h.strip() for h in header.split(sep)]
+    return line_no, names[col_idx] if col_idx < len(names) else "-"
+
+
+@dataclass(frozen=True)
+class TextFormat:
+    encoding: str
+    sep: str
+
+
+def sniff_text(raw: bytes) -> tuple[str, TextFormat]:
+    """Decode bytes (UTF-8 with/without BOM, else Windows-1252) and guess the separator."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        text, enc = raw[3:].decode("utf-8"), "utf-8-sig"
+    else:
+        try:
+            text, enc = raw.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            try:
+                text, enc = raw.decode("cp1252"), "cp1252"
+            except UnicodeDecodeError as exc:
+                row, col = _locate(raw, exc.start)
+                raise UnreadableFileError(
+                    f"unreadable encoding: not UTF-8 and not Windows-1252 (byte 0x{raw[exc.start]:02x} at offset "
+                    f"{exc.start})", row, col) from exc
+    header = text.split("\n", 1)[0]
+    sep = ";" if header.count(";") > header.count(",") else ","
+    return text, TextFormat(enc, sep)
+
+
+def read_text_table(path: Path) -> tuple[pd.DataFrame, TextFormat]:
+    raw = Path(path).read_bytes()
+    if not raw.strip():
+        raise UnreadableFileError("file is empty")
+    text, fmt = sniff_text(raw)
+    df = pd.read_csv(io.StringIO(text), sep=fmt.sep, dtype=object, keep_default_na=False, na_values=[],
+                     quoting=csv.QUOTE_MINIMAL, skip_blank_lines=True, engine="c")
+    return df, fmt
+
+
+def read_excel_table(path: Path) -> pd.DataFrame:
+    try:
+        df = pd.read_excel(path, dtype=str, keep_default_na=False, na_values=[], engine="openpyxl").astype(object)
+    except Exception as exc:  # openpyxl raises several types for corrupt workbooks
+        raise UnreadableFileError(f"cannot read workbook: {exc}") from exc
+    return df
+
+
+def read_table(path: Path) -> tuple[pd.DataFrame, str]:
+    """Read a raw export as all-text columns; return the frame and a format label."""
+    path = Path(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return read_excel_table(path), "xlsx"
+    df, fmt = read_text_table(path)
+    return df, f"csv[{fmt.encoding},{fmt.sep}]"
+
+
+FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def write_xlsx(df: pd.DataFrame, path: Path) -> Path:
+    """Write an .xlsx whose bytes depend only on ``df``.
+
+    openpyxl stamps "now" into docProps/core.xml and every zip entry; we rewrite
+    both with fixed values so a seeded generator gives identical files.
+    """
+    import re
+    import zipfile
+
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Sheet1")
+    ws.append([str(c) for c in df.columns])
+    for row in df.itertuples(index=False):
+        ws.append(list(row))
+    buf = io.BytesIO()
+    wb.save(buf)
+    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        for name in sorted(src.namelist()):
+            data = src.read(name)
+            if name == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*", rb"\g<1>2000-01-01T00:00:00Z", data)
+            info = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(info, data)
+    Path(path).write_bytes(out.getvalue())
+    return Path(path)

@@ -1,0 +1,325 @@
+"""Analysis panels built from the canonical tables, ready for the DiD estimators.
+
+The aggregation is SQL run by DuckDB over the interim Parquet files (or over
+in-memory frames, which is how the generator computes its true effects on the
+very same panel definition). DuckDB streams Parquet and spills to disk, so the
+ticket and SKP aggregations scale past memory on one machine; the SQL is plain
+enough to move to a cluster engine (Spark SQL, Trino) unchanged beyond that.
+
+Indices: ``period`` 1..months counts months from the window start (the first
+SKP month), ``week`` 1.. counts Sunday-Saturday epi weeks from the first
+reported week, ``quarter`` 1.. counts calendar quarters from the window's first.
+``first_treat`` is the index of the first period under KPI management (0 = not
+adopted in the window).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pandera.pandas as pa
+
+from analysis import measures
+from analysis.io import write_parquet
+from analysis.schemas import CANONICAL, GOOD_PREDIKAT, UNIT_TYPES, column_spec as _col
+
+INDEX_COLS = ["unit_id", "unit_name", "unit_type", "opd", "kelurahan", "period", "month", "first_treat"]
+OUTCOMES_MONTH = ["ikm", "wait_minutes", "service_minutes", "share_within_1h", "online_share", "skp_good_share",
+                  "training_coverage", "assessment_score"]
+COUNTS_MONTH = ["n_tickets", "n_skm", "n_asn"]
+COVARIATES = ["baseline_staff", "distance_km"]
+
+
+def _schema(name, cols, key, desc):
+    return pa.DataFrameSchema(cols, name=name, ordered=True, strict=True, unique=key, description=desc,
+                              metadata={"key": key})
+
+
+_F = "float64"
+PANEL_UNIT_MONTH = _schema("panel_unit_month", {
+    "unit_id": _col("str", "stable unit code", source="units"),
+    "unit_name": _col("str", "unit name", source="units"),
+    "unit_type": _col("str", "kind of unit", allowed=UNIT_TYPES, source="units"),
+    "opd": _col("str", "parent office", source="units"),
+    "kelurahan": _col("str", "kelurahan", source="units"),
+    "period": _col("int64", "month index, 1 = window start", source="derived"),
+    "month": _col("datetime64[ms]", "first day of the month", source="derived"),
+    "first_treat": _col("int64", "period of KPI adoption, 0 = not adopted in window", source="adoption"),
+    "adoption_month": _col("datetime64[ms]", "first month under KPI management (empty = never)", nullable=True,
+                           source="adoption"),
+    "ikm": _col(_F, "IKM of the month's SKM respondents (25-100)", unit="points", nullable=True, source="skm"),
+    "wait_minutes": _col(_F, "mean minutes issued -> called", unit="minutes", nullable=True, source="tickets"),
+    "service_minutes": _col(_F, "mean minutes served (or called) -> finished", unit="minutes", nullable=True,
+                            source="tickets"),
+    "share_within_1h": _col(_F, "share of priority tickets finished within 60 min of issue", unit="share",
+                            nullable=True, source="tickets"),
+    "online_share": _col(_F, "share of tickets booked online", unit="share", nullable=True, source="tickets"),
+    "skp_good_share": _col(_F, "share of SKP appraisals Baik or Sangat Baik", unit="share", nullable=True,
+                           source="skp"),
+    "training_coverage": _col(_F, "share of active ASN with any training started by month end", unit="share",
+                              nullable=True, source="asn, training"),
+    "assessment_score": _col(_F, "school assessment score of the semester containing the month",
+                             unit="points 0-100", nullable=True, source="schools"),
+    "n_tickets": _col("int64", "tickets issued in the month", unit="tickets", source="tickets"),
+    "n_skm": _col("int64", "SKM respondents in the month", unit="respondents", source="skm"),
+    "n_asn": _col("int64", "ASN active at the unit in the month", unit="persons", source="asn"),
+    "baseline_staff": _col("int64", "ASN active in period 1 (time-invariant covariate)", unit="persons",
+                           source="asn"),
+    "distance_km": _col(_F, "distance to the Kantor Camat (time-invariant covariate)", unit="km", source="units"),
+}, ["unit_id", "period"], "Unit x month panel of every outcome (NaN where a unit type has no such outcome).")
+
+PANEL_UNIT_WEEK_HEALTH = _schema("panel_unit_week_health", {
+    "unit_id": _col("str", "stable unit code", source="units"),
+    "unit_name": _col("str", "unit name", source="units"),
+    "week": _col("int64", "epi-week index, 1 = first reported week", source="derived"),
+    "week_start": _col("datetime64[ms]", "Sunday starting the epi week", source="health"),
+    "first_treat": _col("int64", "first week starting on/after the adoption month, 0 = never", source="adoption"),
+    "adoption_month": _col("datetime64[ms]", "first month under KPI management (empty = never)", nullable=True,
+                           source="adoption"),
+    "cases": _col("int64", "cases of all reported syndromes", unit="cases", source="health"),
+    "population": _col("int64", "catchment population", unit="persons", source="health"),
+    "incidence_per_10k": _col(_F, "cases per 10,000 population", unit="per 10,000", source="health"),
+}, ["unit_id", "week"], "Puskesmas/pustu x epi-week panel of communicable-disease incidence.")
+
+PANEL_SKM = _schema("skm_respondents", {
+    "response_id": _col("str", "survey form id", source="skm"),
+    "unit_id": _col("str", "stable unit code", source="skm"),
+    "unit_type": _col("str", "kind of unit", allowed=UNIT_TYPES, source="units"),
+    "period": _col("int64", "month index of the response", source="derived"),
+    "quarter": _col("int64", "quarter index, 1 = window's first quarter", source="derived"),
+    "quarter_label": _col("str", "calendar quarter, e.g. 2023Q1", source="derived"),
+    "first_treat": _col("int64", "period of KPI adoption, 0 = never", source="adoption"),
+    "first_treat_quarter": _col("int64", "quarter of KPI adoption, 0 = never", source="adoption"),
+    **{f"u{i}": _col("int64", f"element U{i} score", unit="1-4", source="skm") for i in range(1, 10)},
+    "ikm_resp": _col(_F, "respondent's converted score: mean(U1-U9) x 25", unit="points", source="derived"),
+    "survey_date": _col("datetime64[ms]", "date of the response", source="skm"),
+    "age": _col("int64", "age", unit="years", source="skm"),
+    "sex": _col("str", "sex", source="skm"),
+    "education": _col("str", "education", source="skm"),
+    "occupation": _col("str", "occupation", source="skm"),
+    "service": _col("str", "service used", source="skm"),
+}, ["response_id"], "SKM respondents as repeated cross-sections.")
+
+PANEL_IKM_QUARTER = _schema("ikm_unit_quarter", {
+    "unit_id": _col("str", "stable unit code", source="skm"),
+    "quarter": _col("int64", "quarter index, 1 = window's first quarter", source="derived"),
+    "quarter_label": _col("str", "calendar quarter", source="derived"),
+    "first_treat_quarter": _col("int64", "quarter of KPI adoption, 0 = never", source="adoption"),
+    "users_served": _col("Int64", "people served in the quarter (Krejcie-Morgan N)", nullable=True,
+                         source="service_volume"),
+    "n": _col("int64", "respondents", source="skm"),
+    "required_n": _col("Int64", "Krejcie-Morgan sample size for N = users_served", nullable=True,
+                       source="derived"),
+    "meets_sample": _col("boolean", "n >= required_n", nullable=True, source="derived"),
+    **{f"nrr_u{i}": _col(_F, f"NRR of U{i} (mean score)", unit="1-4", source="derived") for i in range(1, 10)},
+    "ikm": _col(_F, "IKM = sum(NRR)/9 x 25", unit="points 25-100", source="derived"),
+    "mutu": _col("str", "mutu pelayanan", allowed=("A", "B", "C", "D"), source="derived"),
+    "kinerja": _col("str", "kinerja unit pelayanan", source="derived"),
+}, ["unit_id", "quarter"], "IKM per unit and quarter (PermenPANRB 14/2017) with sample adequacy.")
+
+PANEL_SCHEMAS = {s.name: s for s in (PANEL_UNIT_MONTH, PANEL_UNIT_WEEK_HEALTH, PANEL_SKM, PANEL_IKM_QUARTER)}
+
+_GOOD = ", ".join(f"'{p}'" for p in GOOD_PREDIKAT)
+
+
+def _window(con: duckdb.DuckDBPyConnection) -> tuple[pd.Timestamp, int]:
+    lo, hi = con.execute("select min(month), max(month) from skp").fetchone()
+    if lo is None:
+        raise ValueError("the skp table is empty: cannot infer the panel window")
+    lo, hi = pd.Timestamp(lo), pd.Timestamp(hi)
+    return lo, (hi.year - lo.year) * 12 + hi.month - lo.month + 1
+
+
+def _conform(df: pd.DataFrame, schema: pa.DataFrameSchema) -> pd.DataFrame:
+    out = pd.DataFrame({c: df[c].astype(col.metadata["dtype"]) for c, col in schema.columns.items()})
+    return out.sort_values(schema.metadata["key"], kind="mergesort").reset_index(drop=True)
+
+
+def _month_index(col: str, start: pd.Timestamp) -> str:
+    return f"((year({col}) - {start.year}) * 12 + month({col}) - {start.month} + 1)"
+
+
+def _quarter_index(col: str, start: pd.Timestamp) -> str:
+    q0 = start.year * 4 + (start.month - 1) // 3
+    return f"(year({col}) * 4 + (month({col}) - 1) // 3 - {q0} + 1)"
+
+
+def unit_month_panel(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Unit x month panel from views/tables named like the canonical tables on ``con``."""
+    start, months = _window(con)
+    mi = lambda c: _month_index(c, start)  # noqa: E731
+    sql = f"""
+    with grid as (
+      select u.*, p.period,
+             (date '{start.date()}' + to_months(cast(p.period - 1 as integer)))::timestamp as month
+      from units u cross join range(1, {months} + 1) p(period)
+    ),
+    adopt as (
+      select unit_id, adoption_month,
+             case when adoption_month is null then 0
+                  when {mi('adoption_month')} > {months} then 0
+                  else greatest({mi('adoption_month')}, 1) end as first_treat
+      from adoption
+    ),
+    tk as (
+      select unit_id, {mi('issued_at')} as period, count(*) as n_tickets,
+             avg(date_diff('millisecond', issued_at, called_at)) / 60000.0 as wait_minutes,
+             avg(date_diff('millisecond', coalesce(served_at, called_at), finished_at)) / 60000.0 as service_minutes,
+             avg(case when priority then
+                   (date_diff('millisecond', issued_at, finished_at) / 60000.0 <= {measures.PRIORITY_TARGET_MINUTES})::int
+                 end) as share_within_1h,
+             avg((channel = 'online')::int) as online_share
+      from tickets group by all
+    ),
+    sk as (
+      select unit_id, {mi('month')} as period, avg((predikat in ({_GOOD}))::int) as skp_good_share
+      from skp group by all
+    ),
+    sm as (
+      select unit_id, {mi('survey_date')} as period, count(*) as n_skm,
+             ({' + '.join(f'avg(u{i})' for i in range(1, 10))}) / 9.0 * 25.0 as ikm
+      from skm group by all
+    ),
+    staff as (
+      select g.unit_id, g.period, count(a.asn_id) as n_asn,
+             count(t.asn_id) as n_trained
+      from grid g
+      left join asn a on a.unit_id = g.unit_id and a.active_from <= g.month
+      left join (select asn_id, min(start_date) as first_training from training group by asn_id) t
+        on t.asn_id = a.asn_id and t.first_training < g.month + interval 1 month
+      group by all
+    ),
+    sc as (
+      select g.unit_id, g.period, s.assessment_score
+      from grid g join schools s
+        on s.unit_id = g.unit_id and g.month >= s.semester_start and g.month < s.semester_start + interval 6 month
+    )
+    select g.unit_id, g.unit_name, g.unit_type, g.opd, g.kelurahan, g.period, g.month,
+           coalesce(a.first_treat, 0) as first_treat, a.adoption_month,
+           sm.ikm, tk.wait_minutes, tk.service_minutes, tk.share_within_1h, tk.online_share,
+           sk.skp_good_share,
+           case when st.n_asn > 0 then st.n_trained / st.n_asn end as training_coverage,
+           sc.assessment_score,
+           coalesce(tk.n_tickets, 0) as n_tickets, coalesce(sm.n_skm, 0) as n_skm, st.n_asn,
+           first(st.n_asn) over (partition by g.unit_id order by g.period) as baseline_staff,
+           g.distance_km
+    from grid g
+    left join adopt a using (unit_id)
+    left join tk on tk.unit_id = g.unit_id and tk.period = g.period
+    left join sk on sk.unit_id = g.unit_id and sk.period = g.period
+    left join sm on sm.unit_id = g.unit_id and sm.period = g.period
+    left join staff st on st.unit_id = g.unit_id and st.period = g.period
+    left join sc on sc.unit_id = g.unit_id and sc.period = g.period
+    order by g.unit_id, g.period
+    """
+    df = con.execute(sql).df()
+    # tickets outside ticketing units and months without tickets: outcome undefined, not zero
+    return _conform(df, PANEL_UNIT_MONTH)
+
+
+def unit_week_health_panel(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    (w0,) = con.execute("select min(week_start) from health").fetchone()
+    w0 = pd.Timestamp(w0)
+    sql = f"""
+    with h as (
+      select unit_id, week_start, (date_diff('day', timestamp '{w0}', week_start) // 7) + 1 as week,
+             sum(cases) as cases, max(population) as population
+      from health group by all
+    ),
+    adopt as (
+      select unit_id, adoption_month from adoption
+    ),
+    ft as (
+      select h.unit_id, coalesce(min(case when a.adoption_month is not null and h.week_start >= a.adoption_month
+                                          then h.week end), 0) as first_treat
+      from h left join adopt a using (unit_id) group by h.unit_id
+    )
+    select h.unit_id, u.unit_name, h.week, h.week_start, ft.first_treat, a.adoption_month, h.cases, h.population,
+           h.cases / h.population * 10000.0 as incidence_per_10k
+    from h join units u using (unit_id) join ft using (unit_id) left join adopt a using (unit_id)
+    order by h.unit_id, h.week
+    """
+    return _conform(con.execute(sql).df(), PANEL_UNIT_WEEK_HEALTH)
+
+
+def skm_respondents(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    start, months = _window(con)
+    qi = _quarter_index("survey_date", start)
+    sql = f"""
+    select s.response_id, s.unit_id, u.unit_type, {_month_index('survey_date', start)} as period, {qi} as quarter,
+           year(survey_date) || 'Q' || quarter(survey_date) as quarter_label,
+           case when a.adoption_month is null or {_month_index('a.adoption_month', start)} > {months} then 0
+                else greatest({_month_index('a.adoption_month', start)}, 1) end as first_treat,
+           case when a.adoption_month is null or {_month_index('a.adoption_month', start)} > {months} then 0
+                else greatest({_quarter_index('a.adoption_month', start)}, 1) end as first_treat_quarter,
+           {', '.join(f's.u{i}' for i in range(1, 10))},
+           ({' + '.join(f's.u{i}' for i in range(1, 10))}) / 9.0 * 25.0 as ikm_resp,
+           s.survey_date, s.age, s.sex, s.education, s.occupation, s.service
+    from skm s join units u using (unit_id) left join adoption a using (unit_id)
+    """
+    return _conform(con.execute(sql).df(), PANEL_SKM)
+
+
+def ikm_unit_quarter(resp: pd.DataFrame, volume: pd.DataFrame) -> pd.DataFrame:
+    qmap = resp.drop_duplicates("quarter_label").set_index("quarter_label")["quarter"]
+    vol = volume[volume["quarter"].isin(qmap.index)]
+    idx = pd.MultiIndex.from_arrays([vol["unit_id"].to_numpy(dtype=object),
+                                     qmap.reindex(vol["quarter"]).to_numpy(dtype="int64")],
+                                    names=["unit_id", "quarter"])
+    pop = pd.Series(vol["users_served"].to_numpy(dtype="int64"), index=idx)
+    tab = measures.ikm_table(resp, ["unit_id", "quarter"], population=pop)
+    base = resp.groupby(["unit_id", "quarter"], sort=True)[["quarter_label", "first_treat_quarter"]].first()
+    tab = tab.merge(base.reset_index(), on=["unit_id", "quarter"], how="left")
+    keys = pd.MultiIndex.from_arrays([tab["unit_id"].to_numpy(dtype=object), tab["quarter"].to_numpy()])
+    tab["users_served"] = pd.array(pop.reindex(keys).to_numpy(), dtype="Float64").astype("Int64")
+    return _conform(tab, PANEL_IKM_QUARTER)
+
+
+def connect_frames(tables: dict[str, pd.DataFrame]) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    for name, df in tables.items():
+        con.register(name, df)
+    return con
+
+
+def connect_interim(interim_dir: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    for name in CANONICAL:
+        path = Path(interim_dir) / f"{name}.parquet"
+        if not path.is_file():
+            raise FileNotFoundError(f"{path} is missing: run cleaning first")
+        con.execute(f"create view {name} as select * from read_parquet('{path.as_posix()}')")
+    return con
+
+
+def compute_panels(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
+    resp = skm_respondents(con)
+    volume = con.execute("select * from service_volume").df()
+    return {
+        "panel_unit_month": unit_month_panel(con),
+        "panel_unit_week_health": unit_week_health_panel(con),
+        "skm_respondents": resp,
+        "ikm_unit_quarter": ikm_unit_quarter(resp, volume),
+    }
+
+
+def build_panels(interim_dir: Path, processed_dir: Path) -> dict[str, Path]:
+    """Write the four analysis panels as Parquet into ``processed_dir``; return their paths."""
+    processed_dir = Path(processed_dir)
+    processed_dir.mkdir(parents=True, exist_ok=True)
+    con = connect_interim(Path(interim_dir))
+    try:
+        frames = compute_panels(con)
+    finally:
+        con.close()
+    out = {}
+    for name, df in frames.items():
+        PANEL_SCHEMAS[name].validate(df, lazy=True)  # one row per unit-period, declared columns and values
+        out[name] = write_parquet(df, processed_dir / f"{name}.parquet")
+    return out
+
+
+__all__ = ["build_panels", "compute_panels", "connect_frames", "connect_interim", "PANEL_SCHEMAS",
+           "OUTCOMES_MONTH"]

@@ -1,0 +1,32 @@
+"""``synth`` command (registered in the project CLI by the lead)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from analysis.synth.config import MessyConfig, SynthConfig
+from analysis.synth.generate import generate
+
+
+@click.command()
+@click.option("--out", type=click.Path(path_type=Path), default=Path("data/raw"), show_default=True,
+              help="Directory for the raw exports (replaced).")
+@click.option("--seed", type=int, default=SynthConfig.seed, show_default=True)
+@click.option("--months", type=int, default=SynthConfig.months, show_default=True)
+@click.option("--start", type=str, default=SynthConfig.start, show_default=True, help="First month, YYYY-MM.")
+@click.option("--scale", type=float, default=SynthConfig.scale, show_default=True,
+              help="Ticket volume; 1 = 10% of reported volume, 10 = reported volume.")
+@click.option("--pretrend-violation", type=float, default=0.0, show_default=True)
+@click.option("--anticipation", type=int, default=0, show_default=True, help="Months of anticipation.")
+@click.option("--effect-scale", type=float, default=1.0, show_default=True)
+@click.option("--clean-exports", is_flag=True, help="Write perfectly clean exports (all messy rates 0).")
+def synth(out: Path, seed: int, months: int, start: str, scale: float, pretrend_violation: float,
+          anticipation: int, effect_scale: float, clean_exports: bool) -> None:
+    """Generate the synthetic Plaju raw exports and their truth."""
+    cfg = SynthConfig(seed=seed, months=months, start=start, scale=scale, pretrend_violation=pretrend_violation,
+                      anticipation=anticipation, effect_scale=effect_scale,
+                      messy=MessyConfig.none() if clean_exports else MessyConfig())
+    generate(out, cfg)
+    click.echo(f"wrote synthetic raw exports to {out}")

@@ -1,0 +1,300 @@
+"""Write the simulated tables as the source systems would export them, messily.
+
+Each raw file is built as a frame of text cells, then (per :class:`MessyConfig`)
+cells get Indonesian date styles, spaced NIPs, unit-name and category variants;
+rows get corrupted (and logged with the reject reason cleaning must give),
+duplicated or test rows inserted; headers get renamed; and the file is written
+as ``,``/UTF-8, ``;``+decimal comma with a BOM or in Windows-1252, or ``.xlsx``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis.io import write_xlsx
+from analysis.synth.config import MessyConfig
+
+BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+         "November", "Desember")
+
+# raw field -> header variants (0 = what the system normally prints)
+HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
+    "units": {"code": ("Kode Unit", "kode_unit", "KODE"), "name": ("Nama Unit", "nama_unit", "NAMA UNIT LAYANAN"),
+              "type": ("Jenis Unit", "jenis_unit", "JENIS"), "opd": ("OPD", "opd", "Perangkat Daerah"),
+              "kel": ("Kelurahan", "kelurahan", "KELURAHAN"),
+              "dist": ("Jarak ke Kantor Camat (km)", "jarak_km", "Jarak (km)")},
+    "adoption": {"name": ("Nama Unit", "nama_unit", "Unit Kerja"), "start": ("Bulan Mulai KPI", "bulan_mulai",
+                                                                             "Mulai Penerapan KPI")},
+    "asn": {"nip": ("NIP", "nip", "NIP/NI PPPK"), "nama": ("Nama", "nama", "Nama Pegawai"),
+            "status": ("Status", "status", "Status Kepegawaian"), "gol": ("Golongan", "golongan", "Gol/Ruang"),
+            "unit": ("Unit Kerja", "unit_kerja", "UNIT KERJA"), "tmt": ("TMT Unit", "tmt_unit", "TMT Penempatan")},
+    "skp": {"nip": ("NIP", "nip", "NIP Pegawai"), "nama": ("Nama Pegawai", "nama", "Nama"),
+            "unit": ("Unit Kerja", "unit_kerja", "Satuan Kerja"), "periode": ("Periode", "periode", "Bulan Penilaian"),
+            "hasil": ("Rating Hasil Kerja", "rating_hasil_kerja", "Hasil Kerja"),
+            "perilaku": ("Rating Perilaku Kerja", "rating_perilaku", "Perilaku Kerja"),
+            "predikat": ("Predikat", "predikat", "Predikat Kinerja"), "atasan": ("NIP Atasan", "nip_atasan",
+                                                                                  "NIP Pejabat Penilai"),
+            "kirim": ("Tanggal Kirim", "tanggal_kirim", "Tgl Pengajuan")},
+    "training": {"nip": ("NIP", "nip", "NIP Peserta"), "nama": ("Nama", "nama", "Nama Peserta"),
+                 "diklat": ("Nama Diklat", "nama_diklat", "Jenis Pelatihan"),
+                 "mulai": ("Tanggal Mulai", "tgl_mulai", "Mulai"), "selesai": ("Tanggal Selesai", "tgl_selesai",
+                                                                                "Selesai"),
+                 "jp": ("JP", "jumlah_jp", "Jumlah Jam Pelajaran")},
+    "tickets": {"no": ("No Antrian", "no_antrian", "Nomor Tiket"), "unit": ("Unit Layanan", "unit_layanan", "Loket"),
+                "tanggal": ("Tanggal", "tanggal", "Tgl Kunjungan"), "layanan": ("Jenis Layanan", "layanan", "Layanan"),
+                "jalur": ("Jalur", "jalur", "Kanal Pendaftaran"), "ambil": ("Jam Ambil", "jam_ambil", "Waktu Ambil Tiket"),
+                "panggil": ("Jam Panggil", "jam_panggil", "Waktu Dipanggil"),
+                "mulai": ("Jam Mulai Layanan", "jam_mulai", "Waktu Mulai"),
+                "selesai": ("Jam Selesai", "jam_selesai", "Waktu Selesai")},
+    "skm": {"id": ("ID Responden", "id_responden", "No Kuesioner"), "unit": ("Unit Layanan", "unit_layanan", "Unit"),
+            "tanggal": ("Tanggal Survei", "tanggal_survei", "Tanggal"), "umur": ("Umur", "umur", "Usia"),
+            "jk": ("Jenis Kelamin", "jenis_kelamin", "L/P"), "pendidikan": ("Pendidikan", "pendidikan",
+                                                                            "Pendidikan Terakhir"),
+            "pekerjaan": ("Pekerjaan", "pekerjaan", "Pekerjaan Utama"),
+            "layanan": ("Jenis Layanan", "jenis_layanan", "Layanan yang Diterima"),
+            **{f"u{i}": (f"U{i}", f"u{i}", f"{n} (U{i})") for i, n in enumerate(
+                ("Persyaratan", "Prosedur", "Waktu Pelayanan", "Biaya/Tarif", "Produk Layanan", "Kompetensi Pelaksana",
+                 "Perilaku Pelaksana", "Penanganan Pengaduan", "Sarana dan Prasarana"), start=1)}},
+    "service_volume": {"unit": ("Unit Layanan", "unit_layanan", "Unit"), "tw": ("Triwulan", "triwulan", "Periode"),
+                       "n": ("Jumlah Pengguna Layanan", "jumlah_pengguna", "Jml Pengguna")},
+    "health": {"unit": ("Puskesmas", "puskesmas", "Nama Puskesmas"), "minggu": ("Minggu Mulai", "minggu_mulai",
+                                                                               "Tanggal Awal Minggu"),
+               "penyakit": ("Penyakit", "penyakit", "Nama Penyakit"), "kasus": ("Jumlah Kasus", "jumlah_kasus", "Kasus"),
+               "pop": ("Jumlah Penduduk", "jumlah_penduduk", "Penduduk Wilayah Kerja")},
+    "schools": {"unit": ("Nama Sekolah", "nama_sekolah", "Satuan Pendidikan"), "sem": ("Semester", "semester",
+                                                                                    "Semester/Tahun Ajaran"),
+                "nilai": ("Nilai Asesmen", "nilai_asesmen", "Skor Asesmen"), "siswa": ("Jumlah Siswa", "jumlah_siswa",
+                                                                                       "Siswa Dinilai")},
+}
+
+TYPE_RAW = {"disdukcapil": "Disdukcapil", "kecamatan": "Kecamatan", "kelurahan": "Kelurahan",
+            "puskesmas": "Puskesmas", "school": "Sekolah"}
+CHANNEL_VARIANTS = {"online": ("Online", "ONLINE", "Daring"), "walk_in": ("Datang Langsung", "Walk-in", "Luring")}
+SEX_VARIANTS = {"L": ("L", "Laki-laki", "Pria"), "P": ("P", "Perempuan", "Wanita")}
+EDU_VARIANTS = {"SD": ("SD", "SD/Sederajat"), "SMP": ("SMP", "SLTP"), "SMA": ("SMA", "SLTA", "SMA/SMK"),
+                "D1-D3": ("D1-D3", "Diploma"), "D4/S1": ("D4/S1", "S1", "Sarjana"), "S2/S3": ("S2/S3", "Pascasarjana")}
+OCC_VARIANTS = {"PNS/TNI/Polri": ("PNS/TNI/Polri", "PNS"), "Pegawai Swasta": ("Pegawai Swasta", "Karyawan Swasta"),
+                "Wiraswasta": ("Wiraswasta", "Wirausaha"), "Pelajar/Mahasiswa": ("Pelajar/Mahasiswa", "Pelajar"),
+                "Ibu Rumah Tangga": ("Ibu Rumah Tangga", "IRT"), "Lainnya": ("Lainnya", "Lain-lain")}
+RATING_VARIANTS = {"di_atas": ("Di Atas Ekspektasi", "DIATAS EKSPEKTASI", "Di atas"),
+                   "sesuai": ("Sesuai Ekspektasi", "SESUAI EKSPEKTASI", "Sesuai"),
+                   "di_bawah": ("Di Bawah Ekspektasi", "DIBAWAH EKSPEKTASI", "Di bawah")}
+SERVICE_VARIANTS = {"KTP-el": ("KTP-el", "KTP Elektronik", "e-KTP"), "KK": ("KK", "Kartu Keluarga"),
+                    "Akta Kelahiran": ("Akta Kelahiran", "Akte Kelahiran"), "Akta Kematian": ("Akta Kematian",
+                                                                                            "Akte Kematian")}
+DISEASE_RAW = {"diare_akut": ("Diare Akut", "DIARE AKUT"), "ili": ("ILI", "Influenza Like Illness"),
+               "suspek_dbd": ("Suspek DBD", "Suspek Demam Berdarah Dengue")}
+UNKNOWN_UNIT = "UPT Pelayanan Terpadu Plaju Seberang"
+
+
+def name_variants(name: str) -> tuple[str, ...]:
+    """Ways the same unit is written across systems (all map back in cleaning)."""
+    v = [name, name.upper(), f"  {name} ", name.replace(" ", "  ", 1)]
+    for a, b in (("Kantor Lurah ", "Kel. "), ("Kantor Lurah ", "Kelurahan "), ("Kantor Camat ", "Kecamatan "),
+                 ("Puskesmas ", "PKM "), ("Pustu ", "Puskesmas Pembantu "), ("SD Negeri ", "SDN "),
+                 ("SMP Negeri ", "SMPN "), (" Palembang", ""), ("Disdukcapil Kecamatan", "Dukcapil Kec."),
+                 ("Gerai Dukcapil", "Gerai Disdukcapil")):
+        if a in name:
+            v.append(name.replace(a, b))
+    return tuple(v)
+
+
+# --------------------------------------------------------------------------- text formatting
+# Only the rows drawn for a variant are formatted in Python; the rest use numpy's C formatting.
+def _iso(d: pd.Series, unit: str) -> np.ndarray:
+    return pd.to_datetime(d).to_numpy().astype(f"datetime64[{unit}]").astype(str).astype(object)
+
+
+def _join(*parts) -> np.ndarray:
+    out = parts[0]
+    for p in parts[1:]:
+        out = np.char.add(out, p)
+    return out
+
+
+def fmt_date(d: pd.Series, style: np.ndarray) -> pd.Series:
+    """style 0 ISO, 1 '12 Maret 2024', 2 '12/03/2024'; NaT -> ''."""
+    d = pd.to_datetime(d)
+    out = _iso(d, "D")
+    out[d.isna().to_numpy()] = ""
+    idx = np.flatnonzero((style > 0) & d.notna().to_numpy())
+    if len(idx):
+        dd = d.dt.day.to_numpy()[idx].astype(int).astype(str)
+        mm = d.dt.month.to_numpy()[idx].astype(int)
+        yy = d.dt.year.to_numpy()[idx].astype(int).astype(str)
+        indo = _join(dd, " ", np.array(BULAN)[mm - 1], " ", yy)
+        slash = _join(np.char.zfill(dd, 2), "/", np.char.zfill(mm.astype(str), 2), "/", yy)
+        out[idx] = np.where(style[idx] == 1, indo, slash).astype(object)
+    return pd.Series(out, index=d.index, dtype=object)
+
+
+def fmt_month(d: pd.Series, style: np.ndarray) -> pd.Series:
+    d = pd.to_datetime(d)
+    out = _iso(d, "M")
+    idx = np.flatnonzero(style > 0)
+    for i, y, m in zip(idx, d.dt.year.to_numpy()[idx], d.dt.month.to_numpy()[idx]):
+        out[i] = f"{BULAN[m - 1]} {y}" if style[i] == 1 else f"{m:02d}/{y}"
+    return pd.Series(out, index=d.index, dtype=object)
+
+
+def fmt_time(ts: pd.Series, style: np.ndarray) -> pd.Series:
+    """'08:15:32' or, Indonesian style, '08.15.32'."""
+    hms = np.array([s[11:19] for s in _iso(ts, "s")], dtype=object)
+    dots = style > 0
+    hms[dots] = [h.replace(":", ".") for h in hms[dots]]
+    return pd.Series(hms, index=ts.index, dtype=object)
+
+
+def fmt_nip(nip: pd.Series, style: np.ndarray) -> pd.Series:
+    """style 0 '198503122010011003', 1 '19850312 201001 1 003', 2 Excel text "'198503122010011003"."""
+    out = nip.astype(str).to_numpy(dtype=object).copy()
+    for i in np.flatnonzero(style > 0):
+        s = out[i]
+        out[i] = f"{s[:8]} {s[8:14]} {s[14]} {s[15:]}" if style[i] == 1 else "'" + s
+    return pd.Series(out, index=nip.index, dtype=object)
+
+
+def pick(values: pd.Series, variants: dict, rate: float, rng: np.random.Generator) -> pd.Series:
+    """Write each value as its usual label (variant 0), or with probability ``rate`` a random variant."""
+    vals = values.to_numpy(dtype=object)
+    codes, uniq = pd.factorize(vals)
+    out = np.array([variants[u][0] if u in variants else u for u in uniq] + [""], dtype=object)[codes]
+    use = np.flatnonzero(rng.random(len(vals)) < rate)
+    k = rng.integers(0, 8, len(use))
+    for i, k_ in zip(use, k):
+        v = variants.get(vals[i])
+        if v:
+            out[i] = v[k_ % len(v)]
+    return pd.Series(out, index=values.index, dtype=object)
+
+
+def styles(n: int, rate: float, rng: np.random.Generator, n_styles: int = 3) -> np.ndarray:
+    use = rng.random(n) < rate
+    return np.where(use, rng.integers(1, n_styles, n), 0)
+
+
+# --------------------------------------------------------------------------- raw files
+@dataclass
+class RawFile:
+    """One raw export: text cells per raw field (object arrays), plus the row log for the truth.
+
+    Plain numpy arrays rather than a DataFrame: corrupting single cells and inserting rows
+    is then cheap, and the frame is built once when the file is written.
+    """
+
+    relpath: str  # without extension
+    table: str
+    cells: dict[str, np.ndarray]  # raw field id -> text cells
+    excel: bool = False  # written as .xlsx when formats are on
+    numeric: tuple[str, ...] = ()  # fields written as numbers in xlsx / with decimal comma in ';' CSV
+    status: dict[str, np.ndarray] = field(default=None)  # per row: kind ('ok','dup','corrupt','test'), reason, ...
+
+    def __post_init__(self):
+        if self.status is None:
+            n = self.n
+            self.status = {"kind": np.full(n, "ok", dtype=object), "reason": np.full(n, "", dtype=object),
+                           "column": np.full(n, "", dtype=object), "src": np.arange(n)}
+
+    @property
+    def n(self) -> int:
+        return len(next(iter(self.cells.values())))
+
+    def take(self, idx: np.ndarray) -> None:
+        self.cells = {k: v[idx] for k, v in self.cells.items()}
+        self.status = {k: v[idx] for k, v in self.status.items()}
+
+
+def corrupt(f: RawFile, rng: np.random.Generator, rate: float, reason: str, apply) -> None:
+    """Corrupt a random share of still-clean rows in place; ``apply(idx) -> column`` edits the cells."""
+    if rate <= 0 or f.n == 0:
+        return
+    kind = f.status["kind"]
+    ok = np.flatnonzero(kind == "ok")
+    for i in ok[rng.random(len(ok)) < rate]:
+        f.status["column"][i] = apply(i)
+        kind[i], f.status["reason"][i] = "corrupt", reason
+
+
+def add_duplicates(f: RawFile, rng: np.random.Generator, rate: float) -> None:
+    if rate <= 0 or f.n == 0:
+        return
+    ok = np.flatnonzero(f.status["kind"] == "ok")
+    chosen = ok[rng.random(len(ok)) < rate]
+    if not len(chosen):
+        return
+    rep = np.ones(f.n, dtype="int64")
+    rep[chosen] = 2
+    idx = np.repeat(np.arange(f.n), rep)
+    f.take(idx)
+    dup = np.zeros(len(idx), dtype=bool)
+    dup[1:] = idx[1:] == idx[:-1]  # the resubmitted copy follows its original
+    f.status["kind"] = np.where(dup, "dup", f.status["kind"]).astype(object)
+
+
+def insert_rows(f: RawFile, rows: dict[str, np.ndarray], reason: str, column: str, rng: np.random.Generator) -> None:
+    """Insert extra rows (e.g. test tickets) at random positions."""
+    k = len(next(iter(rows.values())))
+    if not k:
+        return
+    pos = np.sort(rng.integers(0, f.n + 1, k))
+    where = pos + np.arange(k)  # final positions of the inserted rows
+    total = f.n + k
+    keep = np.ones(total, dtype=bool)
+    keep[where] = False
+    extra = {"kind": "test", "reason": reason, "column": column, "src": -1}
+    cells, status = {}, {}
+    for fld, v in f.cells.items():
+        out = np.empty(total, dtype=object)
+        out[keep], out[where] = v, rows[fld]
+        cells[fld] = out
+    for key, v in f.status.items():
+        out = np.empty(total, dtype=v.dtype)
+        out[keep], out[where] = v, extra[key]
+        status[key] = out
+    f.cells, f.status = cells, status
+
+
+def write_file(f: RawFile, raw_dir: Path, m: MessyConfig, rng: np.random.Generator) -> str:
+    """Write ``f`` under ``raw_dir``; return the relative path written."""
+    variant = int(rng.integers(0, 3)) if m.header_variants else 0
+    style = int(rng.integers(0, 3)) if m.formats else 0  # 0 utf8 ',', 1 BOM ';', 2 cp1252 ';'
+    if m.formats and f.numeric and not f.excel:
+        style = 1 + style % 2  # files with decimals come from Indonesian Excel: ';' and decimal comma
+    cells = pd.DataFrame(f.cells)
+    headers = {k: v[variant] for k, v in HEADERS[f.table].items()}
+    path = raw_dir / f.relpath
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if f.excel and m.formats:
+        out = cells.astype(object)
+        for c in f.numeric:  # numbers as Excel numbers; unparseable text stays text
+            out[c] = [_excel_number(x) for x in out[c]]
+        rel = f"{f.relpath}.xlsx"
+        write_xlsx(out.rename(columns=headers), raw_dir / rel)
+        return rel
+    if style in (1, 2):
+        for c in f.numeric:
+            cells[c] = cells[c].astype(str).str.replace(".", ",", regex=False)
+    rel = f"{f.relpath}.csv"
+    sep = "," if style == 0 else ";"
+    enc = ("utf-8", "utf-8-sig", "cp1252")[style]
+    text = cells.rename(columns=headers).to_csv(index=False, sep=sep, lineterminator="\n" if style == 0 else "\r\n")
+    (raw_dir / rel).write_bytes(text.encode(enc))
+    return rel
+
+
+def _excel_number(x):
+    try:
+        return float(x) if "." in str(x) else int(x)
+    except (TypeError, ValueError):
+        return x
+
+
+def log_rows(f: RawFile, rel: str) -> pd.DataFrame:
+    idx = np.flatnonzero(f.status["kind"] != "ok")
+    return pd.DataFrame({"file": rel, "row_number": idx + 1, "table": f.table, "kind": f.status["kind"][idx],
+                         "reason": f.status["reason"][idx], "column": f.status["column"][idx]})
+

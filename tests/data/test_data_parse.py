@@ -1,0 +1,85 @@
+"""Parsers of messy cells, and that every variant the generator writes is understood by cleaning."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.clean import parse as P
+from analysis.clean import specs as S
+from analysis.clean.tables import _parse_quarter, _parse_semester
+from analysis.synth import catalog, export
+
+
+def test_dates_indonesian_and_slash_day_first():
+    s = pd.Series(["2024-03-12", "12 Maret 2024", "12/03/2024", "3 Agustus 2023", "2024-03-12 00:00:00", "", "31/02/2024",
+                   "12 Foo 2024"])
+    v, bad = P.parse_date(s)
+    assert list(v[:5]) == [pd.Timestamp("2024-03-12")] * 3 + [pd.Timestamp("2023-08-03"), pd.Timestamp("2024-03-12")]
+    assert pd.isna(v[5]) and not bad[5]  # empty is missing, not bad
+    assert bad[6] and bad[7]
+
+
+def test_months_times_numbers():
+    m, bad = P.parse_month(pd.Series(["2024-03", "Maret 2024", "03/2024", "x"]))
+    assert list(m[:3]) == [pd.Timestamp("2024-03-01")] * 3 and bad.tolist() == [False, False, False, True]
+    t, bad = P.parse_time(pd.Series(["08:15:32", "08.15.32", "8:15", "25:00:00"]))
+    assert t[0] == t[1] == pd.Timedelta("08:15:32") and t[2] == pd.Timedelta("08:15:00") and bad[3]
+    f, bad = P.parse_float(pd.Series(["72,35", "72.35", "1.234,5", "abc"]))
+    assert f[:3].tolist() == [72.35, 72.35, 1234.5] and bad[3]
+    i, bad = P.parse_int(pd.Series(["12", "12.0", "1.5", ""]))
+    assert i[:2].tolist() == [12, 12] and bad.tolist() == [False, False, True, False]
+
+
+def test_nip_validation_status_and_sex():
+    d = P.nip_digits(pd.Series(["19850312 201001 1 003", "'199001012021212005", "19850312201001100", "19851332201001 1003",
+                                "198503122010131003"]))
+    assert P.valid_nip(d).tolist() == [True, True, False, False, False]
+    assert P.nip_status(d[:2]).tolist() == ["PNS", "PPPK"] and P.nip_sex(d[:2]).tolist() == ["L", "P"]
+
+
+def test_quarter_and_semester_labels():
+    q, bad = _parse_quarter(pd.Series(["2023Q1", "TW III 2024", "Triwulan 4 2023", "Q5"]))
+    assert q[:3].tolist() == ["2023Q1", "2024Q3", "2023Q4"] and bad[3]
+    s, bad = _parse_semester(pd.Series(["Ganjil 2023/2024", "Genap 2023/2024", "Semester 1 2022/2023",
+                                        "2023/2024 Genap", "2023-07", "x"]))
+    assert s[:5].tolist() == [pd.Timestamp(x) for x in ("2023-07-01", "2024-01-01", "2022-07-01", "2024-01-01",
+                                                         "2023-07-01")]
+    assert bad[5]
+
+
+def test_every_unit_name_variant_maps_to_its_unit():
+    lookup = {}
+    for uid, name, *_ in catalog.UNIT_ROWS:
+        k = S.unit_key(name)
+        assert k not in lookup, f"{name} collides with {lookup.get(k)}"
+        lookup[k] = uid
+    for uid, name, *_ in catalog.UNIT_ROWS:
+        for v in export.name_variants(name):
+            assert lookup.get(S.unit_key(v)) == uid, v
+    assert S.unit_key(export.UNKNOWN_UNIT) not in lookup
+
+
+@pytest.mark.parametrize("variants, aliases", [
+    (export.CHANNEL_VARIANTS, S.CHANNEL), (export.SEX_VARIANTS, S.SEX), (export.EDU_VARIANTS, S.EDUCATION_A),
+    (export.OCC_VARIANTS, S.OCCUPATION_A), (export.RATING_VARIANTS, S.RATING), (export.SERVICE_VARIANTS, S.SERVICE),
+    (export.DISEASE_RAW, S.DISEASE)])
+def test_every_label_variant_is_accepted(variants, aliases):
+    for canon, spellings in variants.items():
+        vals, bad = P.parse_category(pd.Series(list(spellings)), aliases)
+        assert not bad.any() and set(vals) == {canon}, spellings
+
+
+def test_every_header_variant_is_accepted():
+    for table, fields in export.HEADERS.items():
+        accepted = {fld: {S.key(a) for a in (fld, *aliases)} for fld, aliases in S.HEADERS[table].items()}
+        for fld, spellings in fields.items():
+            assert all(S.key(h) in accepted[fld] for h in spellings), (table, fld)
+        assert set(fields) == set(S.HEADERS[table])
+
+
+def test_course_titles_with_suffix():
+    titles = pd.Series([t for title in catalog.COURSE_TITLES.values() for t in (title, title.upper())])
+    vals, bad = P.parse_category(titles, S.COURSE)
+    assert not bad.any() and np.all(vals.notna())

@@ -1,0 +1,178 @@
+"""End to end on the default messy data set: generate -> clean -> panels against the generator's truth."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from analysis import measures, schemas
+from analysis.clean import clean_raw
+from analysis.panels import PANEL_SCHEMAS, build_panels
+from analysis.synth import SynthConfig, generate
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("pipeline")
+    raw = generate(root / "raw", SynthConfig())
+    report = clean_raw(raw, root / "interim")
+    panels = build_panels(root / "interim", root / "processed")
+    return {"raw": raw, "interim": root / "interim", "report": report, "panels": panels}
+
+
+def _read(path: Path) -> pd.DataFrame:
+    return pd.read_parquet(path)
+
+
+@pytest.mark.parametrize("table", list(schemas.CANONICAL))
+def test_clean_reproduces_truth(run, table):
+    sch = schemas.CANONICAL[table]
+    got = schemas.conform(_read(run["interim"] / f"{table}.parquet"), sch)
+    want = schemas.conform(_read(run["raw"] / "_truth" / "clean" / f"{table}.parquet"), sch)
+    assert len(got) > 0
+    pd.testing.assert_frame_equal(got, want)
+    schemas.validate(got, sch)
+
+
+def test_rejects_match_corruptions(run):
+    log = _read(run["raw"] / "_truth" / "raw_rows.parquet")
+    want = log[log["kind"].isin(["corrupt", "test"])][["file", "row_number", "table", "reason", "column"]]
+    got = run["report"].rejects
+    key = ["file", "row_number"]
+    want = want.sort_values(key).reset_index(drop=True)
+    got = got.sort_values(key).reset_index(drop=True)[want.columns]
+    pd.testing.assert_frame_equal(got.astype(str), want.astype(str))
+    # every corruption kind the generator knows about actually occurred
+    assert set(want["reason"]) == {"invalid_nip", "unknown_unit", "missing_timestamp", "timestamp_order",
+                                   "test_ticket", "likert_out_of_range", "missing_value"}
+
+
+def test_duplicates_merged_and_accounting_balances(run):
+    q = run["report"].quality
+    log = _read(run["raw"] / "_truth" / "raw_rows.parquet")
+    dups = log[log["kind"] == "dup"].groupby("file").size()
+    assert dups.sum() > 0
+    assert (q.set_index("file")["rows_duplicate"].reindex(dups.index) == dups).all()
+    assert (q["rows_raw"] == q["rows_clean"] + q["rows_rejected"] + q["rows_duplicate"]).all()
+    by_reason = q[[c for c in q.columns if c.startswith("rejected_")]].sum(axis=1)
+    assert (by_reason == q["rows_rejected"]).all()
+    assert (run["interim"] / "data_quality.csv").is_file()
+    assert run["report"].synthetic and run["report"].ignored == []  # _truth/ and the marker are not raw data
+    # clean rows per table equal the canonical table length (no cross-file duplicates in synthetic data)
+    for table, n in q.groupby("table")["rows_clean"].sum().items():
+        assert pq.read_metadata(run["interim"] / f"{table}.parquet").num_rows == n
+
+
+def test_every_messy_pattern_is_present_in_raw(run):
+    raw = run["raw"]
+    files = [p for p in raw.rglob("*") if p.is_file() and "_truth" not in p.parts and p.suffix != ".json"]
+    data = {p: p.read_bytes() for p in files}
+    csvs = {p: b for p, b in data.items() if p.suffix == ".csv"}
+    assert any(p.suffix == ".xlsx" for p in files)
+    assert any(b.startswith(b"\xef\xbb\xbf") for b in csvs.values())
+    cp1252 = [b for b in csvs.values() if not b.startswith(b"\xef\xbb\xbf") and b.split(b"\n")[0].count(b";")]
+    assert cp1252 and any(b"\x92" in b for b in cp1252)  # Windows-1252 apostrophe in names
+    text = "\n".join(b.decode("utf-8-sig", errors="replace") for b in csvs.values())
+    assert re.search(r"\b\d{1,2} (Januari|Februari|Maret|April|Mei|Juni|Juli|Agustus|September|Oktober|November|"
+                     r"Desember) \d{4}\b", text)
+    assert re.search(r"\b\d{2}/\d{2}/\d{4}\b", text)
+    assert re.search(r"\b\d{8} \d{6} \d \d{3}\b", text)  # NIP printed with spaces
+    assert re.search(r";\d{1,3},\d{2}(;|\r?\n)", text)  # decimal comma
+    assert "Kel. " in text or "KANTOR LURAH" in text  # unit-name variants
+    assert "no_antrian" in text and "No Antrian" in text  # header variants
+    assert "TES SISTEM" in text
+    assert "Datang Langsung" in text and ("Walk-in" in text or "Luring" in text)
+
+
+def test_decimal_comma_cells_parse(run):
+    schools = _read(run["interim"] / "schools.parquet")
+    assert (schools["assessment_score"] % 1 != 0).any()  # decimals survived decimal-comma/xlsx exports
+
+
+def test_no_personal_data_in_outputs(run):
+    nip = re.compile(r"\d{8} ?\d{6} ?\d ?\d{3}")
+    from analysis.synth import catalog
+
+    names = {f"{a} {b}" for a in catalog.FIRST_NAMES for b in catalog.LAST_NAMES}
+    for p in run["interim"].glob("*.parquet"):
+        df = _read(p)
+        for c in df.columns:
+            if df[c].dtype == object or str(df[c].dtype) in ("str", "string"):
+                vals = df[c].dropna().astype(str)
+                assert not vals.str.fullmatch(nip.pattern).any(), f"{p.name}:{c} holds NIP-like values"
+                assert not vals.isin(names).any(), f"{p.name}:{c} holds names"
+        assert not {"nip", "name", "nama"} & set(df.columns)
+    asn = _read(run["interim"] / "asn.parquet")
+    assert asn["asn_id"].str.fullmatch(r"asn_[0-9a-f]{16}").all()
+
+
+def test_panels_contract(run):
+    p = {k: _read(v) for k, v in run["panels"].items()}
+    um = p["panel_unit_month"]
+    assert list(um.columns)[:8] == ["unit_id", "unit_name", "unit_type", "opd", "kelurahan", "period", "month",
+                                    "first_treat"]
+    for col in ("ikm", "wait_minutes", "service_minutes", "share_within_1h", "online_share", "skp_good_share",
+                "training_coverage", "assessment_score", "n_tickets", "n_asn", "baseline_staff", "distance_km"):
+        assert col in um.columns
+    assert len(um) == 34 * 36 and not um.duplicated(["unit_id", "period"]).any()
+    assert um["period"].between(1, 36).all()
+    assert set(um["unit_type"]) == {"disdukcapil", "kecamatan", "kelurahan", "puskesmas", "school"}
+    cohorts = _read(run["raw"] / "_truth" / "cohorts.parquet").set_index("unit_id")["first_treat"]
+    ft = um.groupby("unit_id")["first_treat"].first()
+    assert (ft == cohorts.reindex(ft.index)).all()
+    assert (ft == 0).sum() >= 4 and ft[ft > 0].nunique() == 4
+    assert um.loc[um["unit_type"] == "school", "wait_minutes"].isna().all()
+    assert um.loc[um["unit_type"] != "school", "assessment_score"].isna().all()
+    assert um.loc[um["unit_type"] == "disdukcapil", "wait_minutes"].notna().all()
+    hw = p["panel_unit_week_health"]
+    assert (pd.to_datetime(hw["week_start"]).dt.day_of_week == 6).all()
+    assert hw["unit_id"].nunique() == 7
+    iq = p["ikm_unit_quarter"]
+    assert iq["ikm"].between(25, 100).all() and (~iq["meets_sample"]).any() and iq["meets_sample"].any()
+    sr = p["skm_respondents"]
+    assert sr["ikm_resp"].between(25, 100).all() and len(sr) == len(_read(run["interim"] / "skm.parquet"))
+    for name, df in p.items():
+        assert list(df.columns) == list(PANEL_SCHEMAS[name].columns)
+
+
+def test_panel_sql_agrees_with_measures(run):
+    um = _read(run["panels"]["panel_unit_month"]).set_index(["unit_id", "period"])
+    tickets = _read(run["interim"] / "tickets.parquet")
+    t = tickets[(tickets["unit_id"] == "DUK01") & (tickets["issued_at"].dt.strftime("%Y-%m") == "2023-03")]
+    row = um.loc[("DUK01", 3)]
+    assert row["wait_minutes"] == pytest.approx(measures.waiting_minutes(t["issued_at"], t["called_at"]).mean())
+    assert row["share_within_1h"] == pytest.approx(measures.within_target(t["issued_at"], t["finished_at"],
+                                                                          t["priority"]))
+    skm = _read(run["interim"] / "skm.parquet")
+    s = skm[(skm["unit_id"] == "KEL01") & (skm["survey_date"].dt.strftime("%Y-%m") == "2024-05")]
+    tab = measures.ikm_table(s.assign(g=1), ["g"])
+    assert um.loc[("KEL01", 17), "ikm"] == pytest.approx(tab["ikm"].iat[0])
+    asn = _read(run["interim"] / "asn.parquet")
+    tr = _read(run["interim"] / "training.parquet")
+    assert um.loc[("PKM01", 20), "training_coverage"] == pytest.approx(
+        measures.training_coverage(asn, tr, "PKM01", pd.Timestamp("2024-08-31")))
+    iq = _read(run["panels"]["ikm_unit_quarter"]).set_index(["unit_id", "quarter"])
+    vol = _read(run["interim"] / "service_volume.parquet").set_index(["unit_id", "quarter"])["users_served"]
+    assert iq.loc[("SCH03", 5), "required_n"] == measures.krejcie_morgan(vol.loc[("SCH03", "2024Q1")])
+
+
+def test_truth_effects(run):
+    att = _read(run["raw"] / "_truth" / "att_gt.parquet")
+    agg = _read(run["raw"] / "_truth" / "aggregates.parquet")
+    assert {"outcome", "group", "period", "att", "n_units"} <= set(att.columns)
+    pre = att[att["period"] < att["group"]]
+    assert (pre["att"].abs() < 1e-12).all()  # no anticipation by default
+    simple = agg[agg["type"] == "simple"].set_index("outcome")["att"]
+    assert simple["training_coverage"] > 0 and simple["wait_minutes"] < 0 and simple["online_share"] > 0
+    assert simple["incidence_per_10k"] < 0
+    dyn = agg[(agg["type"] == "dynamic") & (agg["outcome"] == "online_share") & agg["egt"].notna()]
+    dyn = dyn.set_index("egt")["att"]
+    assert dyn.loc[12] > dyn.loc[0] > 0  # effects grow with time since adoption
+    grp = agg[(agg["type"] == "group") & (agg["outcome"] == "online_share") & agg["egt"].notna()]
+    month_groups = att.loc[att["panel"] == "panel_unit_month", "group"]
+    assert {int(g) for g in grp["egt"]} == {int(g) for g in month_groups.unique()} == {7, 13, 19, 25}
+    assert set(agg["type"]) == {"simple", "group", "dynamic"}
