@@ -63,7 +63,7 @@ def test_tables_exist_with_values_in_range(runs):
     ikm = pd.read_parquet(first / "tables" / "ikm_unit_quarter.parquet")
     assert ikm["ikm"].between(25, 100).all() and set(ikm["mutu"]) <= set("ABCD")
     estimates = pd.read_parquet(first / "tables" / "estimates.parquet")
-    assert {"cs", "twfe"} <= set(estimates["estimator"].str.split("_").str[0])
+    assert {"callaway_santanna", "twfe", "sun_abraham", "imputation"} <= set(estimates["estimator"])
     exhibits = pd.read_csv(first / "exhibits.csv")
     assert {"headline", "adoption_timeline", "pretrend"} <= set(exhibits["exhibit"])
     for files in exhibits["files"]:

@@ -17,7 +17,7 @@ import pytest
 
 from analysis.config import load_params
 from analysis.runner import RunError, latest_run, run
-from conftest import write_notebook
+from nbfixtures import write_notebook
 
 OK = 'import pathlib\npathlib.Path(run_dir, "ok.txt").write_text(f"{anticipation}")'
 

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from analysis.config import ParameterError, describe_parameters, load_params, parse_overrides
 
-console = Console(stderr=True, highlight=False)
+console = Console(stderr=True, highlight=False, soft_wrap=True)  # messages stay whole in logs
 
 
 class LazyGroup(click.Group):

@@ -32,7 +32,7 @@ def test_unit_and_all_units_are_exclusive(run_dir, monkeypatch):
 def test_run_folder_must_be_a_run(tmp_path, monkeypatch):
     monkeypatch.chdir(ROOT)
     result = CliRunner().invoke(brief, ["--unit", "U12", "--run", str(tmp_path)])
-    assert result.exit_code == 1 and "not a run folder" in result.output
+    assert result.exit_code == 1 and "not a run folder" in " ".join(result.output.split())
 
 
 def test_latest_falls_back_to_the_latest_file(run_dir, tmp_path):
