@@ -193,19 +193,27 @@ def source_cell_number(executed: Path, cell_index: int) -> int:
     return cell_index - injected + 1
 
 
-def execute_step(step: Step, out: Path, parameters: dict[str, Any], root: Path) -> None:
+def execute_notebook(notebook: Path, out: Path, parameters: dict[str, Any], root: Path, *, label: str,
+                     report_mode: bool = False) -> None:
+    """papermill with the project's kernel and working directory; failures name the notebook and cell."""
     try:
         pm.execute_notebook(
-            str(step.notebook), str(out), parameters=parameters, kernel_name=KERNEL, cwd=str(root),
-            progress_bar=False, log_output=False, report_mode=step.is_brief,
+            str(notebook), str(out), parameters=parameters, kernel_name=KERNEL, cwd=str(root),
+            progress_bar=False, log_output=False, report_mode=report_mode,
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no transport warnings in the user's terminal
         )
     except pm.PapermillExecutionError as exc:
         where = f"cell {source_cell_number(out, exc.cell_index)}"
         first_line = exc.source.strip().splitlines()[0] if exc.source.strip() else ""
         raise RunError(
-            f"step '{step.name}' ({step.notebook.relative_to(root)}) failed in {where}: "
-            f"{exc.ename}: {exc.evalue}\n  cell starts: {first_line}\n  executed notebook: {out}"
+            f"{label} failed in {where}: {exc.ename}: {exc.evalue}\n  cell starts: {first_line}\n"
+            f"  executed notebook: {out}"
         ) from None
+
+
+def execute_step(step: Step, out: Path, parameters: dict[str, Any], root: Path) -> None:
+    label = f"step '{step.name}' ({step.notebook.relative_to(root)})"
+    execute_notebook(step.notebook, out, parameters, root, label=label, report_mode=step.is_brief)
 
 
 def run(

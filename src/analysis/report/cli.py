@@ -18,21 +18,13 @@ import papermill as pm
 
 from analysis.report.brief import brief_dir
 from analysis.report.results import RunResults
+from analysis.runner import RunError, execute_notebook, project_root
 
 BRIEF_NOTEBOOK = Path("reports") / "brief.ipynb"
-KERNEL = "python3"
 
 
 class BriefError(RuntimeError):
     pass
-
-
-def project_root(start: Path | None = None) -> Path:
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / "pyproject.toml").exists() and (folder / BRIEF_NOTEBOOK).exists():
-            return folder
-    raise BriefError(f"no {BRIEF_NOTEBOOK} above {here}: run inside the project")
 
 
 def resolve_run(run: str | Path, root: Path) -> Path:
@@ -77,12 +69,10 @@ def build_brief(run_dir: str | Path, unit_id: str = "", language: str | None = N
     folder.mkdir(parents=True, exist_ok=True)
     executed = folder / "brief.ipynb"
     try:
-        pm.execute_notebook(str(root / BRIEF_NOTEBOOK), str(executed),
-                            parameters={k: v for k, v in values.items() if k in declared}, kernel_name=KERNEL,
-                            cwd=str(root), progress_bar=False, log_output=False, report_mode=True)
-    except pm.PapermillExecutionError as exc:
-        raise BriefError(f"brief for unit '{unit_id or 'kecamatan'}' ({language}) failed in cell {exc.cell_index}: "
-                         f"{exc.ename}: {exc.evalue}\n  executed notebook: {executed}") from None
+        execute_notebook(root / BRIEF_NOTEBOOK, executed, {k: v for k, v in values.items() if k in declared}, root,
+                         label=f"brief for unit '{unit_id or 'kecamatan'}' ({language})", report_mode=True)
+    except RunError as exc:
+        raise BriefError(str(exc)) from None
     set_front_matter_lang(executed, language)
     outputs = {"ipynb": executed}
     if render:
@@ -102,7 +92,7 @@ def brief(unit_id, all_units, run, language, no_render):
     """Make a policy brief (HTML + PDF) from a finished run, for one unit or all units."""
     from rich.console import Console
 
-    console = Console(stderr=True, highlight=False)
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         root = project_root()
         run_dir = resolve_run(run, root)
@@ -114,6 +104,6 @@ def brief(unit_id, all_units, run, language, no_render):
             outputs = build_brief(run_dir, unit, language, root=root, render=not no_render)
             console.print(f"[green]brief[/green] {unit or 'kecamatan'}: "
                           + ", ".join(str(p) for k, p in outputs.items() if k != "ipynb" or no_render))
-    except (BriefError, FileNotFoundError, KeyError) as exc:
+    except (BriefError, RunError, FileNotFoundError, KeyError) as exc:
         console.print(f"[red]brief failed:[/red] {exc}")
         sys.exit(1)
