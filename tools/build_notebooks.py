@@ -61,6 +61,9 @@ NOTEBOOKS = {
             ("code", """
 from pathlib import Path
 
+from analysis.runner import enter_project
+
+enter_project()  # paths in the parameters are relative to the project folder
 from analysis.clean import clean_raw
 from analysis.evaluation.describe import rejects_by_reason
 from analysis.evaluation.panel import load_panel, run_info
@@ -107,6 +110,10 @@ info
         [
             ("code", """
 import pandas as pd
+
+from analysis.runner import enter_project
+
+enter_project()  # paths in the parameters are relative to the project folder
 
 from analysis.evaluation import describe, figures
 from analysis.evaluation.panel import load_panel, outcome_panel, select_units, select_window
@@ -176,6 +183,10 @@ training
             ("code", """
 import pandas as pd
 
+from analysis.runner import enter_project
+
+enter_project()  # paths in the parameters are relative to the project folder
+
 from analysis.did.bacon import bacon_decomposition
 from analysis.evaluation import figures
 from analysis.evaluation.estimate import Spec, estimate_outcome, headline_with_truth, true_effects
@@ -229,6 +240,10 @@ NOTEBOOKS["04_robustness"] = notebook(
     [
         ("code", """
 import pandas as pd
+
+from analysis.runner import enter_project
+
+enter_project()  # paths in the parameters are relative to the project folder
 
 from analysis.evaluation import figures, robustness
 from analysis.evaluation.estimate import Spec, estimate_outcome
@@ -290,6 +305,10 @@ NOTEBOOKS["05_heterogeneity"] = notebook(
     [
         ("code", """
 import pandas as pd
+
+from analysis.runner import enter_project
+
+enter_project()  # paths in the parameters are relative to the project folder
 
 from analysis.evaluation import heterogeneity as het
 from analysis.evaluation.estimate import Spec, estimate_outcome

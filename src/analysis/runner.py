@@ -57,6 +57,14 @@ def project_root() -> Path:
     raise RunError(f"not inside the project: no pyproject.toml with notebooks/ above {here}")
 
 
+def enter_project() -> Path:
+    """Make the project folder the working directory (notebooks opened in JupyterLab start
+    in their own folder; parameters' paths are relative to the project). Returns it."""
+    root = project_root()
+    os.chdir(root)
+    return root
+
+
 def discover_steps(root: Path) -> list[Step]:
     notebooks = sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     steps = [Step(nb.stem, nb) for nb in notebooks]

@@ -37,7 +37,8 @@ alp: float = 0.05  # significance level of the intervals (0.05 gives 95% interva
 unit_id: str = ""  # service unit of a per-unit brief; empty for the whole kecamatan (set by analysis brief --unit)"""
 
 CELLS = [
-    "from IPython.display import Markdown, display\n\nfrom analysis.report import brief",
+    "from IPython.display import Markdown, display\n\nfrom analysis.report import brief\nfrom analysis.runner import enter_project\n\n"
+    "enter_project()  # run_dir is relative to the project folder",
     "display(Markdown(brief.summary_section(run_dir, language, min_cell, unit_id, alp)))",
     "display(Markdown(brief.evidence_sections(run_dir, language, min_cell, unit_id, alp)))",
     "display(Markdown(brief.limitations_section(run_dir, language, min_cell, unit_id, alp)))",
