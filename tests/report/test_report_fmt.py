@@ -58,3 +58,11 @@ def test_dates_months_quarters():
 def test_unknown_language_is_refused():
     with pytest.raises(ValueError, match="language"):
         fmt.number(1.0, "fr")
+
+
+def test_p_statement_reads_as_a_sentence():
+    from analysis.report import fmt
+
+    assert fmt.p_statement(0.0004, "id") == "p < 0,001"
+    assert fmt.p_statement(0.02, "id") == "p = 0,020" or fmt.p_statement(0.02, "id") == "p = 0,02"
+    assert fmt.p_statement(0.25, "en") == "p = 0.25"

@@ -57,6 +57,12 @@ def percent(share, language: str, digits: int = 0) -> str:
     return number(float(share) * 100, language, digits) + "%"
 
 
+def p_statement(p, language: str) -> str:
+    """``p = 0,02`` or ``p < 0,001`` for use in a sentence."""
+    text = p_value(p, language)
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
+
+
 def p_value(p, language: str) -> str:
     """p-values with two significant decimals; very small ones as ``< 0,001``."""
     if is_missing(p):

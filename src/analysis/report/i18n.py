@@ -58,7 +58,7 @@ STRINGS: dict[str, dict[str, str]] = {
                             "({level}: {low} sampai {high}) tidak boleh dibaca sebagai dampak penerapan.",
         "finding_few_units": "Angka ini hanya berdasarkan {n} unit.",
         "reason_pretest": "sebelum penerapan, tren unit yang menerapkan sudah berbeda dari unit pembanding "
-                          "(uji pra-tren p = {p})",
+                          "(uji pra-tren {p})",
         "reason_honest": "hasilnya tidak bertahan dalam analisis sensitivitas terhadap perbedaan tren sebelum "
                          "penerapan",
         "up": "naik",
@@ -292,7 +292,7 @@ STRINGS: dict[str, dict[str, str]] = {
                             "({level}: {low} to {high}) must not be read as an effect of adoption.",
         "finding_few_units": "This figure rests on only {n} units.",
         "reason_pretest": "before adoption, adopting units were already trending differently from comparison units "
-                          "(pre-trend test p = {p})",
+                          "(pre-trend test {p})",
         "reason_honest": "the result does not survive the sensitivity analysis for differing pre-adoption trends",
         "up": "rose",
         "down": "fell",

@@ -162,7 +162,7 @@ def finding(
     name = label(outcome, language)
     if kind == UNRELIABLE:
         pretest = not fmt.is_missing(pretrend_p) and float(pretrend_p) < alp
-        reason = (t(language, "reason_pretest", p=fmt.p_value(pretrend_p, language)) if pretest
+        reason = (t(language, "reason_pretest", p=fmt.p_statement(pretrend_p, language)) if pretest
                   else t(language, "reason_honest"))
         return t(language, "finding_pretrend", label=name, reason=reason, estimate=shown.estimate, level=lvl,
                  low=shown.low, high=shown.high)
