@@ -64,5 +64,5 @@ def test_p_statement_reads_as_a_sentence():
     from analysis.report import fmt
 
     assert fmt.p_statement(0.0004, "id") == "p < 0,001"
-    assert fmt.p_statement(0.02, "id") == "p = 0,020" or fmt.p_statement(0.02, "id") == "p = 0,02"
+    assert fmt.p_statement(0.02, "id") == "p = 0,02"
     assert fmt.p_statement(0.25, "en") == "p = 0.25"
