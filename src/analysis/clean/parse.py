@@ -127,12 +127,17 @@ def nip_digits(s: pd.Series) -> pd.Series:
     return s.astype(str).str.replace(r"\D", "", regex=True)
 
 
+#: A syntactically valid 18-digit layout (1900-01-01, TMT 1990-01, sex 1, sequence 001) that stands in
+#: for malformed values so the vectorised date checks below need no special cases. Not a real NIP.
+_PARSEABLE_FILLER = "".join(("19000101", "199001", "1", "001"))
+
+
 def valid_nip(d: pd.Series) -> np.ndarray:
     """18 digits with a valid birth date, sex digit 1/2, and a valid TMT month (PNS) or the PPPK marker."""
     ok = d.str.fullmatch(r"\d{18}").fillna(False).to_numpy()
     if not ok.any():
         return ok
-    dd = d.where(ok, "190001011990011001")
+    dd = d.where(ok, _PARSEABLE_FILLER)  # rows failing the shape check are already invalid
     birth = pd.to_datetime(dd.str[:8], format="%Y%m%d", errors="coerce")
     sex = dd.str[14].isin(["1", "2"])
     pppk = dd.str[12] == "2"

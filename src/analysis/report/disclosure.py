@@ -7,7 +7,7 @@ Two layers, both required by UU 27/2022 (Pelindungan Data Pribadi):
   dash, or the small rows are merged into one group first (:func:`merge_small`).
   Counts of *service units* are not personal and are not suppressed.
 * **identifiers**: :func:`check_text` scans the final Markdown of every section for
-  an 18-digit NIP/NI (also in its printed, spaced form ``19850312 201001 1 003``),
+  an 18-digit NIP/NI (also in its printed, spaced form ``YYYYMMDD YYYYMM S NNN``),
   a 16-digit NIK, or a pseudonym of the data layer, and raises before anything
   is displayed.
 """

@@ -17,7 +17,7 @@ class MessyConfig:
     formats: bool = True
     header_variants: bool = True
     date_formats: float = 0.3  # Indonesian dates: "12 Maret 2024", "12/03/2024"
-    nip_spaces: float = 0.3  # NIP printed "19850312 201001 1 003"
+    nip_spaces: float = 0.3  # NIP printed in groups "YYYYMMDD YYYYMM S NNN"
     unit_name_variants: float = 0.2  # "Kel. Plaju Ulu", "PKM Plaju", upper case, extra spaces
     category_variants: float = 0.2  # "Datang Langsung"/"Walk-in", "Laki-laki"/"L", ...
     duplicates: float = 0.01  # resubmitted rows (merged, not rejected)

@@ -150,7 +150,7 @@ def fmt_time(ts: pd.Series, style: np.ndarray) -> pd.Series:
 
 
 def fmt_nip(nip: pd.Series, style: np.ndarray) -> pd.Series:
-    """style 0 '198503122010011003', 1 '19850312 201001 1 003', 2 Excel text "'198503122010011003"."""
+    """style 0 plain 18 digits, 1 grouped 'YYYYMMDD YYYYMM S NNN', 2 Excel text (a leading apostrophe)."""
     out = nip.astype(str).to_numpy(dtype=object).copy()
     for i in np.flatnonzero(style > 0):
         s = out[i]
