@@ -204,6 +204,9 @@ def source_cell_number(executed: Path, cell_index: int) -> int:
 def execute_notebook(notebook: Path, out: Path, parameters: dict[str, Any], root: Path, *, label: str,
                      report_mode: bool = False) -> None:
     """papermill with the project's kernel and working directory; failures name the notebook and cell."""
+    # Fixed string hashing in the kernel: pyfixest's fixed-effect demeaning iterates in hash order, and
+    # a random order moves standard errors in the 7th digit - the same parameters must give the same bytes.
+    os.environ["PYTHONHASHSEED"] = "0"
     try:
         pm.execute_notebook(
             str(notebook), str(out), parameters=parameters, kernel_name=KERNEL, cwd=str(root),
