@@ -18,6 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+#: R did warns about groups smaller than this (+ number of covariates) and refuses such a
+#: never-treated comparison group.
+MIN_GROUP_UNITS = 5
+
 
 class DiDDataWarning(UserWarning):
     """A data problem that was handled (rows dropped, cohorts recoded, small groups)."""
@@ -385,7 +389,7 @@ def prepare(
         prep.cluster = pd.factorize(prep.cluster, sort=True)[0].astype(np.int64)
 
     # Small cohorts: R did warns below (number of covariates + 5) units.
-    req = len(xvars) + 5
+    req = len(xvars) + MIN_GROUP_UNITS
     vals, sizes = np.unique(unit_g, return_counts=True)
     small = sizes < req
     if small.any():

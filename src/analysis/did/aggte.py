@@ -100,21 +100,9 @@ def aggte(
                       biters=biters, cband=cband, alp=alp, clustervars=clustervars, seed=seed)
 
 
-def _aggte(
-    res: ATTgtResult,
-    type: str = "group",  # noqa: A002 - R did's argument name
-    *,
-    min_e: float = -math.inf,
-    max_e: float = math.inf,
-    balance_e: int | None = None,
-    na_rm: bool = False,
-    bstrap: bool | None = None,
-    biters: int | None = None,
-    cband: bool | None = None,
-    alp: float | None = None,
-    clustervars: str | None = None,
-    seed: int | None = None,
-) -> AggteResult:
+def _aggte(res, type, *, min_e, max_e, balance_e, na_rm, bstrap, biters, cband, alp, clustervars,  # noqa: A002
+           seed) -> AggteResult:
+    """The body of :func:`aggte` (arguments as documented there)."""
     if not isinstance(res, ATTgtResult) or res.inffunc is None:
         raise TypeError("aggte needs the ATTgtResult returned by att_gt (with influence functions)")
     if type not in _TYPES:

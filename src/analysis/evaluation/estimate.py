@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.did import aggte, att_gt
+from analysis.did._checks import MIN_GROUP_UNITS
 from analysis.did.inference import WEBB_BELOW, choose_inference, randomization_inference
 from analysis.did.results import DiDResult, conform_tidy
 from analysis.evaluation.panel import OutcomePanel
@@ -180,18 +181,18 @@ def small_sample(result: DiDResult, n_clusters: int, alp: float) -> DiDResult:
     mid = (table["conf_high_simul"] + table["conf_low_simul"]) / 2
     half = (table["conf_high_simul"] - table["conf_low_simul"]) / 2 * factor
     table["conf_low_simul"], table["conf_high_simul"] = mid - half, mid + half
-    adjusted = replace(result, table=table) if hasattr(result, "__dataclass_fields__") else result
-    adjusted.extra = {**result.extra, "small_sample": f"SE x sqrt(G/(G-1)), t({G - 1}) intervals, G = {G} units"}
-    return adjusted
+    note = f"SE x sqrt(G/(G-1)), t({G - 1}) intervals, G = {G} units"
+    return replace(result, table=table, extra={**result.extra, "small_sample": note})
 
 
-def overall_att(data: pd.DataFrame, panel: OutcomePanel, spec: Spec) -> float:
-    """CS overall ATT of a (possibly permuted) data set; the statistic of randomisation inference."""
-    trial = OutcomePanel(panel.yname, data, panel.tname, panel.idname, panel.gname)
+def overall_effect(panel: OutcomePanel, spec: Spec, *, unbalanced: bool = False) -> dict:
+    """CS overall ATT with its few-cluster-corrected interval: the statistic of every robustness
+    check, subgroup and randomisation draw, so they compare like with like with the headline."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        cs = callaway_santanna(trial, spec)
-        return float(aggte(cs, "simple", na_rm=True).tidy()["estimate"].iloc[0])
+        agg = aggte(callaway_santanna(panel, spec, unbalanced=unbalanced), "simple", na_rm=True)
+    row = small_sample(agg, panel.data[panel.idname].nunique(), spec.alp).tidy().iloc[0]
+    return {k: float(row[k]) for k in ("estimate", "std_error", "conf_low", "conf_high", "p_value")}
 
 
 def comparators(panel: OutcomePanel, spec: Spec, which=COMPARATORS) -> dict[str, DiDResult]:
@@ -238,8 +239,6 @@ def _row_inference(result: DiDResult, types: pd.Series) -> pd.Series:
     return types.map(lambda t: by_type.get(t) or result.extra.get("inference", "analytic"))
 
 
-#: R did refuses a never-treated comparison group smaller than this (+ number of covariates).
-MIN_COMPARISON_UNITS = 5
 
 
 def comparison_group(panel: OutcomePanel, spec: Spec) -> tuple[Spec, str]:
@@ -251,7 +250,7 @@ def comparison_group(panel: OutcomePanel, spec: Spec) -> tuple[Spec, str]:
     """
     units = panel.data.drop_duplicates(panel.idname)
     never = int((units[panel.gname] == 0).sum())
-    needed = MIN_COMPARISON_UNITS + len(spec.covariates)
+    needed = MIN_GROUP_UNITS + len(spec.covariates)  # the size below which R did refuses
     if spec.control_group == "nevertreated" and never < needed:
         return replace(spec, control_group="notyettreated"), (
             f"only {never} never-adopting units (< {needed}): not-yet-adopting units used as comparisons")
@@ -267,7 +266,7 @@ def estimate_outcome(panel: OutcomePanel, spec: Spec, *, with_comparators: bool 
                               control_group_reason=group_reason)
     if method == "randomization":
         ri = randomization_inference(
-            lambda d: overall_att(d, panel, spec), panel.data, panel.idname, panel.gname,
+            lambda d: overall_effect(replace(panel, data=d), spec)["estimate"], panel.data, panel.idname, panel.gname,
             draws=spec.biters, seed=spec.seed, observed=result.simple_row("cs")["estimate"],
         )
         result.ri_p_value = float(ri.p_value)

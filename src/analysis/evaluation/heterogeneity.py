@@ -23,9 +23,8 @@ from sklearn.ensemble import GradientBoostingRegressor
 from sklearn.inspection import permutation_importance
 from sklearn.model_selection import KFold
 
-from analysis.evaluation.estimate import Spec, comparison_group
+from analysis.evaluation.estimate import Spec, comparison_group, overall_effect
 from analysis.evaluation.panel import GNAME, IDNAME, OutcomePanel
-from analysis.evaluation.robustness import _overall
 
 TICKET_MEASURES = {
     "wait_minutes": "avg(date_diff('second', issued_at, called_at)) / 60.0",
@@ -85,7 +84,7 @@ def _subgroup_row(panel: OutcomePanel, spec: Spec, part: pd.DataFrame, dimension
     sub = OutcomePanel(panel.yname, part.reset_index(drop=True), panel.tname, panel.idname, panel.gname)
     sub_spec, _ = comparison_group(sub, replace(spec, covariates=()))
     try:
-        return {**row, "control_group": sub_spec.control_group, **_overall(sub, sub_spec)}
+        return {**row, "control_group": sub_spec.control_group, **overall_effect(sub, sub_spec)}
     except (ValueError, np.linalg.LinAlgError) as exc:
         return {**row, "note": str(exc).splitlines()[0]}
 

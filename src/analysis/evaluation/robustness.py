@@ -17,21 +17,12 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from analysis.evaluation.estimate import OutcomeEstimates, Spec, callaway_santanna
+from analysis.evaluation.estimate import OutcomeEstimates, Spec, callaway_santanna, overall_effect
 from analysis.evaluation.panel import OutcomePanel
 
 PLACEBO_SHIFT_MONTHS = 6
 PRETEST_LAGS = 3  # months before the base month that the pre-trend test covers
 PRETEST_MIN_UNITS = 8
-
-
-def _overall(panel: OutcomePanel, spec: Spec, unbalanced: bool = False) -> dict:
-    from analysis.did import aggte
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        row = aggte(callaway_santanna(panel, spec, unbalanced=unbalanced), "simple", na_rm=True).tidy().iloc[0]
-    return {k: float(row[k]) for k in ("estimate", "std_error", "conf_low", "conf_high", "p_value")}
 
 
 def universal_event_study(estimates: OutcomeEstimates, window: int = 6):
@@ -168,13 +159,13 @@ def robustness_checks(estimates: OutcomeEstimates) -> pd.DataFrame:
                    if k in ("estimate", "std_error", "conf_low", "conf_high", "p_value")}
         else:
             try:
-                row = _overall(panel, alt)
+                row = overall_effect(panel, alt)
             except (ValueError, np.linalg.LinAlgError) as exc:
                 row = {"note": str(exc).splitlines()[0]}
         rows.append({"outcome": panel.yname, "check": name, **row})
     try:
         placebo = placebo_panel(panel, PLACEBO_SHIFT_MONTHS * scale)
-        rows.append({"outcome": panel.yname, "check": "placebo_adoption", **_overall(placebo, replace(spec, anticipation=0), unbalanced=True)})
+        rows.append({"outcome": panel.yname, "check": "placebo_adoption", **overall_effect(placebo, replace(spec, anticipation=0), unbalanced=True)})
     except (ValueError, np.linalg.LinAlgError) as exc:
         rows.append({"outcome": panel.yname, "check": "placebo_adoption", "note": str(exc).splitlines()[0]})
     return pd.DataFrame(rows)
@@ -191,7 +182,7 @@ def specification_curve(estimates: OutcomeEstimates, covariates: tuple[str, ...]
         alt = replace(spec, control_group=control_group, est_method=est_method, covariates=covs,
                       anticipation=anticipation * (4 if panel.frequency == "week" else 1))
         try:
-            result = _overall(panel, alt)
+            result = overall_effect(panel, alt)
         except (ValueError, np.linalg.LinAlgError):
             continue
         label = f"{'never' if control_group == 'nevertreated' else 'notyet'}/{est_method}/{'+'.join(covs) or 'no-x'}/a{anticipation}"
