@@ -17,7 +17,7 @@ import pytest
 
 from analysis.config import load_params
 from analysis.runner import RunError, latest_run, run
-from nbfixtures import write_notebook
+from nbfixtures import declare_pipeline, write_notebook
 
 OK = 'import pathlib\npathlib.Path(run_dir, "ok.txt").write_text(f"{anticipation}")'
 
@@ -30,6 +30,7 @@ def project(tmp_path):
     (raw / "export.csv").write_text("a;b\n1;2\n")
     write_notebook(tmp_path / "notebooks" / "01_first.ipynb",
                    'run_dir: str = ""  # run folder\nanticipation: int = 0  # months', OK)
+    declare_pipeline(tmp_path, "01_first")
     return tmp_path
 
 
@@ -65,6 +66,7 @@ def test_failing_notebook_names_notebook_and_cell_and_is_never_latest(project):
     good = run(params_for(project), root=project, render=False, say=lambda m: None)
     write_notebook(project / "notebooks" / "02_broken.ipynb", 'run_dir: str = ""  # run folder',
                    "x = 1", "raise ValueError('the panel has no never-treated units')")
+    declare_pipeline(project, "01_first", "02_broken")
     with pytest.raises(RunError) as err:
         run(params_for(project), root=project, render=False, say=lambda m: None)
     message = str(err.value)
@@ -78,6 +80,7 @@ def test_failing_notebook_names_notebook_and_cell_and_is_never_latest(project):
 
 def test_unknown_notebook_parameter_is_refused_before_running(project):
     write_notebook(project / "notebooks" / "02_odd.ipynb", 'mystery: int = 1  # not a run parameter')
+    declare_pipeline(project, "01_first", "02_odd")
     with pytest.raises(RunError, match="mystery"):
         run(params_for(project), root=project, render=False, say=lambda m: None)
     assert not (project / "reports" / "runs").exists()  # nothing ran
@@ -101,6 +104,7 @@ def test_cli_exit_codes(project):
     assert done.returncode == 2 and "parameters file not found" in done.stderr
 
     write_notebook(project / "notebooks" / "02_broken.ipynb", 'run_dir: str = ""  # run folder', "1/0")
+    declare_pipeline(project, "01_first", "02_broken")
     (project / "p.yaml").write_text(f"raw_dir: {project / 'raw'}\n")
     done = subprocess.run([*cli[:-1], str(project / "p.yaml"), "--no-render"], cwd=project,
                           capture_output=True, text=True, env=env)
@@ -112,6 +116,7 @@ def test_middle_notebooks_run_in_parallel_and_failures_still_surface(project):
     write_notebook(project / "notebooks" / "02_slow.ipynb", 'run_dir: str = ""  # run folder',
                    'import time, pathlib\ntime.sleep(2)\npathlib.Path(run_dir, "slow.txt").write_text("done")')
     write_notebook(project / "notebooks" / "03_fails.ipynb", 'run_dir: str = ""  # run folder', "raise KeyError('x')")
+    declare_pipeline(project, "01_first", "02_slow", "03_fails")
     with pytest.raises(RunError, match="03_fails"):
         run(params_for(project), root=project, render=False, say=lambda m: None, jobs=2)
     run_dir = sorted((project / "reports" / "runs").glob("2*"))[-1]
