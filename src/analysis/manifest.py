@@ -13,6 +13,7 @@ import json
 import os
 import platform
 import subprocess
+import sys
 import threading
 from datetime import datetime, timezone
 from importlib import metadata
@@ -67,9 +68,9 @@ def git_state(root: Path) -> dict[str, Any]:
             out = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=10)
         except (OSError, subprocess.TimeoutExpired):
             return None
-        return out.stdout.strip() if out.returncode == 0 else None
+        return out.stdout if out.returncode == 0 else None  # not stripped: porcelain lines start with a space
 
-    commit = git("rev-parse", "HEAD")
+    commit = (git("rev-parse", "HEAD") or "").strip() or None
     # untracked files count too: a new notebook or module changes what a run can do (ignored files do not)
     status = git("status", "--porcelain", "--untracked-files=all")
     if status is None:
@@ -134,8 +135,6 @@ def _session_parameters() -> dict[str, Any]:
 
     In a Jupyter kernel ``__main__`` is the user's namespace; elsewhere this finds nothing.
     """
-    import sys
-
     from analysis.config import RunParams
 
     namespace = vars(sys.modules["__main__"]) if "__main__" in sys.modules else {}
@@ -157,6 +156,8 @@ def record_interactive(run_dir: Path, notebook: str) -> None:
     run_dir = Path(run_dir)
     path = run_dir / "manifest.json"
     data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+    if data is None and "ipykernel" not in sys.modules:
+        return  # not a notebook session (a script or a test writing tables): nothing to record
     if data is not None and data.get("mode") != INTERACTIVE:
         return
     root = Path.cwd()

@@ -203,6 +203,8 @@ def execute_notebook(notebook: Path, out: Path, parameters: dict[str, Any], root
     """papermill with the project's kernel and working directory; failures name the notebook and cell."""
     import papermill as pm
 
+    from analysis.kernel import NotebookKernelManager
+
     # Fixed string hashing in the kernel: pyfixest's fixed-effect demeaning iterates in hash order, and
     # a random order moves standard errors in the 7th digit - the same parameters must give the same bytes.
     os.environ["PYTHONHASHSEED"] = "0"
@@ -210,6 +212,7 @@ def execute_notebook(notebook: Path, out: Path, parameters: dict[str, Any], root
         pm.execute_notebook(
             str(notebook), str(out), parameters=parameters, kernel_name=KERNEL, cwd=str(root),
             progress_bar=False, log_output=False, report_mode=report_mode,
+            kernel_manager_class=NotebookKernelManager,  # no interrupt on a clean shutdown (analysis.kernel)
             extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no transport warnings in the user's terminal
         )
     except pm.PapermillExecutionError as exc:
