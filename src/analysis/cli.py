@@ -81,7 +81,9 @@ def _params(params_file, sets):
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override one parameter (repeatable).")
 @click.option("--step", "steps", multiple=True, help="Run only these steps (by name, e.g. 03_estimate).")
 @click.option("--no-render", is_flag=True, help="Execute the brief notebook but skip HTML/PDF rendering.")
-def run(params_file, sets, steps, no_render):
+@click.option("--since", default=None, metavar="RUN",
+              help="Earlier run the brief compares with ('Sejak analisis sebelumnya'): 'latest' or a run id.")
+def run(params_file, sets, steps, no_render, since):
     """Run the whole evaluation into a fresh folder reports/runs/<run-id>/."""
     params = _params(params_file, sets)  # refused here, before anything heavy is imported
     from analysis.progress import step_progress
@@ -90,7 +92,7 @@ def run(params_file, sets, steps, no_render):
     try:
         with step_progress(console) as progress:
             run_dir = run_evaluation(params, steps=list(steps) or None, render=not no_render,
-                                     say=lambda msg: console.print(msg), progress=progress.update)
+                                     say=lambda msg: console.print(msg), progress=progress.update, since=since)
     except RunError as exc:
         console.print(f"[red]run failed:[/red] {escape(str(exc))}")
         sys.exit(1)

@@ -29,11 +29,13 @@ TEXT = {
                  "{n_new} bulan baru ({first}–{last}).",
         "intro_none": "Dibandingkan dengan analisis sebelumnya (run {run_id}, data {prev_start}–{prev_end}), "
                       "data ini tidak menambah bulan baru.",
-        "moved": "{label}: perkiraan {verb} dari {before} menjadi {after}; selang {level} {width} "
-                 "(dari {lo0} sampai {hi0} menjadi {lo1} sampai {hi1}).",
+        "moved": "perkiraan {verb} dari {before} menjadi {after}",
+        "stayed": "perkiraan tetap {after}",
+        "interval_moved": "selang {level} {width} (dari {lo0} sampai {hi0} menjadi {lo1} sampai {hi1})",
+        "interval_stayed": "selang {level} tetap ({lo1} sampai {hi1})",
         "new": "{label}: baru diperkirakan dalam analisis ini, {after} ({level}: {lo1} sampai {hi1}).",
-        "up": "naik", "down": "turun", "same": "tetap",
-        "narrower": "menyempit", "wider": "melebar", "unchanged": "tidak berubah",
+        "up": "naik", "down": "turun",
+        "narrower": "menyempit", "wider": "melebar", "shifted": "bergeser",
     },
     "en": {
         "heading": "Since the previous analysis",
@@ -41,11 +43,13 @@ TEXT = {
                  "{n_new} new months ({first}–{last}).",
         "intro_none": "Compared with the previous analysis (run {run_id}, data {prev_start}–{prev_end}), "
                       "these data add no new months.",
-        "moved": "{label}: the estimate {verb} from {before} to {after}; the {level} interval {width} "
-                 "(from {lo0} to {hi0}, now {lo1} to {hi1}).",
+        "moved": "the estimate {verb} from {before} to {after}",
+        "stayed": "the estimate stayed at {after}",
+        "interval_moved": "the {level} interval {width} (from {lo0} to {hi0}, now {lo1} to {hi1})",
+        "interval_stayed": "the {level} interval is unchanged ({lo1} to {hi1})",
         "new": "{label}: estimated for the first time, {after} ({level}: {lo1} to {hi1}).",
-        "up": "rose", "down": "fell", "same": "stayed",
-        "narrower": "narrowed", "wider": "widened", "unchanged": "did not change",
+        "up": "rose", "down": "fell",
+        "narrower": "narrowed", "wider": "widened", "shifted": "shifted",
     },
 }
 
@@ -150,12 +154,19 @@ def since_sentences(run_dir: str | Path, previous: str | Path, language: str = "
             continue
         was = sentences.show(r["outcome"], r["estimate_before"], r["conf_low_before"], r["conf_high_before"], language,
                              r.get("baseline_mean_before"))
-        verb = text["same"] if was.estimate == after.estimate else text["up" if r["change"] > 0 else "down"]
-        ratio = r["width"] / r["width_before"] if r["width_before"] else 1.0
-        width = text["unchanged"] if abs(ratio - 1) < 0.005 else text["narrower" if ratio < 1 else "wider"]
-        lines.append(text["moved"].format(label=label, verb=verb, before=was.estimate, after=after.estimate,
-                                          level=level, width=width, lo0=was.low, hi0=was.high, lo1=after.low,
-                                          hi1=after.high))
+        if was.estimate == after.estimate:
+            estimate = text["stayed"].format(after=after.estimate)
+        else:
+            estimate = text["moved"].format(verb=text["up" if r["change"] > 0 else "down"], before=was.estimate,
+                                            after=after.estimate)
+        if (was.low, was.high) == (after.low, after.high):
+            interval = text["interval_stayed"].format(level=level, lo1=after.low, hi1=after.high)
+        else:
+            ratio = r["width"] / r["width_before"] if r["width_before"] else 1.0
+            width = text["shifted"] if abs(ratio - 1) < 0.005 else text["narrower" if ratio < 1 else "wider"]
+            interval = text["interval_moved"].format(level=level, width=width, lo0=was.low, hi0=was.high,
+                                                     lo1=after.low, hi1=after.high)
+        lines.append(f"{label}: {estimate}; {interval}.")
     return lines
 
 

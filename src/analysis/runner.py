@@ -186,6 +186,19 @@ def latest_run(runs_dir: Path) -> Path:
     return runs_dir / pointer.read_text(encoding="utf-8").strip()
 
 
+def earlier_run(runs_dir: Path, since: str) -> Path:
+    """The complete run ``since`` names: 'latest', a run id in ``runs_dir`` or a run folder."""
+    folder = latest_run(runs_dir) if since == "latest" else Path(since) if Path(since).is_dir() else runs_dir / since
+    manifest = folder / "manifest.json"
+    if not manifest.exists():
+        raise RunError(f"--since {since}: {folder} is not a run folder (no manifest.json)")
+    if json.loads(manifest.read_text(encoding="utf-8")).get("status") != "complete":
+        raise RunError(f"--since {since}: run {folder.name} did not complete; name a complete run")
+    if folder.resolve().parent != runs_dir.resolve():
+        raise RunError(f"--since {since}: {folder} is not in {runs_dir}")
+    return folder.resolve()
+
+
 def source_cell_number(executed: Path, cell_index: int) -> int:
     """1-based position of a failing cell in the source notebook (papermill's injected cell removed)."""
     import nbformat
@@ -239,12 +252,16 @@ def run(
     say: Callable[[str], None] = print,
     jobs: int | None = None,
     progress: Callable[[str, str], None] | None = None,
+    since: str | None = None,
 ) -> Path:
     """Run the evaluation; returns the run folder. Raises RunError naming the failing step.
 
     ``jobs`` notebooks of the middle stage run at once (default: ``ANALYSIS_JOBS`` or the
     number of CPUs); ``jobs=1`` runs everything in order. ``progress(step, state)`` hears
     each step go waiting -> running -> complete | failed (else ``say`` gets a line per step).
+    ``since`` ('latest', a run id or a run folder) names the earlier run the brief's
+    "Sejak analisis sebelumnya" compares with (default: found from the data, see
+    :mod:`analysis.continuity`).
     """
     jobs = jobs or int(os.environ.get("ANALYSIS_JOBS", 0)) or os.cpu_count() or 1
     root = root or project_root()
@@ -257,6 +274,7 @@ def run(
         chosen = [c for c in chosen if c.name in steps]
     for step in chosen:  # refuse before anything runs
         parameters_for(step.notebook, params, {"run_dir": "", "unit_id": ""})
+    previous = earlier_run(runs_dir, since) if since else None
 
     source = ensure_data(params, root, say)
     run_id, run_dir = new_run_dir(runs_dir, params)
@@ -270,6 +288,7 @@ def run(
         data_source=source,
         inputs={"raw_dir": params.raw_dir, "sha256": file_hashes(resolve(root, params.raw_dir))},
         git=git_state(root),
+        **({"since": previous.name} if previous else {}),
     )
     (run_dir / "notebooks").mkdir()
     say(f"run {run_id} -> {run_dir}")
