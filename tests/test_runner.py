@@ -209,3 +209,15 @@ def test_clean_run_prints_no_error_line(project):
     assert done.returncode == 0, done.stderr
     assert "complete" in done.stderr
     assert not [line for line in (done.stdout + done.stderr).splitlines() if "ERROR" in line or "Traceback" in line]
+
+
+def test_since_names_the_earlier_complete_run(project):
+    first = run(params_for(project), root=project, render=False, say=lambda m: None)
+    second = run(params_for(project), root=project, render=False, say=lambda m: None, since="latest")
+    assert json.loads((second / "manifest.json").read_text())["since"] == first.name
+    third = run(params_for(project), root=project, render=False, say=lambda m: None, since=first.name)
+    assert json.loads((third / "manifest.json").read_text())["since"] == first.name
+    before = sorted((project / "reports" / "runs").iterdir())
+    with pytest.raises(RunError, match="--since 2099.*not a run folder"):
+        run(params_for(project), root=project, render=False, say=lambda m: None, since="20990101-000000-x")
+    assert sorted((project / "reports" / "runs").iterdir()) == before, "refused before anything ran"
