@@ -67,7 +67,7 @@ def discover_steps(root: Path, say: Callable[[str], None] | None = None) -> list
         raise RunError(str(exc)) from None
     ignored = undeclared_notebooks(root, pipeline)
     if ignored and say is not None:
-        say(f"[yellow]warning:[/yellow] ignoring {len(ignored)} notebook(s) that are not pipeline steps "
+        say(f"warning: ignoring {len(ignored)} notebook(s) that are not pipeline steps "
             f"(notebooks/pipeline.yaml): {', '.join(ignored)}")
     return [Step(spec.name, root / spec.notebook, spec.brief, depth)
             for depth, group in enumerate(pipeline.stages()) for spec in group]

@@ -98,18 +98,22 @@ def build_brief(run_dir: str | Path, unit_id: str = "", language: str | None = N
     made = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
     executed = folder / "brief.ipynb"
+    who = unit_id or "kecamatan"
+    current = f"{who}: notebook"
     try:
-        step(f"{unit_id or 'kecamatan'}: notebook", "running")
+        step(current, "running")
         execute_notebook(root / BRIEF_NOTEBOOK, executed, {k: v for k, v in values.items() if k in declared}, root,
-                         label=f"brief for unit '{unit_id or 'kecamatan'}' ({language})", report_mode=True)
-        step(f"{unit_id or 'kecamatan'}: notebook", "complete")
+                         label=f"brief for unit '{who}' ({language})", report_mode=True)
+        step(current, "complete")
         set_front_matter_lang(executed, language)
         outputs = {"ipynb": executed}
         if render:
-            step(f"{unit_id or 'kecamatan'}: HTML, PDF", "running")
+            current = f"{who}: HTML, PDF"
+            step(current, "running")
             outputs.update(render_brief(executed))
-            step(f"{unit_id or 'kecamatan'}: HTML, PDF", "complete")
+            step(current, "complete")
     except BaseException as exc:
+        step(current, "failed")
         if made:  # a failed brief leaves nothing behind
             shutil.rmtree(folder, ignore_errors=True)
         if isinstance(exc, RunError):
