@@ -34,8 +34,10 @@ class LazyGroup(click.Group):
 
     lazy = {
         "synth": ("analysis.synth.cli:synth", "Generate the synthetic Plaju raw exports and their truth."),
-        "clean": ("analysis.clean.cli:clean", "Clean raw exports into canonical, pseudonymised Parquet tables and a data-quality summary."),
-        "brief": ("analysis.report.cli:brief", "Make a policy brief (HTML + PDF) from a finished run, for one unit or all units."),
+        "clean": ("analysis.clean.cli:clean",
+                  "Clean raw exports into canonical, pseudonymised Parquet tables and a data-quality summary."),
+        "brief": ("analysis.report.cli:brief",
+                  "Make a policy brief (HTML + PDF) from a finished run, for one unit or all units."),
     }
 
     def list_commands(self, ctx):
@@ -51,7 +53,8 @@ class LazyGroup(click.Group):
         rows = []
         for name in self.list_commands(ctx):
             if name in self.lazy:
-                rows.append((name, click.utils.make_default_short_help(self.lazy[name][1], formatter.width - 6 - len(name))))
+                limit = formatter.width - 6 - len(name)
+                rows.append((name, click.utils.make_default_short_help(self.lazy[name][1], limit)))
             else:
                 command = super().get_command(ctx, name)
                 if command is not None and not command.hidden:

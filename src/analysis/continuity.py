@@ -141,16 +141,19 @@ def since_sentences(run_dir: str | Path, previous: str | Path, language: str = "
     months = new_months(run_dir, previous)
     month = lambda m: fmt.month(m, language) if m != fmt.MISSING else m  # noqa: E731
     if months:
-        lines = [text["intro"].format(run_id=prev_id, prev_end=month(before[1]), n_new=fmt.integer(len(months), language),
+        lines = [text["intro"].format(run_id=prev_id, prev_end=month(before[1]),
+                                      n_new=fmt.integer(len(months), language),
                                       first=month(months[0]), last=month(months[-1]))]
     else:
         lines = [text["intro_none"].format(run_id=prev_id, prev_start=month(before[0]), prev_end=month(before[1]))]
     level = fmt.level(alp, language)
     for r in since_table(run_dir, previous).to_dict("records"):
         label = sentences.capitalise(sentences.label(r["outcome"], language))
-        after = sentences.show(r["outcome"], r["estimate"], r["conf_low"], r["conf_high"], language, r.get("baseline_mean"))
+        after = sentences.show(r["outcome"], r["estimate"], r["conf_low"], r["conf_high"], language,
+                               r.get("baseline_mean"))
         if fmt.is_missing(r.get("estimate_before")):
-            lines.append(text["new"].format(label=label, after=after.estimate, level=level, lo1=after.low, hi1=after.high))
+            lines.append(text["new"].format(label=label, after=after.estimate, level=level, lo1=after.low,
+                                            hi1=after.high))
             continue
         was = sentences.show(r["outcome"], r["estimate_before"], r["conf_low_before"], r["conf_high_before"], language,
                              r.get("baseline_mean_before"))
