@@ -8,7 +8,7 @@ import pandas as pd
 from click.testing import CliRunner
 
 from analysis.cli import main
-from analysis.compare import compare_runs, html_report
+from analysis.compare import compare_runs, html_report, shown_rows
 
 WIDE = {"COLUMNS": "220"}  # rich tables without folding
 
@@ -58,6 +58,8 @@ def test_zero_change_says_why(tmp_path):
     b = _run(tmp_path / "b", {"inference": "wild", "outcomes": ["ikm"]}, [("ikm", 2.0, "wild")])
     _, estimates = compare_runs(a, b, "en")
     assert estimates.loc[0, "note"] == "the same setting was in effect in both runs: inference = wild"
+    shown = shown_rows(estimates, "en")[0]
+    assert (shown["change"], shown["interval_change"]) == ("0", "0; 0"), "a zero change reads as zero, unsigned"
     c = _run(tmp_path / "c", {"inference": "auto", "outcomes": ["ikm"]}, [("ikm", 2.0, "wild")])
     assert compare_runs(a, c, "en")[1].loc[0, "note"] == "same parameters and data: the same result is expected"
     d = _run(tmp_path / "d", {"inference": "auto", "outcomes": ["ikm"], "min_cell": 20}, [("ikm", 2.0, "wild")])

@@ -116,7 +116,9 @@ def outcome_heading(outcome: str, language: str) -> str:
     from analysis.report import sentences
 
     try:
-        return f"{outcome_label(outcome, language)} ({sentences.unit_word(outcome, language)})"
+        if sentences.spec(outcome).share:  # effects of shares are shown in percentage points
+            return f"{outcome_label(outcome, language)} ({sentences.unit_word(outcome, language)})"
+        return outcome_label(outcome, language, with_unit=True)
     except KeyError:  # an outcome the brief has no wording for: its name is the honest label
         return outcome
 
@@ -137,7 +139,10 @@ def shown_rows(estimates: pd.DataFrame, language: str) -> list[dict[str, str]]:
         try:
             change = sentences.show(r["outcome"], r["change"], r["change_low"], r["change_high"], language,
                                     r.get("baseline_mean_b"), with_unit=False)
-            moved = (change.estimate, f"{_signed(change.low)}; {_signed(change.high)}")
+            zero = fmt.number(0, language, 0)
+            moved = (zero if _same(r["estimate_a"], r["estimate_b"]) else change.estimate,
+                     "; ".join(zero if _same(r[f"{c}_a"], r[f"{c}_b"]) else _signed(text)
+                               for c, text in (("conf_low", change.low), ("conf_high", change.high))))
         except (KeyError, TypeError, ValueError):
             moved = (fmt.MISSING, fmt.MISSING)
         rows.append({"outcome": outcome_heading(r["outcome"], language), "run_a": effect("a"), "run_b": effect("b"),
