@@ -176,7 +176,7 @@ def since_sentences(run_dir: str | Path, previous: str | Path, language: str = "
 def since_section(run_dir: str | Path, language: str = "id", alp: float = 0.05) -> str:
     """Markdown opening of the brief, or '' when this run continues no earlier run."""
     previous = previous_run(run_dir)
-    if previous is None:
-        return ""
+    if previous is None or not all((r / "tables" / "headline.parquet").exists() for r in (Path(run_dir), previous)):
+        return ""  # no earlier run, or one of the two made no headline estimates (a partial --step run)
     intro, *moves = since_sentences(run_dir, previous, language, alp)
     return "\n\n".join([f"## {TEXT[language]['heading']}", intro, "\n".join(f"- {m}" for m in moves)])
