@@ -23,10 +23,11 @@ digits it prints rather than to simulation noise.
 from __future__ import annotations
 
 import itertools
+from functools import lru_cache
 from math import comb
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize, special, stats
 
 from analysis.did.honest_rng import r_rmvnorm
 
@@ -65,6 +66,11 @@ def rm_constraints(num_pre: int, num_post: int, Mbar: float, s: int, max_positiv
     return np.delete(A, num_pre, axis=1)
 
 
+@lru_cache(maxsize=16)
+def _bases(k: int, p: int) -> np.ndarray:
+    return np.array(list(itertools.combinations(range(k), p)), dtype=np.intp)
+
+
 class DualPolytope:
     """``P = {gamma >= 0 : W' gamma = e1}``, ``W = [sd, X]``: maximise ``f' gamma`` over it.
 
@@ -81,7 +87,7 @@ class DualPolytope:
     @staticmethod
     def _enumerate(W):
         k, p = W.shape
-        bases = np.array(list(itertools.combinations(range(k), p)), dtype=np.intp)
+        bases = _bases(k, p)
         WB = W[bases]  # (nb, p, p)
         det = np.linalg.det(WB)
         scale = np.prod(np.linalg.norm(WB, axis=2), axis=1)
@@ -93,7 +99,11 @@ class DualPolytope:
         feas = np.all(gB >= -1e-10, axis=1)
         V = np.zeros((int(feas.sum()), k))
         np.put_along_axis(V, bases[feas], np.clip(gB[feas], 0.0, None), axis=1)
-        return np.unique(np.round(V, 14), axis=0) if len(V) else V
+        if len(V) == 0:
+            return V
+        # degenerate vertices come from many bases: keep one copy of each
+        _, first = np.unique(np.round(V / np.abs(V).max(), 11), axis=0, return_index=True)
+        return V[np.sort(first)]
 
     def argmax(self, F: np.ndarray):
         """Rows of ``F``: objectives. Returns (values, maximising vertex per row); NaN if unbounded/empty."""
@@ -124,9 +134,18 @@ def lf_critical_value(poly: DualPolytope, sigma: np.ndarray, kappa: float, sims:
 
 
 def _trunc_norm_quantile(p, lo, hi):
-    if not np.isfinite(lo) and not np.isfinite(hi):
-        return float(stats.norm.ppf(p))
-    return float(stats.truncnorm.ppf(p, lo, hi))
+    """``p`` quantile of N(0, 1) truncated to ``[lo, hi]`` (R: ``TruncatedNormal::norminvp``)."""
+    if lo >= 0:  # upper tail: work with survival probabilities, which keep their precision there
+        a, b = special.ndtr(-lo), special.ndtr(-hi)
+        if a > 1e-280:
+            return float(-special.ndtri(a - p * (a - b)))
+    elif hi < np.inf:
+        a, b = special.ndtr(lo), special.ndtr(hi)
+        if b > 1e-280:
+            return float(special.ndtri(a + p * (b - a)))
+    else:
+        return float(special.ndtri(special.ndtr(lo) + p * special.ndtr(-lo)))
+    return float(stats.truncnorm.ppf(p, lo, hi))  # far tails
 
 
 def _roundeps(x, eps=np.finfo(float).eps ** 0.75):

@@ -137,14 +137,18 @@ def optimal_flci(betahat, sigma, num_pre: int, num_post: int, l_vec, M: float, *
         w = r.x[n:]
         return w
 
+    last = {}
+
     def weights_at(h):
         if h >= h0:
             return w_lin
         if h <= h_min:
             return w_min
-        # start between the two extremes at the same SD budget share
+        # warm start from the previous h, else between the two extremes at the same SD share
         share = (h - h_min) / max(h0 - h_min, 1e-300)
-        return min_bias_given_h(h, w_min + share * (w_lin - w_min))
+        w = min_bias_given_h(h, last.get("w", w_min + share * (w_lin - w_min)))
+        last["w"] = w
+        return w
 
     def half_length(w):
         sd = np.sqrt(max(var(w), 0.0))
@@ -154,7 +158,7 @@ def optimal_flci(betahat, sigma, num_pre: int, num_post: int, l_vec, M: float, *
         w = w_min if M == 0 else w_lin
     else:
         r = optimize.minimize_scalar(lambda h: half_length(weights_at(h)), bounds=(h_min, h0), method="bounded",
-                                     options={"xatol": 1e-7 * h0})
+                                     options={"xatol": 1e-6 * h0})
         w = weights_at(r.x)
         for cand in (w_min, w_lin):  # convexity makes an endpoint optimum possible
             if half_length(cand) < half_length(w):
