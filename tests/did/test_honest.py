@@ -177,3 +177,15 @@ def test_inputs_from_callaway_santanna():
     gt_v = att_gt(s.data, *ARGS, est_method="reg")
     with pytest.raises(ValueError, match="universal"):
         event_study_inputs(aggte(gt_v, type="dynamic", min_e=-4, max_e=3))
+
+
+def test_coefficient_fixed_by_design_does_not_break_the_bounds():
+    # a pre-period coefficient with zero variance (e.g. a semester outcome within its semester)
+    beta, S = _synthetic(num_pre=3, num_post=3, seed=2)
+    S[1, :] = S[:, 1] = 0.0
+    beta[1] = 0.0
+    for method in ("smoothness", "relative_magnitudes"):
+        res = honest_bounds(beta, S, 3, 3, method=method, Mvec=[0.0, 0.5], l_vec="average")
+        b = res.bounds
+        assert np.isfinite(b[["ci_lb", "ci_ub"]].to_numpy()).all() and (b["ci_lb"] < b["ci_ub"]).all()
+        assert res.breakdown > 0

@@ -112,11 +112,11 @@ def optimal_flci(betahat, sigma, num_pre: int, num_post: int, l_vec, M: float, *
     cum = np.tril(np.ones((num_pre, num_pre)))
     var = lambda w: float(w @ Q @ w + 2 * w @ c + s0)  # noqa: E731
 
-    # minimum-variance weights (closed form; bias is irrelevant at M = 0)
-    ones = np.ones(num_pre)
-    Qi_1, Qi_c = np.linalg.solve(Q, ones), np.linalg.solve(Q, c)
-    lam = (total + ones @ Qi_c) / (ones @ Qi_1)
-    w_min = lam * Qi_1 - Qi_c
+    # minimum-variance weights: KKT system of min w'Qw + 2c'w s.t. sum(w) = total (bias is
+    # irrelevant at M = 0); least squares keeps it solvable when Q is singular (a
+    # coefficient fixed by design has no variance)
+    kkt = np.block([[Q, np.ones((num_pre, 1))], [np.ones((1, num_pre)), np.zeros((1, 1))]])
+    w_min = np.linalg.lstsq(kkt, np.r_[-c, total], rcond=None)[0][:num_pre]
     w_lin = np.zeros(num_pre)
     w_lin[-1] = total  # linear extrapolation through the last pre-period: minimum bias
     bias = lambda w: const + float(np.sum(np.abs(cum @ w)))  # noqa: E731
