@@ -91,13 +91,18 @@ def test_dual_vertices_give_the_lp_optimum():
             assert e == pytest.approx(r.fun, abs=1e-9)
 
 
-def test_search_step_finds_the_full_grid_endpoints():
+def test_lp_fallback_with_search_step_matches_vertex_enumeration(monkeypatch):
+    # large event studies solve each test's LPs with HiGHS and scan the grid coarsely
+    import analysis.did.honest_arp as arp
+
     beta, S = _synthetic(num_pre=3, num_post=3, seed=7)
-    for Mbar in (0.0, 1.0):
-        full = conditional_cs_rm(beta, S, 3, 3, [1 / 3] * 3, Mbar, grid_points=300)
-        fast = conditional_cs_rm(beta, S, 3, 3, [1 / 3] * 3, Mbar, grid_points=300, search_step=8)
-        assert full[:2] == fast[:2]
-        assert np.all(np.diff(np.flatnonzero(full[3])) == 1)  # the accepted set is an interval here
+    exact = conditional_cs_rm(beta, S, 3, 3, [1 / 3] * 3, 1.0, grid_points=200, hybrid="ARP")
+    assert np.all(np.diff(np.flatnonzero(exact[3])) == 1)  # the accepted set is an interval here
+    monkeypatch.setattr(arp, "MAX_VERTEX_BASES", 0)
+    fallback = conditional_cs_rm(beta, S, 3, 3, [1 / 3] * 3, 1.0, grid_points=200, hybrid="ARP", search_step=8)
+    assert fallback[:2] == pytest.approx(exact[:2], abs=1e-12)
+
+
 @pytest.mark.parametrize("method", ["smoothness", "relative_magnitudes"])
 def test_cis_widen_monotonically_and_contain_identified_set(method):
     beta, S = _synthetic(seed=3)

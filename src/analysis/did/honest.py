@@ -159,9 +159,9 @@ def honest_bounds(
     ``Mvec`` defaults to 11 values from 0 to twice the breakdown value. ``seed``/``sims``:
     R's ``seed`` and number of least-favourable draws (RM only; R: 0 and 1,000).
     ``grid_points``: R's ``gridPoints`` for the RM test inversion on +-20 SD of
-    ``l' beta_post``; ``search_step`` > 1 tests every ``search_step``-th grid point and
-    refines next to the outermost accepted ones (see ``conditional_cs_rm``); 1 tests them
-    all, as R does. ``breakdown_tol``: relative precision of the breakdown value.
+    ``l' beta_post`` (all points are tested, as R does; ``search_step`` only matters for
+    event studies too large for vertex enumeration, see ``conditional_cs_rm``).
+    ``breakdown_tol``: relative precision of the breakdown value.
     """
     b = np.asarray(betahat, dtype=float).ravel()
     S = np.asarray(sigma, dtype=float)

@@ -256,8 +256,57 @@ def _arp_accept(betahat, sigma, num_pre, num_post, A, l, alpha, hybrid, kappa, g
     a, X, Y, SY = a[rows], X[rows], Y[rows], SY[np.ix_(rows, rows)]
     poly = DualPolytope(np.column_stack([np.sqrt(np.diag(SY)), X]))
     lf_cv = lf_critical_value(poly, SY, kappa, sims=sims, seed=seed) if hybrid == "LF" else np.inf
+    if poly.vertices is not None and len(poly.vertices):
+        return _accept_all(Y, a, X, SY, poly, alpha, hybrid, kappa, lf_cv, grid)
     test = lambda i: not _conditional_test(Y - a * grid[i], X, SY, poly, alpha, hybrid, kappa, lf_cv)  # noqa: E731
     return _scan(test, len(grid), search_step)
+
+
+def _accept_all(Y, a, X, sigma, poly, alpha, hybrid, kappa, lf_cv, grid):
+    """Every grid point at once: the same decisions as ``_conditional_test``, vectorised.
+
+    The maximising dual vertex fixes everything the primal branch needs but ``y``, so the
+    grid points sharing a non-degenerate vertex are tested together; points whose vertex
+    is degenerate (R's dual branch) are tested one by one.
+    """
+    Yg = Y[None, :] - grid[:, None] * a[None, :]
+    vals = Yg @ poly.vertices.T
+    idx = np.argmax(vals, axis=1)
+    eta = vals[np.arange(len(grid)), idx]
+    mod_size = (alpha - kappa) / (1 - kappa) if hybrid == "LF" else alpha
+    reject = eta > lf_cv if hybrid == "LF" else np.zeros(len(grid), dtype=bool)
+    sd = np.sqrt(np.diag(sigma))
+    k = X.shape[1]
+    I = np.eye(len(Y))
+    for v in np.unique(idx[~reject]):
+        pts = np.flatnonzero((idx == v) & ~reject)
+        lam = poly.vertices[v]
+        B = lam > TOL_LAMBDA
+        XB = X[B]
+        full_rank = XB.shape[0] > 1 and np.linalg.matrix_rank(XB) == min(XB.shape)
+        if int(B.sum()) != k + 1 or not full_rank:
+            for i in pts:
+                reject[i] = _conditional_test(Yg[i], X, sigma, poly, alpha, hybrid, kappa, lf_cv)
+            continue
+        inv = np.linalg.inv(np.column_stack([sd[B], XB]))
+        Gamma_B = np.column_stack([sd[~B], X[~B]]) @ inv @ I[B] - I[~B]
+        v_B = inv[0] @ I[B]
+        sigma2_B = float(v_B @ sigma @ v_B)
+        sigma_B = np.sqrt(sigma2_B)
+        rho = Gamma_B @ sigma @ v_B / sigma2_B
+        y = Yg[pts]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            bound = -(y @ Gamma_B.T) / rho + (y @ v_B)[:, None]
+        vlo = np.max(bound[:, rho > 0], axis=1) if np.any(rho > 0) else np.full(len(pts), -np.inf)
+        vup = np.min(bound[:, rho < 0], axis=1) if np.any(rho < 0) else np.full(len(pts), np.inf)
+        zlo = vlo / sigma_B
+        zup = (np.minimum(vup, lf_cv) if hybrid == "LF" else vup) / sigma_B
+        maxstat = eta[pts] / sigma_B
+        inside = (zlo <= maxstat) & (maxstat <= zup)
+        for j in np.flatnonzero(inside):
+            cval = max(0.0, _trunc_norm_quantile(1 - mod_size, zlo[j], zup[j]))
+            reject[pts[j]] = maxstat[j] > cval
+    return ~reject
 
 
 def _scan(test, n, step):
@@ -295,9 +344,11 @@ def conditional_cs_rm(betahat, sigma, num_pre: int, num_post: int, l_vec, Mbar: 
     """R ``computeConditionalCS_DeltaRM`` (defaults as R: C-LF hybrid, kappa = alpha/10, 1,000
     grid points on +-20 sd(l' beta_post), post-period moments only). Returns ``(lb, ub, grid, accept)``.
 
-    ``search_step > 1`` evaluates every ``search_step``-th grid point and refines next to the
-    outermost accepted ones: far fewer tests, the same endpoints unless an accepted run is
-    shorter than ``search_step`` points.
+    Every grid point is tested (vectorised over the grid). Only when the dual polytope is too
+    large to enumerate (more than ~10 post periods) are the tests LPs one at a time; then
+    ``search_step > 1`` tests every ``search_step``-th grid point and refines next to the
+    outermost accepted ones: the same endpoints unless an accepted run is shorter than
+    ``search_step`` points.
     """
     if num_post < 2:
         raise ValueError("the ARP confidence set with nuisance parameters needs at least two post periods")
