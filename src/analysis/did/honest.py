@@ -23,7 +23,9 @@ programs; under SD empty - NaN - when the estimated pre-period path is itself no
 M-smooth), and the *breakdown value*: the smallest ``M`` / ``Mbar`` at which the robust CI
 contains 0 (0 if it already does at 0; ``inf`` if it never does). R reads it off the grid;
 here it is located by bisection: for SD, on the FLCI; for RM, on the test of
-``theta = 0`` (the grid CI contains 0 exactly when that test accepts, up to the grid).
+``theta = 0`` (when the accepted set is an interval, as usual, the grid CI contains 0
+exactly when that test accepts, up to the grid). Relative magnitudes need at least two
+post periods (R's separate no-nuisance test for one post period is not ported).
 
 Earlier versions of this module reported a conservative Bonferroni projection CI (RM)
 and a FLCI around the fixed linear-extrapolation estimator (SD). Both were valid but
