@@ -90,8 +90,7 @@ class DualPolytope:
         bases = _bases(k, p)
         WB = W[bases]  # (nb, p, p)
         det = np.linalg.det(WB)
-        scale = np.prod(np.linalg.norm(WB, axis=2), axis=1)
-        ok = np.abs(det) > 1e-10 * np.maximum(scale, 1e-300)
+        ok = np.abs(det) > 1e-10 * max(float(np.abs(W).max()), 1e-300) ** p
         bases, WB = bases[ok], WB[ok]
         e1 = np.zeros(p)
         e1[0] = 1.0
@@ -101,8 +100,10 @@ class DualPolytope:
         np.put_along_axis(V, bases[feas], np.clip(gB[feas], 0.0, None), axis=1)
         if len(V) == 0:
             return V
-        # degenerate vertices come from many bases: keep one copy of each
-        _, first = np.unique(np.round(V / np.abs(V).max(), 11), axis=0, return_index=True)
+        # degenerate vertices come from many bases: keep one copy of each (hash of the
+        # rounded coordinates; a collision would only keep a duplicate)
+        key = np.round(V / np.abs(V).max(), 11) @ np.linspace(1.0, 2.0, k) ** np.arange(1, k + 1)
+        _, first = np.unique(key, return_index=True)
         return V[np.sort(first)]
 
     def argmax(self, F: np.ndarray):

@@ -12,6 +12,8 @@ first word, the position, R resets to 624); ``unif_rand`` is a 32-bit MT19937 wo
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from scipy import special
 
@@ -21,7 +23,8 @@ _I2_32M1 = 2.328306437080797e-10  # R's fixup for u == 0 / u == 1
 _BIG = 134217728.0  # 2^27
 
 
-def _r_bitgen(seed: int) -> np.random.MT19937:
+@lru_cache(maxsize=8)
+def _r_seed_words(seed: int) -> np.ndarray:
     s = int(seed) & 0xFFFFFFFF
     for _ in range(50):
         s = (69069 * s + 1) & 0xFFFFFFFF
@@ -29,8 +32,13 @@ def _r_bitgen(seed: int) -> np.random.MT19937:
     for j in range(625):
         s = (69069 * s + 1) & 0xFFFFFFFF
         words[j] = s
+    words.setflags(write=False)
+    return words
+
+
+def _r_bitgen(seed: int) -> np.random.MT19937:
     bitgen = np.random.MT19937()
-    bitgen.state = {"bit_generator": "MT19937", "state": {"key": words[1:], "pos": 624}}
+    bitgen.state = {"bit_generator": "MT19937", "state": {"key": _r_seed_words(seed)[1:].copy(), "pos": 624}}
     return bitgen
 
 
