@@ -151,6 +151,17 @@ def test_ehec_breakdown_values_as_readme(ehec):
     assert sd.bounds["ci_method"].tolist() == ["FLCI", "FLCI"] and rm.bounds["ci_method"].iloc[0] == "C-LF"
 
 
+def test_bc_relative_magnitudes_through_honest_bounds():
+    # the public entry point with R's arguments gives R's intervals (first table of BC_RM)
+    for hybrid, name in (("LF", "C-LF"), ("ARP", "Conditional")):
+        res = honest_bounds(BC_BETAHAT, BC_SIGMA, 4, 4, method="relative_magnitudes", l_vec="first",
+                            Mvec=[m for m, _, _ in BC_RM[1]], grid_points=100, grid_lb=-1, grid_ub=1, hybrid=hybrid)
+        assert (res.bounds["ci_method"] == name).all()
+        for (_, lb, ub), lo, hi in zip(BC_RM[1], res.bounds["ci_lb"], res.bounds["ci_ub"]):
+            assert_printed(lo, lb)
+            assert_printed(hi, ub)
+
+
 @pytest.mark.parametrize("target", [1, 3])
 @pytest.mark.parametrize("hybrid", ["LF", "ARP"])
 def test_bc_relative_magnitudes(target, hybrid):

@@ -152,18 +152,22 @@ def honest_bounds(
     sims: int = 1000,
     seed: int = 0,
     grid_points: int = 1000,
+    grid_lb: float | None = None,
+    grid_ub: float | None = None,
     search_step: int = 8,
     breakdown_tol: float = 1e-3,
+    hybrid: str = "LF",
 ) -> HonestResult:
     """Identified sets, robust CIs (R's FLCI / C-LF) and breakdown value over a grid of ``M``.
 
     ``l_vec``: ``"first"`` (default, as R), ``"average"`` or weights of length ``num_post``.
     ``Mvec`` defaults to 11 values from 0 to twice the breakdown value. ``seed``/``sims``:
     R's ``seed`` and number of least-favourable draws (RM only; R: 0 and 1,000).
-    ``grid_points``: R's ``gridPoints`` for the RM test inversion on +-20 SD of
-    ``l' beta_post`` (all points are tested, as R does; ``search_step`` only matters for
+    ``grid_points``, ``grid_lb``, ``grid_ub``: R's ``gridPoints``, ``grid.lb``, ``grid.ub`` for
+    the RM test inversion (default: +-20 SD of ``l' beta_post``) (all points are tested, as R does; ``search_step`` only matters for
     event studies too large for vertex enumeration, see ``conditional_cs_rm``).
-    ``breakdown_tol``: relative precision of the breakdown value.
+    ``breakdown_tol``: relative precision of the breakdown value. ``hybrid`` (RM only):
+    ``"LF"`` - R's default ``method = "C-LF"`` - or ``"ARP"`` - R's ``"Conditional"``.
     """
     b = np.asarray(betahat, dtype=float).ravel()
     S = np.asarray(sigma, dtype=float)
@@ -173,6 +177,9 @@ def honest_bounds(
         raise ValueError("need at least one pre and one post coefficient")
     if method not in CI_METHOD:
         raise ValueError("method must be 'smoothness' or 'relative_magnitudes'")
+    if hybrid not in ("LF", "ARP"):
+        raise ValueError("hybrid must be 'LF' (R's C-LF) or 'ARP' (R's Conditional)")
+    ci_method = CI_METHOD[method] if method == "smoothness" or hybrid == "LF" else "Conditional"
     l = target_vector(l_vec, num_post)
     lfull = np.r_[np.zeros(num_pre), l]
     theta_plain = float(l @ b[num_pre:])
@@ -192,11 +199,14 @@ def honest_bounds(
     else:
         def ci(Mbar):
             lo, hi, _, _ = conditional_cs_rm(b, S, num_pre, num_post, l, Mbar, alpha=alpha, seed=seed, sims=sims,
-                                             grid_points=grid_points, search_step=search_step)
+                                             grid_points=grid_points, grid_lb=grid_lb, grid_ub=grid_ub,
+                                             search_step=search_step, hybrid=hybrid)
             return lo, hi
 
         def gap(Mbar):
-            return 1.0 if rm_rejects(b, S, num_pre, num_post, l, Mbar, 0.0, alpha=alpha, seed=seed, sims=sims) else -1.0
+            rejects = rm_rejects(b, S, num_pre, num_post, l, Mbar, 0.0, alpha=alpha, seed=seed, sims=sims,
+                                 hybrid=hybrid)
+            return 1.0 if rejects else -1.0
 
         scale = 1.0
 
@@ -208,7 +218,7 @@ def honest_bounds(
     for M in np.asarray(Mvec, dtype=float):
         lo, hi = ci(M)
         il, ih = _identified_set(method, b, num_pre, num_post, l, M)
-        rows.append({"M": M, "id_lb": il, "id_ub": ih, "ci_lb": lo, "ci_ub": hi, "ci_method": CI_METHOD[method]})
+        rows.append({"M": M, "id_lb": il, "id_ub": ih, "ci_lb": lo, "ci_ub": hi, "ci_method": ci_method})
         trows.append({"estimator": "honest_did", "type": "sensitivity", "term": f"M={M:g}",
                       "estimate": (lo + hi) / 2, "conf_low": lo, "conf_high": hi})
     bounds = pd.DataFrame(rows)
@@ -220,7 +230,7 @@ def honest_bounds(
                      "conf_low": theta_plain - z * se_plain, "conf_high": theta_plain + z * se_plain},
         "bounds": bounds.to_dict(orient="records"),
         "ci_type": "optimal FLCI (R HonestDiD findOptimalFLCI)" if method == "smoothness"
-        else "conditional-least-favourable hybrid ARP (R HonestDiD computeConditionalCS_DeltaRM, C-LF)",
+        else f"ARP confidence set (R HonestDiD computeConditionalCS_DeltaRM, {ci_method})",
     }
     params = {"num_pre": num_pre, "num_post": num_post, "alpha": alpha, "method": method}
     return HonestResult(estimator="honest_did", table=conform_tidy(pd.DataFrame(trows)), params=params, extra=extra,
