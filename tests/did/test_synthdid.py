@@ -18,8 +18,8 @@ import pandas as pd
 import pytest
 
 from analysis.did.synthdid import (
-    _refit_many, _replicate_se, _sum_normalize, did_estimate, panel_matrices, sc_estimate, synthdid,
-    synthdid_estimate, synthdid_se,
+    _refit_many, _replicate_se, _sum_normalize, did_estimate, panel_matrices, sc_estimate, synth_did,
+    placebo_in_time, synthdid_estimate, synthdid_se,
 )
 from analysis.did.results import TIDY_COLUMNS
 
@@ -148,7 +148,7 @@ def test_prop99_placebo_se_within_replication_noise_of_published(prop99_matrices
 
 
 def test_prop99_data_frame_api(prop99):
-    res = synthdid(prop99, "PacksPerCapita", "Year", "State", dname="treated", replications=50, seed=7)
+    res = synth_did(prop99, "PacksPerCapita", "Year", "State", dname="treated", replications=50, seed=7)
     tidy = res.tidy()
     assert list(tidy.columns) == TIDY_COLUMNS
     overall = tidy[tidy["type"] == "overall"].iloc[0]
@@ -166,7 +166,7 @@ def test_prop99_data_frame_api(prop99):
     assert pre @ tw.loc[~tw.post, "weight"].to_numpy() == pytest.approx(0.0, abs=1e-9)
     assert res.extra["treated_units"] == ["California"] and res.extra["first_treated_period"] == 1989
     assert 0 < res.extra["placebo_p_value"] <= 1
-    again = synthdid(prop99, "PacksPerCapita", "Year", "State", dname="treated", replications=50, seed=7)
+    again = synth_did(prop99, "PacksPerCapita", "Year", "State", dname="treated", replications=50, seed=7)
     assert again.to_json() == res.to_json()  # seeded: same bytes
 
 
@@ -181,7 +181,7 @@ def test_matches_diff_diff_port(se_method):
     with _quiet():
         ref = dd.SyntheticDiD(variance_method=se_method, n_bootstrap=12, seed=7).fit(
             df, outcome="y", treatment="ever", unit="unit", time="month", post_periods=post)
-    ours = synthdid(df, "y", "month", "unit", gname="first", se_method=se_method, replications=12, seed=7)
+    ours = synth_did(df, "y", "month", "unit", gname="first", se_method=se_method, replications=12, seed=7)
     assert ours.estimate == pytest.approx(ref.att, rel=1e-10)
     assert ours.se == pytest.approx(ref.se, rel=1e-8)
     w = ref.get_unit_weights_df().set_index("unit")["weight"]
@@ -196,7 +196,7 @@ def test_prop99_matches_diff_diff_port(prop99):
         ref = dd.SyntheticDiD(variance_method="placebo", n_bootstrap=20, seed=3).fit(
             df, outcome="PacksPerCapita", treatment="ever", unit="State", time="Year",
             post_periods=list(range(1989, 2001)))
-    ours = synthdid(prop99, "PacksPerCapita", "Year", "State", dname="treated", replications=20, seed=3)
+    ours = synth_did(prop99, "PacksPerCapita", "Year", "State", dname="treated", replications=20, seed=3)
     assert ours.estimate == pytest.approx(ref.att, rel=1e-10)
     assert ours.se == pytest.approx(ref.se, rel=1e-8)
 
@@ -248,8 +248,8 @@ def test_shifts_of_pre_period_blocks_move_the_estimate_exactly(name):
 # ----------------------------------------------------------- data frame API
 def test_gname_and_dname_agree_and_recover_effect():
     df, _, _, _ = low_rank_panel(tau=1.0)
-    a = synthdid(df, "y", "month", "unit", gname="first", se_method="jackknife")
-    b = synthdid(df, "y", "month", "unit", dname="d", se_method="jackknife")
+    a = synth_did(df, "y", "month", "unit", gname="first", se_method="jackknife")
+    b = synth_did(df, "y", "month", "unit", dname="d", se_method="jackknife")
     assert a.estimate == b.estimate and a.se == b.se
     assert a.tidy().iloc[0]["conf_low"] < 1.0 < a.tidy().iloc[0]["conf_high"]
     assert a.params["gname"] == "first" and a.params["yname"] == "y" and a.extra["n_treated"] == 4
@@ -258,17 +258,17 @@ def test_gname_and_dname_agree_and_recover_effect():
 def test_standard_errors_not_defined_say_why():
     df, _, _, _ = low_rank_panel(n1=1)
     for method in ("jackknife", "bootstrap"):
-        res = synthdid(df, "y", "month", "unit", gname="first", se_method=method)
+        res = synth_did(df, "y", "month", "unit", gname="first", se_method=method)
         assert np.isnan(res.se) and "one treated unit" in res.extra["se_note"]
         assert np.isnan(res.tidy().iloc[0]["conf_low"])
-    res = synthdid(df, "y", "month", "unit", gname="first", se_method="none")
+    res = synth_did(df, "y", "month", "unit", gname="first", se_method="none")
     assert np.isnan(res.se) and res.extra["se_available"] is False
 
 
 @pytest.mark.parametrize("method", ["sdid", "sc", "did"])
 def test_effect_path_averages_to_the_estimate(method):
     df, _, _, _ = low_rank_panel()
-    res = synthdid(df, "y", "month", "unit", gname="first", method=method, se_method="placebo",
+    res = synth_did(df, "y", "month", "unit", gname="first", method=method, se_method="placebo",
                    replications=10, seed=1)
     path = res.effect_path()
     assert path.loc[path.event_time >= 0, "estimate"].mean() == pytest.approx(res.estimate)
@@ -278,22 +278,45 @@ def test_effect_path_averages_to_the_estimate(method):
 def test_input_errors_are_clear():
     df, _, _, _ = low_rank_panel()
     with pytest.raises(ValueError, match="exactly one of dname"):
-        synthdid(df, "y", "month", "unit")
+        synth_did(df, "y", "month", "unit")
     with pytest.raises(KeyError, match="'nope'"):
-        synthdid(df, "nope", "month", "unit", gname="first")
+        synth_did(df, "nope", "month", "unit", gname="first")
     with pytest.raises(ValueError, match="unbalanced"):
-        synthdid(df.iloc[1:], "y", "month", "unit", gname="first")
+        synth_did(df.iloc[1:], "y", "month", "unit", gname="first")
     stag = df.copy()
     stag.loc[stag["unit"] == "u30", "first"] = 23
     with pytest.raises(ValueError, match="not simultaneous"):
-        synthdid(stag, "y", "month", "unit", gname="first")
+        synth_did(stag, "y", "month", "unit", gname="first")
     with pytest.raises(ValueError, match="no unit is ever treated"):
-        synthdid(df.assign(first=0), "y", "month", "unit", gname="first")
+        synth_did(df.assign(first=0), "y", "month", "unit", gname="first")
     with pytest.raises(ValueError, match="0 or 1"):
-        synthdid(df.assign(d=df["d"] * 2), "y", "month", "unit", dname="d")
+        synth_did(df.assign(d=df["d"] * 2), "y", "month", "unit", dname="d")
     bad = df.copy()
     bad.loc[5, "y"] = np.nan
     with pytest.raises(ValueError, match=r"'y'.*row 5"):
-        synthdid(bad, "y", "month", "unit", gname="first")
+        synth_did(bad, "y", "month", "unit", gname="first")
     with pytest.raises(ValueError, match="method must be one of"):
-        synthdid(df, "y", "month", "unit", gname="first", method="mc")
+        synth_did(df, "y", "month", "unit", gname="first", method="mc")
+
+
+def test_in_time_placebo_uses_pre_periods_only(prop99_fits):
+    # R synthdid_placebo: placebo T0 = floor(T0 * (1 - T1 / T)) = floor(19 * 19 / 31) = 11
+    for name, fit in prop99_fits.items():
+        p = placebo_in_time(fit)
+        assert p.t0 == 11 and p.Y.shape == (39, 19) and p.method == name
+        assert p.opts["zeta_omega"] == fit.opts["zeta_omega"]  # tuning kept from the full fit
+    # DiD's fake effect by hand: change of California minus the average control change
+    Y = prop99_fits["did"].Y[:, :19]
+    by_hand = (Y[-1, 11:].mean() - Y[-1, :11].mean()) - (Y[:-1, 11:].mean() - Y[:-1, :11].mean())
+    assert placebo_in_time(prop99_fits["did"]).estimate == pytest.approx(by_hand)
+    # the weighted comparisons track California before 1989 far better than the plain average
+    assert abs(placebo_in_time(prop99_fits["sdid"]).estimate) < abs(placebo_in_time(prop99_fits["did"]).estimate) / 3
+
+
+def test_json_carries_the_weights(prop99):
+    import json
+
+    res = synth_did(prop99, "PacksPerCapita", "Year", "State", dname="treated", se_method="none")
+    data = json.loads(res.to_json())
+    assert sum(r["weight"] for r in data["unit_weights"] if not r["treated"]) == pytest.approx(1.0)
+    assert [r["Year"] for r in data["time_weights"]] == list(range(1970, 2001))

@@ -26,6 +26,6 @@ __all__ += [
     "simulate_staggered_panel", "SimulatedPanel",
 ]
 # one or a few treated units adopting at once: synthetic DiD / synthetic control (R synthdid)
-from analysis.did.synthdid import SynthDiDResult, synthdid
+from analysis.did.synthdid import SynthDiDResult, synth_did
 
-__all__ += ["synthdid", "SynthDiDResult"]
+__all__ += ["synth_did", "SynthDiDResult"]

@@ -30,7 +30,7 @@ variants on the same footing, and changes its interface often; the solver here i
 small (a Frank-Wolfe loop) and checked against the published Proposition 99 numbers
 and against that port. Time-varying covariates (R's ``X``) are not supported.
 
-The data-frame entry point :func:`synthdid` takes the project's vocabulary
+The data-frame entry point :func:`synth_did` takes the project's vocabulary
 (``yname``, ``tname``, ``idname`` and the treatment as a 0/1 column ``dname`` or a
 first-treated period ``gname``, 0 = never) and returns a :class:`SynthDiDResult`
 whose ``tidy()`` has the overall effect and its path; ``unit_weights()``,
@@ -47,11 +47,11 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from analysis.did.results import DiDResult, conform_tidy
+from analysis.did.results import DiDResult, _jsonable, conform_tidy
 
 __all__ = [
-    "SynthDiDResult", "SynthEstimate", "synthdid", "synthdid_estimate", "sc_estimate", "did_estimate",
-    "panel_matrices", "synthdid_se", "effect_curve", "METHODS", "SE_METHODS",
+    "SynthDiDResult", "SynthEstimate", "synth_did", "synthdid_estimate", "sc_estimate", "did_estimate",
+    "panel_matrices", "synthdid_se", "effect_curve", "placebo_in_time", "METHODS", "SE_METHODS",
 ]
 
 METHODS = ("sdid", "sc", "did")
@@ -289,6 +289,25 @@ def effect_curve(est: SynthEstimate) -> np.ndarray:
     return est.curve
 
 
+def placebo_in_time(est: SynthEstimate, treated_fraction: float | None = None) -> SynthEstimate:
+    """R ``synthdid_placebo``: the same estimator on the pre-period only, with a fake start date.
+
+    The last ``treated_fraction`` of the pre-periods (default: the post share of the
+    panel, ``T1 / T``) play the post-period; an estimate far from zero warns that the
+    weighted controls would not have tracked the treated units.
+    """
+    if treated_fraction is None:
+        treated_fraction = est.t1 / est.Y.shape[1]
+    t0 = int(np.floor(est.t0 * (1 - treated_fraction)))
+    if t0 < 1:
+        raise ValueError(f"too few pre-periods ({est.t0}) for an in-time placebo")
+    opts = {k: v for k, v in est.opts.items() if k not in ("update_omega", "update_lambda")}
+    estimator = {"sdid": synthdid_estimate, "sc": sc_estimate, "did": did_estimate}[est.method]
+    if est.method == "sc":
+        opts.pop("omega_intercept")  # sc_estimate sets it
+    return estimator(est.Y[:, : est.t0], est.n0, t0, **opts)
+
+
 # ------------------------------------------------------------------ standard errors
 def _refit_many(est: SynthEstimate, rows: list[np.ndarray], n0s: list[int], omega_starts: list[np.ndarray],
                 opts: dict | None = None):
@@ -479,13 +498,20 @@ class SynthDiDResult(DiDResult):
             "weight": np.r_[f.lam, np.full(f.t1, 1.0 / f.t1)],
         })
 
+    def to_dict(self) -> dict[str, Any]:
+        """As :meth:`DiDResult.to_dict`, plus the unit and time weights as records."""
+        out = super().to_dict()
+        out["unit_weights"] = self.unit_weights().astype({self.params["idname"]: str}).to_dict(orient="records")
+        out["time_weights"] = self.time_weights().to_dict(orient="records")
+        return _jsonable(out)
+
     def effect_path(self) -> pd.DataFrame:
         """The ``effect_path`` rows of :meth:`tidy` (period, event time, estimate, interval)."""
         t = self.tidy()
         return t[t["type"] == "effect_path"].reset_index(drop=True)
 
 
-def synthdid(
+def synth_did(
     data: pd.DataFrame, yname: str, tname: str, idname: str, *,
     dname: str | None = None, gname: str | None = None,
     method: str = "sdid", se_method: str = "placebo", replications: int = 200,
