@@ -106,14 +106,30 @@ def test_two_period_mde_agrees_with_analytic_formula():
     """Balanced 2x2 design, 100 treated and 100 control units, sigma = 1, rho = 0.5:
     analytic MDE = (z_.975 + z_.8) * sqrt(2 sigma^2 (1 - rho) (1/100 + 1/100)) = 0.3962.
     The simulated MDE (CS att_gt + aggte with analytic SEs, 1000 draws) must be within
-    5%; its Monte Carlo standard error (bootstrap over draws) is reported and must be
+    5% (normal critical values here, as in the formula); its Monte Carlo standard error
+    (bootstrap over draws) is reported and must be
     small enough for that comparison to mean something (< 2.5%)."""
     model = flat_model(200, sd=1.0, rho=0.5)
     scen = dz.all_at_once(range(100, 200), start=2, n_periods=2, controls=range(100), name="two_period")
-    row = dz.simulate_design(model, scen, reps=1000, seed=2024, n_jobs=2, chunk_size=100).tidy().iloc[0]
+    row = dz.simulate_design(model, scen, reps=1000, seed=2024, n_jobs=2, chunk_size=100,
+                             inference="analytic").tidy().iloc[0]
     analytic = dz.analytic_mde_two_period(1.0, 0.5, 100, 100)
     assert analytic == pytest.approx(0.39620, abs=1e-4)
     print(f"two-period MDE: simulated {row['mde']:.4f} (MC s.e. {row['mde_mc_se']:.4f}), analytic {analytic:.4f}")
     assert row["mde_mc_se"] < 0.025 * analytic
     assert abs(row["mde"] - analytic) <= 0.05 * analytic
     assert row["size"] == pytest.approx(0.05, abs=0.025)
+
+
+def test_few_cluster_inference_is_the_evaluations_correction():
+    from scipy.stats import t
+
+    model = flat_model(8)
+    scen = dz.all_at_once(range(4, 8), start=4, n_periods=6, controls=range(4))
+    few = dz.simulate_design(model, scen, reps=20, seed=4).tidy().iloc[0]
+    plain = dz.simulate_design(model, scen, reps=20, seed=4, inference="analytic").tidy().iloc[0]
+    factor = np.sqrt(8 / 7) * t.ppf(0.975, 7) / norm.ppf(0.975)  # SE x sqrt(G/(G-1)), t(G-1) quantiles
+    assert few["ci_width"] == pytest.approx(factor * plain["ci_width"])
+    assert few["mde"] > plain["mde"]
+    with pytest.raises(ValueError, match="inference"):
+        dz.simulate_design(model, scen, reps=20, inference="wild")

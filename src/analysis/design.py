@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
+from scipy.stats import t as t_dist
 
 __all__ = [
     "PanelModel", "Scenario", "DesignResult", "fit_panel_model", "simulate_rollout", "simulate_design",
@@ -243,17 +244,19 @@ def _run_chunk(args) -> list[tuple[int, float, float]]:
     return out
 
 
-def mde_from_draws(est: np.ndarray, se: np.ndarray, *, alpha: float = 0.05, power: float = 0.8) -> float:
+def mde_from_draws(est: np.ndarray, se: np.ndarray, *, alpha: float = 0.05, power: float = 0.8,
+                   crit: float | None = None) -> float:
     """The effect above which the rejection rate is at least ``power``, given draws under no effect.
 
     A draw rejects at effect ``d`` when ``|est + d| > z se``, i.e. ``d > z se - est`` or
-    ``d < -z se - est``; the power curve is evaluated exactly at its jump points.
+    ``d < -z se - est``; the power curve is evaluated exactly at its jump points. ``z``
+    is ``crit`` when given (e.g. a t quantile), else the normal ``1 - alpha/2`` quantile.
     """
     ok = np.isfinite(est) & np.isfinite(se)
     est, se = est[ok], se[ok]
     if len(est) == 0:
         return float("nan")
-    z = norm.ppf(1 - alpha / 2)
+    z = norm.ppf(1 - alpha / 2) if crit is None else crit
     upper = np.sort(z * se - est)   # reject for d > upper
     lower = np.sort(-z * se - est)  # reject for d < lower
     cand = upper[upper > 0]
@@ -266,13 +269,13 @@ def mde_from_draws(est: np.ndarray, se: np.ndarray, *, alpha: float = 0.05, powe
     return float(cand[hit[0]]) if len(hit) else float("nan")
 
 
-def _mde_mc_se(est, se, alpha, power, n_boot: int = 200, seed: int = 0) -> float:
+def _mde_mc_se(est, se, crit, power, n_boot: int = 200, seed: int = 0) -> float:
     ok = np.isfinite(est) & np.isfinite(se)
     est, se = est[ok], se[ok]
     if len(est) < 10:
         return float("nan")
     rng = np.random.default_rng(seed)
-    vals = [mde_from_draws(est[i], se[i], alpha=alpha, power=power)
+    vals = [mde_from_draws(est[i], se[i], crit=crit, power=power)
             for i in (rng.integers(0, len(est), len(est)) for _ in range(n_boot))]
     return float(np.nanstd(vals, ddof=1))
 
@@ -302,12 +305,11 @@ class DesignResult:
 
     def power_curve(self, effects) -> pd.DataFrame:
         """Power at each effect size for every outcome and scenario (from the same draws)."""
-        z = norm.ppf(1 - self.settings["alpha"] / 2)
         rows = []
         for (outcome, scen), d in self.draws.groupby(["outcome", "scenario"], sort=False):
             d = d.dropna(subset=["estimate", "std_error"])
             for eff in effects:
-                rej = np.abs(d["estimate"] + eff) > z * d["std_error"]
+                rej = np.abs(d["estimate"] - self.settings["effect"] + eff) > d["crit"] * d["std_error"]
                 rows.append(dict(outcome=outcome, scenario=scen, effect=float(eff), power=float(rej.mean())))
         return pd.DataFrame(rows)
 
@@ -325,14 +327,20 @@ def _progress(total: int, enabled: bool):
 def simulate_design(
     models: PanelModel | list[PanelModel], scenarios: Scenario | list[Scenario], *,
     reps: int = 500, alpha: float = 0.05, power: float = 0.8, control_group: str = "notyettreated",
-    est_method: str = "reg", seed: int = 0, n_jobs: int = 1, effect: float = 0.0, chunk_size: int = 25,
-    progress: bool = False,
+    est_method: str = "reg", inference: str = "few_cluster", seed: int = 0, n_jobs: int = 1,
+    effect: float = 0.0, chunk_size: int = 25, progress: bool = False,
 ) -> DesignResult:
-    """Simulate every scenario for every outcome model; MDE at ``power`` and the 95% interval width.
+    """Simulate every scenario for every outcome model; MDE at ``power`` and the ``1 - alpha`` interval width.
 
-    ``n_jobs`` worker processes (1 = in this process); the draws do not depend on it.
-    ``effect`` simulates at a true effect (the MDE is then relative to it; default 0).
+    ``inference="few_cluster"`` (default) is the evaluation's overall-effect inference
+    (:func:`analysis.evaluation.estimate.small_sample`): influence-function SEs times
+    ``sqrt(G/(G-1))`` and ``t(G-1)`` critical values with ``G`` units; ``"analytic"``
+    keeps R did's analytic SEs and normal critical values. ``n_jobs`` worker processes
+    (1 = in this process); the draws do not depend on it. ``effect`` simulates at a
+    true effect (the MDE is then relative to it; default 0).
     """
+    if inference not in ("few_cluster", "analytic"):
+        raise ValueError(f"inference must be 'few_cluster' or 'analytic', got {inference!r}")
     models = [models] if isinstance(models, PanelModel) else list(models)
     scenarios = [scenarios] if isinstance(scenarios, Scenario) else list(scenarios)
     if reps < 20:
@@ -376,16 +384,21 @@ def simulate_design(
     for (i, j), out in results.items():
         m, s = models[i], scenarios[j]
         rep, est, se = (np.array(x) for x in zip(*sorted(out)))
+        n_units = len(s.cohorts)
+        if inference == "few_cluster":
+            se = se * np.sqrt(n_units / (n_units - 1))
+            z = float(t_dist.ppf(1 - alpha / 2, df=n_units - 1))
+        else:
+            z = float(norm.ppf(1 - alpha / 2))
         ok = np.isfinite(est) & np.isfinite(se)
-        z = norm.ppf(1 - alpha / 2)
         draw_frames.append(pd.DataFrame({"outcome": m.yname, "scenario": s.name, "rep": rep, "estimate": est,
-                                         "std_error": se}))
+                                         "std_error": se, "crit": z}))
         g = s.cohorts
         rows.append(dict(
             outcome=m.yname, scenario=s.name, n_units=len(g), n_treated=int((g > 0).sum()),
             n_cohorts=len(np.unique(g[g > 0])), n_periods=s.n_periods, reps=reps, n_failed=int((~ok).sum()),
-            mde=mde_from_draws(est - effect, se, alpha=alpha, power=power),
-            mde_mc_se=_mde_mc_se(est - effect, se, alpha, power, seed=seed),
+            mde=mde_from_draws(est - effect, se, crit=z, power=power),
+            mde_mc_se=_mde_mc_se(est - effect, se, z, power, seed=seed),
             ci_width=float(np.mean(2 * z * se[ok])) if ok.any() else np.nan,
             se_mean=float(np.mean(se[ok])) if ok.any() else np.nan,
             sd_estimate=float(np.std(est[ok], ddof=1)) if ok.sum() > 1 else np.nan,
@@ -393,6 +406,7 @@ def simulate_design(
             alpha=alpha, power=power,
         ))
     settings = dict(reps=reps, alpha=alpha, power=power, control_group=control_group, est_method=est_method,
+                    inference=inference,
                     seed=seed, effect=effect, estimator="callaway_santanna simple",
                     rho={m.yname: m.rho for m in models})
     return DesignResult(table=pd.DataFrame(rows), draws=pd.concat(draw_frames, ignore_index=True),
