@@ -57,6 +57,10 @@ def test_mde_from_draws_matches_textbook_for_exact_normal_draws():
     mde = dz.mde_from_draws(est, np.full(n, s))
     assert mde == pytest.approx(dz.analytic_mde(s), rel=2e-3)  # (1.96 + 0.84) * s
     assert dz.mde_from_draws(est, np.full(n, s), power=0.5) == pytest.approx(1.959964 * s, rel=2e-3)
+    # a test of exact size needs the normal critical value when the SEs are right ...
+    assert dz._size_adjusted_crit(est, np.full(n, s), 0.05) == pytest.approx(1.959964, rel=2e-3)
+    # ... and a larger one when they are too small by half
+    assert dz._size_adjusted_crit(est, np.full(n, s / 2), 0.05) == pytest.approx(2 * 1.959964, rel=2e-3)
 
 
 def test_power_from_null_draws_equals_simulating_at_the_effect():
@@ -119,6 +123,7 @@ def test_two_period_mde_agrees_with_analytic_formula():
     assert row["mde_mc_se"] < 0.025 * analytic
     assert abs(row["mde"] - analytic) <= 0.05 * analytic
     assert row["size"] == pytest.approx(0.05, abs=0.025)
+    assert row["mde_size_adjusted"] == pytest.approx(row["mde"], rel=0.05)
 
 
 def test_few_cluster_inference_is_the_evaluations_correction():

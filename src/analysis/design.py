@@ -5,24 +5,34 @@ we detect by December, and would staggering them be better?" - is answered the w
 DeclareDesign does it in R: fit a noise model to the panel we have, simulate the
 future panel under each candidate schedule, run the estimator the evaluation will
 use (Callaway-Sant'Anna :func:`analysis.did.att_gt` + :func:`analysis.did.aggte`
-``simple``, with its analytic inference) on every draw, and read off power.
+``simple``, with the evaluation's few-cluster-corrected inference) on every draw, and
+read off power.
 
 Noise model (:func:`fit_panel_model`), from the untreated cells only (never treated,
 or before adoption): two-way fixed-effects residuals give each unit's standard
 deviation and a pooled AR(1) coefficient, corrected for the downward bias of
 within-unit residual autocorrelation in short panels (Nickell 1981: ``E[rho_hat] ~
 rho - (1 + rho) / (T - 1)``); each SD is the stationary one, corrected for the share
-of an AR(1) series' variance that its own mean absorbs. Hand-written (a few lines of
-moments) because no maintained Python package simulates staggered-rollout designs. Unit and period effects cancel in DiD, so the simulated
-outcome is ``y_it = mu_i + u_it + delta * 1{t >= g_i}`` with stationary AR(1) ``u``.
+of an AR(1) series' variance that its own mean absorbs. Unit and period effects
+cancel in DiD, so the simulated outcome is ``y_it = mu_i + sigma_i u_it + delta *
+1{t >= g_i}`` with stationary AR(1) ``u`` of unit variance. Hand-written (a few lines
+of moments): no maintained Python package simulates staggered-rollout designs.
 
 Power and MDE: the estimators are linear in ``y`` and their standard errors do not
 move when every treated post-period outcome shifts by a constant, so one set of
 draws under no effect gives the whole power curve: a draw rejects at effect ``delta``
-when ``|est_r + delta| > z * se_r`` (checked in the tests by simulating at an
+when ``|est_r + delta| > crit * se_r`` (checked in the tests by simulating at an
 effect). The MDE is the smallest positive ``delta`` with power >= ``power`` (80%);
-its Monte Carlo standard error is a bootstrap over replications. The 95% interval
-width is the mean width over draws.
+its Monte Carlo standard error is a bootstrap over replications. The interval width
+(95% by default) is the mean width over draws. A schedule that leaves no comparison
+(every unit adopting at once, no unit left untreated) cannot be estimated: every
+draw fails and its MDE is NaN, which is itself the answer to report.
+
+``size`` is the rejection rate under no effect. With very few comparison units the
+intervals of the chosen inference can be too narrow (size well above ``alpha``) and
+its MDE flatters the design; ``mde_size_adjusted`` uses instead the critical value
+that gives the test exact size in the simulation (the ``1 - alpha`` quantile of
+``|t|`` under no effect), the honest number to compare schedules by.
 
 Draws are seeded per (outcome, schedule, replication) from one ``SeedSequence``, so
 results are identical whatever the number of worker processes.
@@ -49,7 +59,7 @@ __all__ = [
 
 TIDY_DESIGN_COLUMNS = [
     "outcome", "scenario", "n_units", "n_treated", "n_cohorts", "n_periods", "reps", "n_failed",
-    "mde", "mde_mc_se", "ci_width", "se_mean", "sd_estimate", "size", "alpha", "power",
+    "mde", "mde_mc_se", "ci_width", "se_mean", "sd_estimate", "size", "mde_size_adjusted", "alpha", "power",
 ]
 
 
@@ -280,6 +290,11 @@ def _mde_mc_se(est, se, crit, power, n_boot: int = 200, seed: int = 0) -> float:
     return float(np.nanstd(vals, ddof=1))
 
 
+def _size_adjusted_crit(est: np.ndarray, se: np.ndarray, alpha: float) -> float:
+    """The ``1 - alpha`` quantile of ``|t|`` under no effect: the critical value of a test of exact size."""
+    return float(np.quantile(np.abs(est / se), 1 - alpha)) if len(est) else float("nan")
+
+
 def analytic_mde(se: float, *, alpha: float = 0.05, power: float = 0.8) -> float:
     """Textbook MDE for a normal estimator with known standard error: ``(z_{1-a/2} + z_power) * se``."""
     return float((norm.ppf(1 - alpha / 2) + norm.ppf(power)) * se)
@@ -403,6 +418,8 @@ def simulate_design(
             se_mean=float(np.mean(se[ok])) if ok.any() else np.nan,
             sd_estimate=float(np.std(est[ok], ddof=1)) if ok.sum() > 1 else np.nan,
             size=float(np.mean(np.abs(est[ok] - effect) > z * se[ok])) if ok.any() else np.nan,
+            mde_size_adjusted=mde_from_draws(est - effect, se, power=power, crit=_size_adjusted_crit(
+                est[ok] - effect, se[ok], alpha)),
             alpha=alpha, power=power,
         ))
     settings = dict(reps=reps, alpha=alpha, power=power, control_group=control_group, est_method=est_method,
