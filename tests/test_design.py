@@ -138,3 +138,25 @@ def test_few_cluster_inference_is_the_evaluations_correction():
     assert few["mde"] > plain["mde"]
     with pytest.raises(ValueError, match="inference"):
         dz.simulate_design(model, scen, reps=20, inference="wild")
+
+
+def test_simulated_rollout_has_the_fitted_noise():
+    model = dz.PanelModel("y", pd.Series([5.0, -2.0], index=["a", "b"]), pd.Series([2.0, 0.5], index=["a", "b"]),
+                          rho=0.6, rho_raw=0.6, n_obs=0)
+    scen = dz.Scenario("s", (("a", 0), ("b", 3)), 4000)
+    panel = dz.simulate_rollout(model, scen, np.random.default_rng(0), effect=1.5)
+    a = panel[panel.unit == 0]["y"].to_numpy()
+    assert a.mean() == pytest.approx(5.0, abs=0.3) and a.std() == pytest.approx(2.0, rel=0.05)
+    assert np.corrcoef(a[1:], a[:-1])[0, 1] == pytest.approx(0.6, abs=0.05)
+    b = panel[panel.unit == 1]
+    assert (b["cohort"] == 3).all() and b.loc[b.period >= 3, "y"].mean() == pytest.approx(-2.0 + 1.5, abs=0.1)
+    # units missing from the fitted data get the median SD and mean
+    assert dz.PanelModel("y", model.unit_mean, model.unit_sd, 0.6, 0.6, 0).sd_for(["zz"])[0] == pytest.approx(1.25)
+
+
+def test_progress_bar_does_not_change_results():
+    model = flat_model(6)
+    scen = dz.all_at_once(range(3, 6), start=3, n_periods=4, controls=range(3))
+    quiet = dz.simulate_design(model, scen, reps=20, seed=1)
+    shown = dz.simulate_design(model, scen, reps=20, seed=1, progress=True)
+    pd.testing.assert_frame_equal(quiet.draws, shown.draws)
