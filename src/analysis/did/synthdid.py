@@ -13,7 +13,7 @@ Follows R ``synthdid`` (Arkhangelsky, Athey, Hirshberg, Imbens and Wager 2021,
   panel, a first round of at most ``max_iter_pre_sparsify = 100`` iterations, then
   ``sparsify`` (weights at most a quarter of the largest set to zero) and a second
   round of at most ``max_iter = 10000`` iterations; stop when an iteration lowers the
-  penalised objective by less than ``min_decrease^2`` with ``min_decrease = 1e-5 *
+  penalised objective by no more than ``min_decrease^2`` with ``min_decrease = 1e-5 *
   noise_level``;
 * ``sc`` (synthetic control): no time weights, no intercept in the unit weights,
   ``eta_omega = 1e-6``; ``did``: uniform weights;
@@ -22,7 +22,9 @@ Follows R ``synthdid`` (Arkhangelsky, Athey, Hirshberg, Imbens and Wager 2021,
   starting values), ``bootstrap`` (Algorithm 2: units resampled, weights re-estimated)
   and the fixed-weights ``jackknife`` (Algorithm 3). Bootstrap and jackknife need at
   least two treated units (R returns NA with one); the placebo needs more controls
-  than treated units. Intervals are ``estimate +- z * se`` as in the package.
+  than treated units. Intervals are ``estimate +- z * se`` as in the package; the
+  per-period standard errors of the effect path come from the same replications.
+  ``placebo_in_time`` is R's ``synthdid_placebo`` (a fake start date in the pre-period).
 
 Hand-written rather than taken from a Python port: the maintained port we test
 against (``diff-diff``, a test-only oracle) implements SDID only, not the SC and DiD
