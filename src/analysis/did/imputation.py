@@ -26,15 +26,23 @@ Pre-trend rows (event times < 0, only when ``min_e < 0``) are BJS's test regress
 on untreated observations, ``y`` on lead dummies ``1{t - g = e}`` for ``e`` in
 ``[min_e, -1]`` with unit and time FE, clustered SEs; ``extra["pretrend_wald_p"]`` is
 their joint Wald test. They are tests for parallel trends, not imputation estimates.
+When every untreated period of the treated units is a requested lead, the leads sum
+to the treated-unit indicator the unit effects absorb, so one lead must be the
+reference: the most distant one (the others are relative to it), chosen by a rank
+check on the fixed-effect-demeaned leads taken nearest first, with a warning and
+``extra["pretrend_reference"]``; nothing depends on hash order.
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.linalg import spsolve
 
+from analysis.did._names import any_column_names
 from analysis.did.inference import choose_inference
 from analysis.did.results import DiDResult, conform_tidy
 from analysis.did.twfe import (
@@ -59,6 +67,52 @@ def _design(d: pd.DataFrame, idname: str, tname: str, covs: list[str]) -> sp.csr
     return sp.hstack(parts, format="csr")
 
 
+def _lead_dummies(d0: pd.DataFrame, leads, idname, tname, covs) -> list[tuple[int, str, np.ndarray]]:
+    """Lead dummies ``1{t - g = e}`` on untreated rows, nearest lead first, empty ones skipped."""
+    rel = d0["_rel"].to_numpy()
+    out = []
+    for e in sorted(leads, reverse=True):
+        dummy = (rel == e).astype(float)
+        if dummy.any():
+            out.append((e, event_dummy_name(e), dummy))
+    return out
+
+
+def _identified_leads(leads, dl: pd.DataFrame, idname, tname, covs, extra: dict) -> list[tuple[int, str]]:
+    """Drop leads the unit and time effects make collinear, deterministically, with a warning.
+
+    When the leads cover every untreated period of the treated units they sum to
+    ``1{treated unit}``, which the unit effects absorb: only differences between
+    leads are identified. Leads are checked nearest first (e = -1, -2, ...) after
+    partialling out the fixed effects and covariates; a lead in the span of the
+    nearer ones is dropped, so the reference is the most distant lead and the
+    others are measured relative to it. The order never depends on hashing.
+    """
+    from analysis.did.inference import _demean
+
+    if not leads:
+        return []
+    fe = np.column_stack([pd.factorize(dl[idname], sort=True)[0], pd.factorize(dl[tname], sort=True)[0]])
+    cols = [v for _, _, v in leads]
+    Z = _demean(np.column_stack(cols + [dl[c].to_numpy(float) for c in covs]), fe.astype(np.uint64))
+    C, L = Z[:, len(cols):], Z[:, : len(cols)]
+    if C.shape[1]:
+        L = L - C @ np.linalg.lstsq(C, L, rcond=None)[0]
+    norms = np.linalg.norm(np.column_stack(cols), axis=0)
+    r = np.abs(np.diag(np.linalg.qr(L, mode="r")))
+    ok = r > 1e-8 * np.maximum(norms, 1.0)
+    dropped = [e for (e, _, _), k in zip(leads, ok) if not k]
+    if dropped:
+        msg = (f"Pre-trend leads {dropped} are collinear with the unit and time effects (the leads cover every "
+               f"untreated period of the treated units): lead {dropped[0]} is the reference and the other leads "
+               "are measured relative to it")
+        warnings.warn(msg, UserWarning, stacklevel=3)
+        extra["pretrend_reference"] = dropped
+        extra.setdefault("warnings", []).append(msg)
+    return [(e, c) for (e, c, _), k in zip(leads, ok) if k]
+
+
+@any_column_names()
 def imputation(
     data: pd.DataFrame,
     yname: str,
@@ -162,14 +216,10 @@ def imputation(
              "n_treated_obs": int(treated.sum()), "n_untreated_obs": int(untreated.sum()), "horizons": horizons}
 
     if min_e is not None and min_e < 0:
-        leads = list(range(int(min_e), 0))
-        dl = d0.copy()
-        names = []
-        for e in leads:
-            col = event_dummy_name(e)
-            dl[col] = (dl["_rel"] == e).astype(float)
-            if dl[col].sum() > 0:
-                names.append((e, col))
+        names = _lead_dummies(d0, range(int(min_e), 0), idname, tname, covs)
+        dl = d0.assign(**{c: v for _, c, v in names})
+        names = _identified_leads(names, dl, idname, tname, covs, extra)
+    if min_e is not None and min_e < 0 and names:
         cov_rhs = "".join(f" + {c}" for c in covs)
         pre = feols_quiet(f"{yname} ~ {' + '.join(c for _, c in names)}{cov_rhs} | {idname} + {tname}", dl,
                           vcov={"CRV1": clus})

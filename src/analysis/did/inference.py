@@ -61,7 +61,7 @@ def choose_inference(n_clusters: int, requested: str = "auto") -> tuple[str, str
     if n < 2:
         raise ValueError("inference needs at least 2 clusters")
     wtype = ("Webb 6-point weights" if n < WEBB_BELOW
-             else "Rademacher weights for regressions, Mammen for influence functions")
+             else "Rademacher weights")
     if requested == "auto":
         if n < FEW_CLUSTERS:
             return "wild_bootstrap", (
@@ -369,7 +369,7 @@ def multiplier_bootstrap(
     ~ mean(inf_func)``, i.e. the convention of R ``did``: ``V = IF'IF / n**2``).
     With ``cluster`` (length n), IFs are summed within clusters first. Returns the
     bootstrap SEs (IQR-based, as R ``did``), the simultaneous critical value
-    (sup-t over the k estimates) and the draws. Weights: Mammen as R ``did`` by
+    (sup-t over the k estimates) and the draws. Weights: Rademacher as R ``did`` by
     default; Webb below :data:`WEBB_BELOW` clusters. ``small_sample=True`` scales the
     cluster sums by ``sqrt(G / (G - 1))`` (the CRV1 cluster factor).
     """
@@ -388,7 +388,7 @@ def multiplier_bootstrap(
     if small_sample:
         psi_c = psi_c * np.sqrt(G / (G - 1))
     if weights == "auto":
-        weights = "webb" if G < WEBB_BELOW else "mammen"
+        weights = "webb" if G < WEBB_BELOW else "rademacher"
     rng = np.random.default_rng(seed)
     V = bootstrap_weights(weights, (reps, G), rng)
     boot = V @ psi_c / n  # reps x k: bootstrap draws of (estimate - estimate_hat)
@@ -420,7 +420,7 @@ def cs_multiplier_bootstrap(
     :func:`choose_inference` decides: with
     ``"wild_bootstrap"`` the rows' ``std_error``, pointwise intervals, p-values and
     the simultaneous (sup-t) band come from :func:`multiplier_bootstrap` on the
-    cluster sums of the IFs (Webb weights below :data:`WEBB_BELOW` clusters, Mammen
+    cluster sums of the IFs (Webb weights below :data:`WEBB_BELOW` clusters, Rademacher
     otherwise); with ``"analytic"`` the result is returned unchanged apart from the
     reported rule. Returns a copy (same class); ``extra["inference"]`` and
     ``extra["inference_reason"]`` record the decision.

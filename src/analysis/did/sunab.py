@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analysis.did._names import any_column_names
 from analysis.did.inference import choose_inference, wild_cluster_bootstrap
 from analysis.did.results import DiDResult, conform_tidy
 from analysis.did.twfe import base_params, cluster_var, feols_quiet, normal_row, parse_xformla, prepare_panel
@@ -33,6 +34,7 @@ def _cell_name(g, e) -> str:
     return f"_sa_g{int(g)}_" + (f"m{-int(e)}" if e < 0 else f"p{int(e)}")
 
 
+@any_column_names()
 def sun_abraham(
     data: pd.DataFrame,
     yname: str,
