@@ -36,7 +36,7 @@ _COLUMN_ARGS = ("yname", "tname", "idname", "gname", "clustervars", "exposure", 
 def is_safe_name(name: Any) -> bool:
     """True for names every formula engine reads as a plain column reference."""
     return (isinstance(name, str) and bool(_IDENT.match(name)) and not keyword.iskeyword(name)
-            and name not in _FORMULA_WORDS and not hasattr(builtins, name) and not name.endswith("_safe"))
+            and name not in _FORMULA_WORDS and not hasattr(builtins, name))
 
 
 def split_covariates(xformla: str | Iterable[str] | None) -> list[str]:
@@ -93,7 +93,7 @@ class ColumnMap:
         clash = [s for s in self.to_user if s in data.columns]
         if clash:
             raise ValueError(f"Column names {clash} are reserved for internal use; rename them")
-        return data.rename(columns=self.to_safe, copy=False)
+        return data.rename(columns=self.to_safe)
 
 
 def any_column_names(xformla_arg: str | None = "xformla") -> Callable:
