@@ -134,6 +134,19 @@ def _demean(mat: np.ndarray, fe_codes: np.ndarray | None) -> np.ndarray:
     return out
 
 
+def crv1_factor(d: pd.DataFrame, fe: Sequence[str], cluster: str, k: int) -> float:
+    """CRV1 small-sample factor of pyfixest's default ssc: ``G/(G-1) * (N-1)/(N-K)``.
+
+    ``K`` counts the ``k`` regressors and the fixed effects not nested in the cluster
+    variable (an intercept when there are no fixed effects).
+    """
+    n, G = len(d), d[cluster].nunique()
+    nonnested = [f for f in fe if d.groupby(f)[cluster].nunique().max() > 1]
+    k_fe = sum(d[f].nunique() for f in nonnested) - max(len(nonnested) - 1, 0)
+    k_all = k + k_fe if fe else k + 1
+    return G / (G - 1) * (n - 1) / max(n - k_all, 1)
+
+
 def wild_cluster_bootstrap(
     data: pd.DataFrame,
     yname: str,
@@ -192,13 +205,8 @@ def wild_cluster_bootstrap(
     XtX_inv = np.linalg.pinv(X.T @ X)
     beta = XtX_inv @ (X.T @ y)
     uhat = y - X @ beta
-    # CRV1 small-sample factor as pyfixest's default ssc: G/(G-1) * (N-1)/(N-K), where K
-    # counts the regressors and the fixed effects not nested in the cluster variable
-    # (the factor cancels in the bootstrap p-value; it only scales the reported SE)
-    nonnested = [f for f in fe if d.groupby(f)[cluster].nunique().max() > 1]
-    k_fe = sum(d[f].nunique() for f in nonnested) - max(len(nonnested) - 1, 0)
-    k_all = k + k_fe if fe else k + 1
-    ssc = G / (G - 1) * (n - 1) / max(n - k_all, 1)
+    # the small-sample factor cancels in the bootstrap p-value; it only scales the reported SE
+    ssc = crv1_factor(d, fe, cluster, k)
 
     if weights == "auto":
         weights = "webb" if G < WEBB_BELOW else "rademacher"
