@@ -81,7 +81,8 @@ def test_att_gt_and_aggte(panels):
           cs_multiplier_bootstrap(aggte(b, type="dynamic"), cluster=b, inference="wild_bootstrap", reps=99, seed=2))
 
 
-@pytest.mark.parametrize("kwargs", [dict(inference="analytic"), dict(dynamic=True, inference="wild_bootstrap", boot_reps=99, seed=3)])
+@pytest.mark.parametrize("kwargs", [dict(inference="analytic"),
+                                    dict(dynamic=True, inference="wild_bootstrap", boot_reps=99, seed=3)])
 def test_twfe(panels, kwargs):
     plain, odd = panels
     a = twfe(plain, *PLAIN_ARGS, xformla="~ x", clustervars="cluster", **kwargs)
