@@ -157,3 +157,16 @@ def test_missing_column_error_names_the_users_column(panels):
     _, odd = panels
     with pytest.raises(KeyError, match="tahun-bulan2"):
         twfe(odd, "nilai_ñ", "class", "unit id", "tahun-bulan2")
+
+
+def test_published_math_reform_with_time_column_class():
+    """bacondecomp's math_reform example names its time column ``class`` (it used to raise SyntaxError)."""
+    from tests.did.conftest import read_external
+
+    d = read_external("math_reform.csv")
+    d["reformyr_math"] = d["reformyr_math"].fillna(0)
+    res = bacon_decomposition(d, "incearn_ln", "class", "state", "reformyr_math")
+    assert res.extra["weighted_sum"] == pytest.approx(res.extra["twfe_estimate"], abs=1e-10)
+    assert res.params["tname"] == "class"
+    static = twfe(d, "incearn_ln", "class", "state", "reformyr_math", inference="analytic")
+    assert static.tidy()["estimate"].iloc[0] == pytest.approx(res.extra["twfe_estimate"], abs=1e-12)
