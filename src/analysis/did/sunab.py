@@ -22,7 +22,9 @@ cells, and pyfixest demeans every dummy column densely. Here the unit effects ar
 eliminated in Gram form (Frisch-Waugh-Lovell): with sparse time, cell and covariate
 columns ``Z`` and unit dummies ``U``, the normal equations are
 ``Z'Z - Z'U (U'U)^-1 U'Z``, built from sparse products whose size grows with the
-rows, plus one dense ``(T + K)`` square matrix. Collinear columns are dropped in
+rows, plus one dense ``(T + K)`` square matrix and the ``clusters x (T + K)`` CRV1
+scores (0.97 GB peak for 600,000 rows, 5,000 clusters and 2,975 cells; see
+benchmarks/bench_sunab.py). Collinear columns are dropped in
 column order (time effects first, then cells, then covariates), as pyfixest drops
 regressors the fixed effects absorb; CRV1 standard errors use pyfixest's
 small-sample factor (:func:`analysis.did.inference.crv1_factor`), so estimates and
@@ -59,7 +61,8 @@ def saturated_fit(y, unit, time, cell, n_cells, X, cluster, *, frame, fe_names, 
     ``unit``/``time`` are dense codes, ``cell`` the cell code per row (-1: no dummy),
     ``X`` dense covariates (n x p), ``cluster`` cluster codes. Returns ``(coef, vcov,
     kept)`` for the cell and covariate columns (``kept``: boolean over cells then
-    covariates). Memory: sparse products with O(rows) entries plus (T + K + p)^2.
+    covariates). Memory: sparse products with O(rows) entries, (T + K + p)^2 and
+    clusters x (T + K + p) dense arrays.
     """
     n = len(y)
     n_units, n_t = int(unit.max()) + 1, int(time.max()) + 1
