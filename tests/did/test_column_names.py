@@ -170,3 +170,17 @@ def test_published_math_reform_with_time_column_class():
     assert res.params["tname"] == "class"
     static = twfe(d, "incearn_ln", "class", "state", "reformyr_math", inference="analytic")
     assert static.tidy()["estimate"].iloc[0] == pytest.approx(res.extra["twfe_estimate"], abs=1e-12)
+
+
+def test_synth_did():
+    from analysis.did.synthdid import synth_did
+
+    s = simulate_staggered_panel(n_units=20, n_periods=10, cohorts=(7,), never_share=0.6, seed=9).data
+    plain = s[["y", "period", "unit", "cohort"]]
+    odd = plain.rename(columns=PLAIN)
+    a = synth_did(plain, "y", "period", "unit", gname="cohort", replications=20, seed=1)
+    b = synth_did(odd, "nilai_ñ", "class", "unit id", gname="tahun-bulan", replications=20, seed=1)
+    assert a.estimate == b.estimate and a.se == b.se
+    wa, wb = a.unit_weights(), b.unit_weights()
+    assert list(wb.columns)[0] == "unit id"  # the user's name
+    pd.testing.assert_frame_equal(wa, wb.rename(columns={"unit id": "unit"}))
