@@ -4,11 +4,11 @@ The brief notebook runs with papermill exactly as the runner runs it, into its o
 folder (``<run>/units/<unit_id>-<lang>/``, or ``<run>/brief-<lang>/`` for the
 kecamatan in another language), so figures and renders never overwrite each other;
 then :func:`analysis.render.render_brief` turns it into HTML and PDF.
+``analysis render`` renders an executed brief again (choosing the engine).
 """
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
@@ -38,24 +38,13 @@ def resolve_run(run: str | Path, root: Path) -> Path:
     return path.resolve()
 
 
-def set_front_matter_lang(executed: Path, language: str) -> None:
-    """Write ``lang`` into the executed notebook's front matter (hyphenation, captions, <html lang>)."""
-    nb = nbformat.read(executed, as_version=4)
-    first = nb.cells[0] if nb.cells else None
-    if first is None or first.cell_type != "raw" or not first.source.lstrip().startswith("---"):
-        return
-    body = re.sub(r"^lang:.*\n?", "", first.source, flags=re.M)
-    first.source = body.replace("---\n", f"---\nlang: {language}\n", 1)
-    nbformat.write(nb, executed)
-
-
 def build_brief(run_dir: str | Path, unit_id: str = "", language: str | None = None, *, min_cell: int | None = None,
                 alp: float | None = None, root: Path | None = None, render: bool = True) -> dict[str, Path]:
     """Execute and render one brief; returns {"ipynb": ..., "html": ..., "pdf": ...}.
 
     ``language``, ``min_cell`` and ``alp`` default to the run's own parameters.
     """
-    from analysis.render import render_brief
+    from analysis.render import brief_metadata, render_brief, stamp_front_matter
 
     root = root or project_root()
     res = RunResults(run_dir)
@@ -73,10 +62,11 @@ def build_brief(run_dir: str | Path, unit_id: str = "", language: str | None = N
                          label=f"brief for unit '{unit_id or 'kecamatan'}' ({language})", report_mode=True)
     except RunError as exc:
         raise BriefError(str(exc)) from None
-    set_front_matter_lang(executed, language)
     outputs = {"ipynb": executed}
     if render:
         outputs.update(render_brief(executed))
+    else:  # what the renderer would write: lang and title, for a later `analysis render` or `quarto render`
+        stamp_front_matter(executed, brief_metadata(executed))
     return outputs
 
 
@@ -90,9 +80,9 @@ def build_brief(run_dir: str | Path, unit_id: str = "", language: str | None = N
 @click.option("--no-render", is_flag=True, help="Execute the notebook only (no HTML/PDF).")
 def brief(unit_id, all_units, run, language, no_render):
     """Make a policy brief (HTML + PDF) from a finished run, for one unit or all units."""
-    from rich.console import Console
+    from analysis.render import RenderError
 
-    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    console = _console()
     try:
         root = project_root()
         run_dir = resolve_run(run, root)
@@ -104,6 +94,30 @@ def brief(unit_id, all_units, run, language, no_render):
             outputs = build_brief(run_dir, unit, language, root=root, render=not no_render)
             console.print(f"[green]brief[/green] {unit or 'kecamatan'}: "
                           + ", ".join(str(p) for k, p in outputs.items() if k != "ipynb" or no_render))
-    except (BriefError, RunError, FileNotFoundError, KeyError) as exc:
+    except (BriefError, RenderError, RunError, FileNotFoundError, KeyError) as exc:
         console.print(f"[red]brief failed:[/red] {exc}")
         sys.exit(1)
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)  # messages stay whole in logs
+
+
+@click.command()
+@click.argument("executed", type=click.Path(exists=True, dir_okay=False))
+@click.option("--engine", type=click.Choice(["auto", "pandoc", "quarto"]), default="auto", show_default=True,
+              help="auto: Quarto where it is on PATH, else pandoc + Typst (or ANALYSIS_RENDERER).")
+def render(executed, engine):
+    """Render an executed brief notebook to HTML and PDF next to it."""
+    from analysis.render import RenderError, render_brief
+
+    console = _console()
+    try:
+        outputs = render_brief(Path(executed), engine=None if engine == "auto" else engine)
+    except RenderError as exc:  # the renderer's message, without a traceback
+        console.print(f"[red]render failed:[/red] {exc}")
+        sys.exit(1)
+    for fmt, path in outputs.items():
+        console.print(f"{fmt}: {path}")
