@@ -225,13 +225,18 @@ def contract_problems(executed: Path) -> list[str]:
                 mimes = ", ".join(sorted(output.get("data", {}))) or "no data"
                 problems.append(f"cell {index} has a result with only {mimes} (Quarto shows it; end the cell "
                                 f"with an assignment or `;`)")
-    for index, text in markdown_parts(nb):
-        for ref in references(text):
-            path = (folder / ref).resolve()
-            if not path.is_relative_to(folder):
-                problems.append(f"cell {index} refers to {ref}, outside the brief's folder (Quarto cannot read it)")
-            elif not path.exists():
-                problems.append(f"cell {index} refers to {ref}, which does not exist")
+    parts = markdown_parts(nb)
+
+    def unreadable(ref: str) -> str:
+        path = (folder / ref).resolve()
+        if not path.is_relative_to(folder):
+            return "outside the brief's folder (Quarto cannot read it)"
+        return "" if path.exists() else "which does not exist"
+
+    # one pandoc call for the whole brief; the cells are looked up only when something is wrong
+    if any(unreadable(ref) for ref in references("\n\n".join(text for _, text in parts))):
+        problems += [f"cell {index} refers to {ref}, {unreadable(ref)}"
+                     for index, text in parts for ref in references(text) if unreadable(ref)]
     return problems
 
 
