@@ -96,6 +96,7 @@ def load(html: Path, screenshot: Path, profile: Path, width: int = 1280, height:
 
     binary = chromium_binary()
     profile.mkdir(parents=True, exist_ok=True)
+    (profile / "DevToolsActivePort").unlink(missing_ok=True)  # a reused profile keeps the last port
     proc = subprocess.Popen([binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}",
                              "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
