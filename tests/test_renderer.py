@@ -281,6 +281,18 @@ def test_missing_engine_is_one_clear_line(executed, monkeypatch, tmp_path):
         choose_engine()
 
 
+def test_run_refuses_a_missing_engine_before_anything_runs(tmp_path, monkeypatch):
+    from analysis.config import load_params
+    from analysis.runner import RunError, run
+
+    monkeypatch.setenv("ANALYSIS_RENDERER", "quarto")
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(RunError, match="Quarto CLI is not on PATH"):
+        run(load_params(overrides={"raw_dir": str(tmp_path / "raw")}), root=ROOT, runs_dir=tmp_path / "runs",
+            say=lambda m: None)
+    assert not (tmp_path / "runs").exists() and not (tmp_path / "raw").exists(), "nothing ran, nothing written"
+
+
 def test_cli_render_shows_the_message_without_traceback(executed, monkeypatch, tmp_path):
     from analysis.cli import main
 

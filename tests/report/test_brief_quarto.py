@@ -85,6 +85,52 @@ def test_every_unit_brief_keeps_the_contract(run_template, tmp_path):
         assert all(o.output_type == "display_data" for c in cells[1:] for o in c.outputs), unit
 
 
+def quarto_shaped_markdown(nb) -> str:
+    """The Markdown Quarto makes of an executed notebook (quarto-cli src/core/jupyter/jupyter.ts): each code
+    cell in a ``.cell`` div and each output in a ``.cell-output`` div, which pandoc's Typst writer turns into
+    ``#block[...]`` containers (where Typst refuses ``#pagebreak()`` and scopes ``#set`` rules)."""
+    parts = []
+    for cell in nb.cells[1:]:
+        if cell.cell_type == "markdown":
+            parts.append(cell.source)
+        elif cell.cell_type == "code" and cell.outputs:
+            outputs = [f"::: {{.cell-output .cell-output-display .cell-output-markdown}}\n{o.data['text/markdown']}\n:::"
+                       for o in cell.outputs if "text/markdown" in o.get("data", {})]
+            parts.append(f"::: {{.cell execution_count={cell.execution_count}}}\n" + "\n\n".join(outputs) + "\n:::")
+    return "\n\n".join(parts)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_brief_compiles_as_quarto_shapes_it(rendered, tmp_path, name):
+    """The brief's Typst, built the way Quarto builds it (cells as containers, the front matter's typst options,
+    the project's template partials), compiles with the brief's folder as root: figures resolve, page breaks work."""
+    import pypandoc
+    import typst
+    import yaml
+
+    from analysis.render import TYPST
+
+    executed = rendered[name]["ipynb"]
+    folder = Path(shutil.copytree(executed.parent, tmp_path / "brief"))
+    nb = nbformat.read(executed, as_version=4)
+    fm = front_matter(nb)
+    meta = {"lang": fm["lang"], **{k: v for k, v in fm["format"]["typst"].items() if k != "template-partials"}}
+    (tmp_path / "meta.yaml").write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
+    typ = folder / "quarto-shaped.typ"
+    pypandoc.convert_text(quarto_shaped_markdown(nb), "typst", format="markdown", outputfile=str(typ),
+                          extra_args=["--standalone", f"--template={TYPST / 'brief.typst'}",
+                                      f"--metadata-file={tmp_path / 'meta.yaml'}"])
+    assert "#block[" in typ.read_text(encoding="utf-8")
+    pdf = tmp_path / "quarto-shaped.pdf"
+    typst.compile(str(typ), output=str(pdf), root=str(folder))
+    pypdf = pytest.importorskip("pypdf")
+    reader = pypdf.PdfReader(str(pdf))
+    assert reader.metadata.title == first_heading(rendered[name]["html"])
+    assert abs(len(reader.pages) - len(pypdf.PdfReader(str(rendered[name]["pdf"])).pages)) <= 1
+    if name != "unit":  # the page break after the summary works inside a container
+        assert reader.pages[1].extract_text().lstrip().startswith({"id": "Bukti", "en": "Evidence"}[name])
+
+
 # --- the PDF: metadata, margins, the warning box ---------------------------------------------------
 
 @pytest.mark.parametrize("name", NAMES)
@@ -113,9 +159,9 @@ def test_pdf_margins_and_warning_box(rendered, artifacts):
     left = min(float(x) for x in re.findall(r'xMin="([\d.]+)"', boxes))
     right = max(float(x) for x in re.findall(r'xMax="([\d.]+)"', boxes))
     assert abs(left - margin) < 1 and right <= 595.28 - margin + 2, (left, right, margin)
-    prefix = artifacts / "pdf-id-page1"
+    prefix = artifacts / "warning-box-id"
     subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", str(pdf), str(prefix)], check=True)
-    page = np.asarray(Image.open(next(artifacts.glob("pdf-id-page1*.png"))).convert("RGB")).astype(int)
+    page = np.asarray(Image.open(next(artifacts.glob("warning-box-id*.png"))).convert("RGB")).astype(int)
     fill = int((np.abs(page - [0xFF, 0xF4, 0xE5]).max(axis=2) < 6).sum())  # the box's fill colour
     assert fill > 2000, "the synthetic-data warning is a visible box on page one"
     text = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True).stdout

@@ -72,10 +72,11 @@ def figure(path: str, caption: str, width: str = "72%") -> str:
 def page_break() -> str:
     """A page break in the PDF (raw Typst); HTML ignores raw Typst and prints with CSS breaks.
 
-    ``colbreak`` breaks the page in a one-column layout and, unlike ``pagebreak``, is
-    allowed inside a block: Quarto wraps each cell's output in one.
+    Quarto wraps each cell's output in a block, where Typst refuses ``pagebreak`` and drops a
+    ``colbreak`` that ends the block; filling the rest of the page first (``v(1fr)``) and then
+    breaking the column (the page, in one column) works there and at the top level alike.
     """
-    return "```{=typst}\n#colbreak(weak: true)\n```\n\n```{=html}\n<div class=\"page-break\"></div>\n```"
+    return "```{=typst}\n#v(1fr)\n#colbreak(weak: true)\n```\n\n```{=html}\n<div class=\"page-break\"></div>\n```"
 
 
 def small(text: str) -> str:
