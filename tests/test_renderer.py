@@ -27,8 +27,9 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from analysis.render import (ASSETS, RenderError, brief_metadata, choose_engine, contract_problems, front_matter,
-                             front_matter_problems, notebook_markdown, quarto_command, render_brief)
+from analysis.brief_source import (ASSETS, brief_metadata, contract_problems, front_matter, front_matter_problems,
+                                   notebook_markdown)
+from analysis.render import RenderError, choose_engine, quarto_command, render_brief
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The brief's own front matter, as tools write it (tests/report/brief_notebook.py).

@@ -19,7 +19,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from analysis.render import contract_problems, front_matter, front_matter_problems, render_brief
+from analysis.brief_source import contract_problems, front_matter, front_matter_problems
+from analysis.render import render_brief
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,7 +109,7 @@ def test_brief_compiles_as_quarto_shapes_it(rendered, tmp_path, name):
     import typst
     import yaml
 
-    from analysis.render import TYPST
+    from analysis.brief_source import TYPST
 
     executed = rendered[name]["ipynb"]
     folder = Path(shutil.copytree(executed.parent, tmp_path / "brief"))

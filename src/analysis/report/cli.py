@@ -44,7 +44,8 @@ def build_brief(run_dir: str | Path, unit_id: str = "", language: str | None = N
 
     ``language``, ``min_cell`` and ``alp`` default to the run's own parameters.
     """
-    from analysis.render import brief_metadata, render_brief, stamp_front_matter
+    from analysis.brief_source import brief_metadata, stamp_front_matter
+    from analysis.render import render_brief
 
     root = root or project_root()
     res = RunResults(run_dir)
