@@ -13,6 +13,7 @@ kecamatan, else a per-unit brief) and ``alp`` (significance level of the interva
 from __future__ import annotations
 
 from analysis.config import RunParams
+from analysis.continuity import since_section
 from analysis.report import fmt, sentences
 from analysis.report import markdown as md
 from analysis.report.advice import limitations_section, recommendations, recommendations_section
@@ -42,9 +43,12 @@ def summary_section(run_dir, language: str = "id", min_cell: int = 10, unit_id: 
     if started:
         meta.append(t(language, "meta_made", date=fmt.date(started, language)))
     meta.append(t(language, "meta_run", run_id=res.run_id))
+    if res.manifest.get("mode") == "interactive":  # notebooks run from JupyterLab, not by `analysis run`
+        meta.append(t(language, "meta_interactive"))
     parts.append("\n".join(f"| {m}" for m in meta))  # a line block: one line each, never justified
     if str(info.get("data_source")) == "synthetic":
         parts.append(f"> {t(language, 'synthetic_warning')}")
+    parts.append(since_section(res.run_dir, language, alp))  # "Sejak analisis sebelumnya", if this run continues one
     if unit_id:
         parts += [f"## {t(language, 'h_unit_profile')}", _unit_profile(res, unit_id, language, min_cell)]
         parts.append(f"## {t(language, 'unit_context')}")
