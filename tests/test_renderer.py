@@ -323,6 +323,8 @@ def test_runner_uses_quarto_on_path_and_records_its_cause(quarto, tmp_path, monk
         "display(Markdown('# Policy Brief: ' + language + '\\n\\nText.'))")]
     (project / "reports").mkdir()
     nbformat.write(nb, project / "reports" / "brief.ipynb")
+    (project / "notebooks" / "pipeline.yaml").write_text(
+        "steps:\n  - {name: brief, notebook: reports/brief.ipynb, needs: [], brief: true}\n")
     settings = load_params(overrides={"raw_dir": str(project / "raw"), "language": "en"})
     run_dir = run(settings, root=project, say=lambda m: None)
     calls = quarto()

@@ -68,7 +68,7 @@ def build_brief(run_dir: str | Path, unit_id: str = "", language: str | None = N
     ``language``, ``min_cell`` and ``alp`` default to the run's own parameters.
     """
     from analysis.brief_source import brief_metadata, stamp_front_matter
-    from analysis.render import render_brief
+    from analysis.render import RenderError, render_brief
     from analysis.report.brief import brief_dir
     from analysis.report.results import RunResults
     from analysis.runner import RunError, execute_notebook, project_root
@@ -105,7 +105,7 @@ def build_brief(run_dir: str | Path, unit_id: str = "", language: str | None = N
         step(current, "failed")
         if made:  # a failed brief leaves nothing behind
             shutil.rmtree(folder, ignore_errors=True)
-        if isinstance(exc, RunError):
+        if isinstance(exc, (RunError, RenderError)):  # shown as a message, without a traceback
             raise BriefError(str(exc)) from None
         raise
     return outputs
@@ -125,7 +125,6 @@ def brief(unit_id, all_units, run, language, no_render):
     from rich.markup import escape
 
     from analysis.progress import step_progress
-    from analysis.render import RenderError
     from analysis.runner import RunError, project_root
 
     console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -150,7 +149,7 @@ def brief(unit_id, all_units, run, language, no_render):
     except UnknownUnit as exc:
         console.print(f"[red]error:[/red] {escape(str(exc))}")
         sys.exit(2)
-    except (BriefError, RenderError, RunError, FileNotFoundError, KeyError) as exc:
+    except (BriefError, RunError, FileNotFoundError, KeyError) as exc:
         console.print(f"[red]brief failed:[/red] {escape(str(exc))}")
         sys.exit(1)
 
