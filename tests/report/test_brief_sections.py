@@ -115,12 +115,14 @@ def test_a_pseudonym_in_a_table_never_reaches_the_brief(run_dir):
 
 
 def test_figures_follow_the_brief_language(run_dir):
-    id_text = brief.evidence_sections(run_dir, "id", 10, "", 0.05)
-    assert "](../figures/event_study_ikm.png)" in id_text  # the run's own figures (drawn in id)
     en_text = brief.evidence_sections(run_dir, "en", 10, "", 0.05)
     assert "](figures/event_study_ikm.png)" in en_text  # redrawn in English into the brief's folder
     assert (run_dir / "brief-en" / "figures" / "event_study_ikm.png").exists()
     assert not (run_dir / "brief").exists()
+    id_text = brief.evidence_sections(run_dir, "id", 10, "", 0.05)
+    assert "](figures/event_study_ikm.png)" in id_text  # the run's own figure (drawn in id), copied next to
+    own = run_dir / "figures" / "event_study_ikm.png"  # the brief: Quarto reads nothing outside its folder
+    assert (run_dir / "brief" / "figures" / "event_study_ikm.png").read_bytes() == own.read_bytes()
 
 
 @pytest.mark.parametrize("missing", [("pretrend", "honest_bounds", "robustness", "spec_curve"),

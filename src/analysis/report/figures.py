@@ -123,7 +123,7 @@ def draw_unit_ikm(frame: pd.DataFrame, unit_name: str, language: str, path: Path
 
 
 def figure_path(res: RunResults, name: str, language: str, out_dir: Path, draw) -> str:
-    """Path (relative to the brief folder) of figure ``name`` in ``language``.
+    """Path (relative to the brief folder, inside it: Quarto reads nothing outside) of figure ``name``.
 
     ``draw(path)`` makes the figure from the tables when the run's own PNG is missing
     or in the other language.
@@ -131,8 +131,6 @@ def figure_path(res: RunResults, name: str, language: str, out_dir: Path, draw) 
     out_dir = Path(out_dir).resolve()
     own = res.figure(name)
     if own is not None and res.figure_language == language:
-        if out_dir.parent == res.run_dir:  # <run>/brief*: the renderer can reach ../figures
-            return f"../figures/{name}.png"
         target = out_dir / "figures" / f"{name}.png"
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(own, target)
