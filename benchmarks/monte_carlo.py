@@ -34,14 +34,13 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMB
 
 import argparse
 import json
-import sys
 import time
 import warnings
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _replicate import replicate
 
 #: the simulator's defaults with stronger exposure growth (0.1 per month), the case
 #: where static TWFE's forbidden comparisons bite
@@ -187,24 +186,11 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     a = ap.parse_args(argv)
     reps, boot_reps = (20, 199) if a.quick else (a.reps, a.boot_reps)
-    seeds = np.random.SeedSequence(a.seed).generate_state(reps, dtype=np.uint32).astype(np.int64)
     from analysis.did.simulate import simulate_staggered_panel
 
     sim0 = simulate_staggered_panel(seed=0, **SETTINGS)
     truth = _truth(sim0)
-    t0 = time.time()
-    chunks = np.array_split(seeds, max(1, min(reps, a.jobs * 10)))
-    recs: list[dict] = []
-    if a.jobs > 1:
-        with ProcessPoolExecutor(max_workers=a.jobs) as ex:
-            for i, part in enumerate(ex.map(_chunk, chunks, [boot_reps] * len(chunks), [None] * len(chunks))):
-                recs += part
-                print(f"\r{i + 1}/{len(chunks)} chunks, {time.time() - t0:.0f} s", end="", file=sys.stderr)
-    else:
-        for i, c in enumerate(chunks):
-            recs += _chunk(c, boot_reps, None)
-            print(f"\r{i + 1}/{len(chunks)} chunks, {time.time() - t0:.0f} s", end="", file=sys.stderr)
-    print(file=sys.stderr)
+    recs, seconds = replicate(_chunk, a.seed, reps, a.jobs, boot_reps=boot_reps, settings=None)
     df = pd.DataFrame(recs)
     summary = summarise(df, truth)
     a.out.mkdir(parents=True, exist_ok=True)
@@ -212,7 +198,7 @@ def main(argv=None) -> int:
     df.to_csv(a.out / f"{stem}_reps.csv.gz", index=False)  # per-replication records, for re-analysis
     meta = {
         "reps": int(reps), "boot_reps": boot_reps, "jobs": a.jobs, "seed": a.seed,
-        "seconds": time.time() - t0, "finished_utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "seconds": seconds, "finished_utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "design": "36 units x 36 months, cohorts 7/13/19/25 (8/7/7/7 units) + 7 never treated, effects "
                   "growing 0.1/month with cohort multipliers 0.5-1.5, AR(1) errors (rho 0.5)",
         "settings": sim0.settings, "truth": truth, "uniform_coverage": uniform_coverage(df, truth),

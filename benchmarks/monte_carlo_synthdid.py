@@ -35,13 +35,12 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse
 import json
-import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _replicate import replicate
 
 DESIGN = dict(n_units=36, n_periods=30, t0=22, rank=2, factor_step=0.3, rho=0.5, noise_sd=1.0, tau=1.0)
 METHODS = ("sdid", "sc", "did")
@@ -122,22 +121,14 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     a = ap.parse_args(argv)
     reps, placebo_reps = (20, 50) if a.quick else (a.reps, a.placebo_reps)
-    seeds = np.random.SeedSequence(a.seed).generate_state(reps, dtype=np.uint32).astype(np.int64)
-    t0 = time.time()
-    chunks = np.array_split(seeds, max(1, min(reps, a.jobs * 10)))
-    recs: list[dict] = []
-    with ProcessPoolExecutor(max_workers=a.jobs) as ex:
-        for i, part in enumerate(ex.map(_chunk, chunks, [placebo_reps] * len(chunks))):
-            recs += part
-            print(f"\r{i + 1}/{len(chunks)} chunks, {time.time() - t0:.0f} s", end="", file=sys.stderr)
-    print(file=sys.stderr)
+    recs, seconds = replicate(_chunk, a.seed, reps, a.jobs, placebo_reps=placebo_reps)
     df = pd.DataFrame(recs)
     summary = summarise(df)
     a.out.mkdir(parents=True, exist_ok=True)
     stem = "monte_carlo_synthdid_quick" if a.quick else "monte_carlo_synthdid"
     df.to_csv(a.out / f"{stem}_reps.csv.gz", index=False)
     meta = {"reps": int(reps), "placebo_reps": placebo_reps, "jobs": a.jobs, "seed": a.seed,
-            "seconds": time.time() - t0, "finished_utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "seconds": seconds, "finished_utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "design": DESIGN}
     (a.out / f"{stem}.json").write_text(json.dumps({"meta": meta, "summary": summary.to_dict(orient="records")},
                                                    indent=2, default=float) + "\n")
