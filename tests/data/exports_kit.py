@@ -60,6 +60,11 @@ def independent_rows(raw: Path) -> dict[str, int]:
 
             ws = load_workbook(p, read_only=True).active
             counts[rel] = sum(1 for r in ws.iter_rows(min_row=2, values_only=True) if any(v not in (None, "") for v in r))
+        elif p.suffix.lower() == ".xls":  # no second .xls reader installed: calamine itself, without pandas
+            from python_calamine import CalamineWorkbook
+
+            rows = CalamineWorkbook.from_path(str(p)).get_sheet_by_index(0).to_python()
+            counts[rel] = sum(1 for r in rows[1:] if any(v not in (None, "") for v in r))
         elif p.suffix.lower() == ".csv":
             b = p.read_bytes()
             for bom, enc in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"), (b"\xef\xbb\xbf", "utf-8")):

@@ -13,6 +13,8 @@ from __future__ import annotations
 import shutil
 
 import pytest
+
+pytest.importorskip("xlwt", reason="xlwt writes the legacy .xls corruption (test extra)")
 from exports_kit import assert_invariants, make_base, read, real_copy, run_clean, write
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -92,6 +94,19 @@ def apply(kind: str, raw, people, row: int) -> None:
         write(df, f)
     elif kind == "stale_marker":
         (raw / "SYNTHETIC.json").write_text('{"synthetic": true, "files": {}}')
+    elif kind == "legacy_xls":
+        import xlwt
+
+        f = raw / "skm" / "rekap_layanan.csv"
+        if f.exists():
+            df = read(f)
+            wb = xlwt.Workbook()
+            ws = wb.add_sheet("Sheet1")
+            for i, r in enumerate([list(df.columns), *df.itertuples(index=False)]):
+                for j, v in enumerate(r):
+                    ws.write(i, j, float(v) if i and str(v).isdigit() else v)
+            f.unlink()
+            wb.save(str(f.with_suffix(".xls")))
     elif kind == "ragged":
         f = raw / "skm" / "rekap_layanan.csv"
         lines = f.read_text().split("\n")
@@ -101,7 +116,7 @@ def apply(kind: str, raw, people, row: int) -> None:
 
 KINDS = ["upper_case_name", "stray_file", "resent_twice", "truncated", "utf16", "cp1252_rows", "thousands_dot",
          "excel_decimal", "null", "dash", "na", "future_date", "long_wait", "nip_000", "age", "likert", "headerless",
-         "names_in_unit_column", "stale_marker", "ragged"]
+         "names_in_unit_column", "stale_marker", "ragged", "legacy_xls"]
 
 
 @settings(max_examples=20, deadline=None, derandomize=True,

@@ -73,6 +73,28 @@ def test_recognised_table_with_no_readable_file_is_an_error(case):
     run(1, "no raw file for table 'health'", "skdr/skdr_2023.pdf")
 
 
+def test_legacy_excel_is_read(case):
+    """``skp_2024.xls`` (Excel 97-2003, numbers stored as numbers) is cleaned like its CSV."""
+    xlwt = pytest.importorskip("xlwt", reason="xlwt writes the .xls fixture (test extra)")
+    raw, out, _, run = case
+    f = raw / "skm" / "rekap_layanan.csv"
+    df = read(f)
+    wb = xlwt.Workbook()
+    ws = wb.add_sheet("Sheet1")
+    for j, c in enumerate(df.columns):
+        ws.write(0, j, c)
+    for i, row in enumerate(df.itertuples(index=False), start=1):
+        for j, v in enumerate(row):
+            ws.write(i, j, float(v) if v.isdigit() else v)  # counts as Excel numbers: 19000.0
+    f.unlink()
+    wb.save(str(raw / "skm" / "REKAP_LAYANAN.XLS"))
+    run(0)
+    q = _quality(out)
+    assert q.loc["skm/REKAP_LAYANAN.XLS", "rows_clean"] == len(df)
+    sv = pd.read_parquet(out / "service_volume.parquet")
+    assert sorted(sv["users_served"]) == sorted(df["Jumlah Pengguna Layanan"].astype(int))
+
+
 def test_corrupt_legacy_excel_is_refused_by_name(case):
     raw, _, _, run = case
     f = raw / "sekolah" / "asesmen_sekolah.csv"
