@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from decimal import Decimal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -145,11 +146,19 @@ EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 def read_excel_table(path: Path) -> pd.DataFrame:
     """First sheet as text; python-calamine reads legacy ``.xls`` too (and xlsx faster than openpyxl)."""
     try:
-        df = pd.read_excel(path, dtype=str, keep_default_na=False, na_values=[], engine="calamine").astype(object)
+        df = pd.read_excel(path, dtype=object, keep_default_na=False, na_values=[], engine="calamine")
     except Exception as exc:  # the reader raises several types for corrupt workbooks
         raise UnreadableFileError(f"cannot read workbook ({type(exc).__name__}): not a valid "
                                   f"{Path(path).suffix.lower()} file, or password-protected") from exc
-    return df
+    return df.apply(lambda col: col.map(_excel_text)).astype(object)
+
+
+def _excel_text(v) -> str:
+    """A cell as text. Excel keeps 15 significant digits: an 18-digit NIP typed as a number comes back as
+    the nearest double (``...011008``); show what Excel kept (``...011000``) so the NIP check sees it."""
+    if isinstance(v, int) and not isinstance(v, bool) and abs(v) >= 10**15:
+        return str(int(Decimal(f"{float(v):.15g}")))
+    return str(v)
 
 
 def read_table(path: Path) -> tuple[pd.DataFrame, str]:

@@ -95,6 +95,19 @@ def test_legacy_excel_is_read(case):
     assert sorted(sv["users_served"]) == sorted(df["Jumlah Pengguna Layanan"].astype(int))
 
 
+def test_nip_stored_as_excel_number_is_rejected_not_misread(case):
+    """Excel keeps 15 significant digits: an NIP typed as a number is not that person's NIP any more."""
+    raw, out, _, run = case
+    f = raw / "diklat" / "riwayat_diklat.csv"
+    df = read(f).astype(object)
+    df.loc[[0, 1], "NIP"] = [int(df.loc[i, "NIP"].replace(" ", "")) for i in (0, 1)]
+    f.unlink()
+    df.to_excel(raw / "diklat" / "riwayat_diklat.xlsx", index=False)
+    run(0)
+    rj = pd.read_parquet(out / "rejects.parquet").set_index(["file", "row_number"])["reason"]
+    assert [rj[("diklat/riwayat_diklat.xlsx", i)] for i in (1, 2)] == ["implausible_nip_serial"] * 2
+
+
 def test_corrupt_legacy_excel_is_refused_by_name(case):
     raw, _, _, run = case
     f = raw / "sekolah" / "asesmen_sekolah.csv"
