@@ -127,7 +127,10 @@ def test_corrupted_exports_keep_the_invariants(base, tmp_path_factory, ops):
     folder = tmp_path_factory.mktemp("c")
     raw = real_copy(raw_base, folder / "raw")
     for kind, row in ops:
-        apply(kind, raw, people, row)
+        try:
+            apply(kind, raw, people, row)
+        except (FileNotFoundError, IndexError):  # an earlier corruption removed or renamed the file
+            pass
     out = folder / "interim"
     res = run_clean(raw, out)
     assert_invariants(res, raw, out, people, {})
