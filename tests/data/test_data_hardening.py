@@ -210,10 +210,12 @@ def test_utf8_bom_with_cp1252_rows_is_read(case):
     ("headerless", ("simpeg/pegawai.csv", "not shown")),
     ("names_in_unit_column", ("skm/rekap_layanan.csv", "unit_id", "not shown")),
     ("empty", ("skm/rekap_layanan.csv", "empty")),
+    ("nip_column_as_excel_numbers", ("simpeg/pegawai.xlsx", "stored as Excel numbers")),
 ])
 def test_bad_file_gives_exit_code_and_named_message(case, kind, needles):
     raw, _, people, run = case
-    f = raw / ("simpeg/pegawai.csv" if kind == "headerless" else "skm/rekap_layanan.csv")
+    f = raw / ("simpeg/pegawai.csv" if kind in ("headerless", "nip_column_as_excel_numbers") else
+               "skm/rekap_layanan.csv")
     text = f.read_text(encoding="utf-8")
     if kind == "undefined_byte":
         f.write_bytes(text.encode().replace(b"\n", b"\x81\n", 3))
@@ -233,6 +235,11 @@ def test_bad_file_gives_exit_code_and_named_message(case, kind, needles):
         write(df, f)
     elif kind == "empty":
         f.write_bytes(b"")
+    elif kind == "nip_column_as_excel_numbers":
+        df = read(f).astype(object)
+        df["NIP"] = [int(x.replace(" ", "")) for x in df["NIP"]]
+        f.unlink()
+        df.to_excel(f.with_suffix(".xlsx"), index=False)
     res = run(1, *needles)
     assert "Traceback" not in res.output
 

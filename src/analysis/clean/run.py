@@ -10,6 +10,11 @@ sorts out of core, so the big tables (tickets, SKP) never need to fit in pandas
 at once, and the same SQL runs on a cluster engine (Spark SQL, Trino) when one
 machine is not enough.
 
+Every file under ``raw_dir`` is accounted for: cleaned, or listed as ignored with its
+reason (:func:`discover`, patterns matched ignoring case) in ``CleanReport.ignored`` and
+the data-quality summary. ``SYNTHETIC.json`` counts only when its manifest matches the
+files (:mod:`analysis.synth.marker`); it decides the pseudonym key and the study window.
+
 Nothing is written to ``interim_dir`` until every file has been cleaned: outputs
 go to a temporary sibling directory and are moved in at the end, so a
 DataInputError leaves ``interim_dir`` as it was.
@@ -18,7 +23,6 @@ DataInputError leaves ``interim_dir`` as it was.
 from __future__ import annotations
 
 import fnmatch
-import logging
 import os
 import shutil
 import tempfile
@@ -39,8 +43,6 @@ from analysis.io import UnreadableFileError, read_table, write_parquet
 from analysis.pseudonym import resolve_key
 from analysis.synth.marker import MARKER as SYNTHETIC_MARKER
 from analysis.synth.marker import NOT_DATA, check_marker
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -227,8 +229,6 @@ def clean_raw(raw_dir: Path, interim_dir: Path, *, key: bytes | None = None) -> 
     # MissingKeyError for real data without a key, before anything is read or written
     secret = resolve_key(key, synthetic=synthetic, search=(raw_dir, raw_dir.parent, raw_dir.parent.parent))
     files, ignored = discover(raw_dir, generator_files=synthetic)
-    for rel, why in ignored.items():
-        log.warning("ignored %s: %s", rel, why)
     for table in S.TABLE_ORDER:
         if not files[table]:
             near = [r for r, why in ignored.items() if f"'{table}'" in why]
@@ -297,7 +297,8 @@ def _register_units(ctx: Context, units: pd.DataFrame, rel: str) -> None:
     for uid, name in zip(units["unit_id"], units["unit_name"]):
         k = S.unit_key(name)
         if k in ctx.unit_lookup and ctx.unit_lookup[k] != uid:
-            raise DataInputError(rel, "unit_name", 0, f"two units normalise to the same name {k!r}")
+            raise DataInputError(rel, "unit_name", 0, f"two units normalise to the same name "
+                                 f"({shown(k, 'unit_name', 0)})")
         ctx.unit_lookup[k] = uid
         ctx.unit_lookup[uid] = uid
 

@@ -192,6 +192,10 @@ class RawTable:
         shape = problems[0][1][codes]
         self._check_share(shape & ~empty, ~empty, column, lambda nb, n, i: (
             f"{nb} of {n} values are not 18-digit NIP/NI (values not shown: personal data)"))
+        serial = problems[-1][1][codes]
+        self._check_share(serial & ~empty, ~empty, column, lambda nb, n, i: (
+            f"{nb} of {n} NIP/NI end in 000: stored as Excel numbers, which keep 15 digits; export the column "
+            "as text (values not shown: personal data)"))
         self.reject(empty, "missing_value", column)
         valid = ~empty
         for reason, bad in problems:
