@@ -5,7 +5,7 @@ Each example copies small exports, applies 1-3 corruptions drawn from every clas
 dates/times/NIPs/ages/Likert, resent and truncated files, headerless exports, swapped columns), runs
 the ``clean`` CLI and asserts (exports_kit.assert_invariants): exit code 0, or 1/2 with a message
 naming the file; exact row accounting against an independent csv count; no partial output; no NIP
-or name in any message or output. About a minute on two cores (20 examples).
+or name in any message or output. 40 examples: ~40 s of CPU (2 min wall on the loaded 2-core machine).
 """
 
 from __future__ import annotations
@@ -119,7 +119,7 @@ KINDS = ["upper_case_name", "stray_file", "resent_twice", "truncated", "utf16", 
          "names_in_unit_column", "stale_marker", "ragged", "legacy_xls"]
 
 
-@settings(max_examples=20, deadline=None, derandomize=True,
+@settings(max_examples=40, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(ops=st.lists(st.tuples(st.sampled_from(KINDS), st.integers(0, 10_000)), min_size=1, max_size=3))
 def test_corrupted_exports_keep_the_invariants(base, tmp_path_factory, ops):
@@ -129,7 +129,7 @@ def test_corrupted_exports_keep_the_invariants(base, tmp_path_factory, ops):
     for kind, row in ops:
         try:
             apply(kind, raw, people, row)
-        except (FileNotFoundError, IndexError):  # an earlier corruption removed or renamed the file
+        except (FileNotFoundError, IndexError, UnicodeDecodeError):  # an earlier corruption removed or re-encoded it
             pass
     out = folder / "interim"
     res = run_clean(raw, out)
