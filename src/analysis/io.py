@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from decimal import Decimal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,24 +61,66 @@ class TextFormat:
     sep: str
 
 
-def sniff_text(raw: bytes) -> tuple[str, TextFormat]:
-    """Decode bytes (UTF-8 with/without BOM, else Windows-1252) and guess the separator."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        text, enc = raw[3:].decode("utf-8"), "utf-8-sig"
-    else:
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+SEPARATORS = (",", ";", "\t", "|")
+
+
+def _decode_lines(raw: bytes) -> tuple[str, str]:
+    """UTF-8, else Windows-1252; a UTF-8 file with some Windows-1252 rows (two sources pasted) per line."""
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    lines = raw.split(b"\n")
+    utf8 = []
+    for ln in lines:
         try:
-            text, enc = raw.decode("utf-8"), "utf-8"
+            ln.decode("utf-8")
+            utf8.append(not ln.isascii())
         except UnicodeDecodeError:
-            try:
-                text, enc = raw.decode("cp1252"), "cp1252"
-            except UnicodeDecodeError as exc:
-                row, col = _locate(raw, exc.start)
-                raise UnreadableFileError(
-                    f"unreadable encoding: not UTF-8 and not Windows-1252 (byte 0x{raw[exc.start]:02x} at offset "
-                    f"{exc.start})", row, col) from exc
+            utf8.append(False)
+    enc = "utf-8+cp1252" if any(utf8) else "cp1252"
+    out, offset = [], 0
+    for ln, is_utf8 in zip(lines, utf8):
+        try:
+            out.append(ln.decode("utf-8") if is_utf8 else ln.decode("cp1252"))
+        except UnicodeDecodeError as exc:
+            row, col = _locate(raw, offset + exc.start)
+            raise UnreadableFileError(
+                f"unreadable encoding: tried UTF-8 and Windows-1252 (byte 0x{ln[exc.start]:02x} at offset "
+                f"{offset + exc.start}); re-save the file as UTF-8", row, col) from exc
+        offset += len(ln) + 1
+    return "\n".join(out), enc
+
+
+def sniff_text(raw: bytes) -> tuple[str, TextFormat]:
+    """Decode bytes (UTF-8 with/without BOM, UTF-16 with BOM, Windows-1252, UTF-8 with Windows-1252 rows)
+    and guess the separator from the header line."""
+    for bom, enc in _BOMS:
+        if raw.startswith(bom):
+            body = raw[len(bom):]
+            if enc.startswith("utf-16"):
+                try:
+                    text = body.decode(enc)
+                except UnicodeDecodeError as exc:
+                    raise UnreadableFileError(f"unreadable encoding: not valid {enc.upper()} (byte-order mark "
+                                              f"found; error at offset {exc.start})") from exc
+            else:
+                text, inner = _decode_lines(body)
+                enc = "utf-8-sig" if inner == "utf-8" else f"utf-8-sig+{inner.split('+')[-1]}"
+            break
+    else:
+        if b"\x00" in raw[:4096]:
+            raise UnreadableFileError("unreadable encoding: NUL bytes without a byte-order mark (UTF-16 without "
+                                      "BOM, or not a text file); re-save as UTF-8 or 'Unicode text' with BOM")
+        text, enc = _decode_lines(raw)
+    text = text.replace("\r\n", "\n")
     header = text.split("\n", 1)[0]
-    sep = ";" if header.count(";") > header.count(",") else ","
+    sep = max(SEPARATORS, key=lambda c: (header.count(c), c == ","))
     return text, TextFormat(enc, sep)
+
+
+_LINE = re.compile(r"line (\d+)")
 
 
 def read_text_table(path: Path) -> tuple[pd.DataFrame, TextFormat]:
@@ -84,24 +128,44 @@ def read_text_table(path: Path) -> tuple[pd.DataFrame, TextFormat]:
     if not raw.strip():
         raise UnreadableFileError("file is empty")
     text, fmt = sniff_text(raw)
-    df = pd.read_csv(io.StringIO(text), sep=fmt.sep, dtype=object, keep_default_na=False, na_values=[],
-                     quoting=csv.QUOTE_MINIMAL, skip_blank_lines=True, engine="c")
+    try:
+        df = pd.read_csv(io.StringIO(text), sep=fmt.sep, dtype=object, keep_default_na=False, na_values=[],
+                         quoting=csv.QUOTE_MINIMAL, skip_blank_lines=True, engine="c")
+    except pd.errors.ParserError as exc:  # pandas counts lines from 1 = header
+        m = _LINE.search(str(exc))
+        row = int(m.group(1)) - 1 if m else 0
+        raise UnreadableFileError(f"not a readable table ({fmt.encoding}, separator {fmt.sep!r}): row {row} "
+                                  "does not match the header (a stray separator or quote?)" if m else
+                                  f"not a readable table ({fmt.encoding}, separator {fmt.sep!r})", max(row, 0)) from exc
     return df, fmt
 
 
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+
+
 def read_excel_table(path: Path) -> pd.DataFrame:
+    """First sheet as text; python-calamine reads legacy ``.xls`` too (and xlsx faster than openpyxl)."""
     try:
-        df = pd.read_excel(path, dtype=str, keep_default_na=False, na_values=[], engine="openpyxl").astype(object)
-    except Exception as exc:  # openpyxl raises several types for corrupt workbooks
-        raise UnreadableFileError(f"cannot read workbook: {exc}") from exc
-    return df
+        df = pd.read_excel(path, dtype=object, keep_default_na=False, na_values=[], engine="calamine")
+    except Exception as exc:  # the reader raises several types for corrupt workbooks
+        raise UnreadableFileError(f"cannot read workbook ({type(exc).__name__}): not a valid "
+                                  f"{Path(path).suffix.lower()} file, or password-protected") from exc
+    return df.apply(lambda col: col.map(_excel_text)).astype(object)
+
+
+def _excel_text(v) -> str:
+    """A cell as text. Excel keeps 15 significant digits: an 18-digit NIP typed as a number comes back as
+    the nearest double (``...011008``); show what Excel kept (``...011000``) so the NIP check sees it."""
+    if isinstance(v, int) and not isinstance(v, bool) and abs(v) >= 10**15:
+        return str(int(Decimal(f"{float(v):.15g}")))
+    return str(v)
 
 
 def read_table(path: Path) -> tuple[pd.DataFrame, str]:
     """Read a raw export as all-text columns; return the frame and a format label."""
     path = Path(path)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return read_excel_table(path), "xlsx"
+    if path.suffix.lower() in EXCEL_SUFFIXES:
+        return read_excel_table(path), path.suffix.lower().lstrip(".")
     df, fmt = read_text_table(path)
     return df, f"csv[{fmt.encoding},{fmt.sep}]"
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
+import yaml
 
 # --------------------------------------------------------------------------
 # Vocabularies
@@ -83,13 +84,26 @@ REASONS = {
     "invalid_date": "date or timestamp cannot be parsed",
     "missing_value": "required value is empty",
     "unknown_unit": "unit name matches no unit of the master list",
-    "invalid_nip": "NIP/NI is not 18 digits with a valid date, sex and (PPPK) marker",
+    "invalid_nip": "NIP/NI is not 18 digits",
     "unknown_asn": "employee is not in the roster",
     "test_ticket": "test ticket written by the queue system, not a citizen",
     "missing_timestamp": "issued, called or finished time is missing",
     "timestamp_order": "timestamps out of order (negative wait or service time)",
     "likert_out_of_range": "SKM answer outside 1-4",
+    "implausible_date": "date outside the study window (plus tolerance)",
+    "implausible_wait": "waiting time (issued to called) above the declared maximum",
+    "implausible_service_time": "service time (served to finished) above the declared maximum",
+    "implausible_nip_birth": "NIP/NI birth date outside the declared birth years",
+    "implausible_nip_tmt": "NIP/NI TMT before the minimum working age or after the study window",
+    "implausible_nip_sex": "NIP/NI sex digit is not 1 or 2",
+    "implausible_nip_serial": "NIP/NI serial is 000 (an 18-digit NIP cut to 15 digits by Excel)",
+    "implausible_age": "respondent age outside the declared range",
 }
+
+#: Plausibility bounds (study window, queue-time maxima, NIP layout, value ranges, history flags) and
+#: missing-value spellings: data, in plausibility.yaml beside this module.
+PLAUSIBILITY: dict = yaml.safe_load((Path(__file__).with_name("plausibility.yaml")).read_text(encoding="utf-8"))
+MISSING_VALUES: frozenset[str] = frozenset(str(v).strip().lower() for v in PLAUSIBILITY["missing_values"])
 
 TS = "datetime64[ms]"  # timestamps and dates: millisecond resolution survives Parquet unchanged
 
@@ -108,9 +122,30 @@ _UNIT_ID = dict(description="stable unit code (not personal)", source="unit mast
 _ASN_ID = dict(description="keyed pseudonym of NIP/NI (HMAC-SHA256, truncated)", source="NIP/NI, pseudonymised")
 
 
+def _plausible(table: str, column: str) -> dict:
+    """This column's bound from plausibility.yaml: {min, max, reason} or {window: True, reason}."""
+    P = PLAUSIBILITY
+    if column in P["study_window"]["columns"].get(table, ()):
+        w = P["study_window"]
+        return {"window": True, "reason": w["reason"],
+                "tolerance_days": w.get("tolerance_days_by_column", {}).get(column, w["tolerance_days"])}
+    return dict(P["columns"].get(table, {}).get(column, {}))
+
+
 def _schema(name: str, columns: dict[str, pa.Column], key: list[str], description: str) -> pa.DataFrameSchema:
+    loc = PLAUSIBILITY["number_locale"]
+    for cname, col in columns.items():
+        col.metadata["plausible"] = _plausible(name, cname)
+        col.metadata["locale"] = loc["columns"].get(name, {}).get(cname, loc["default"])
+        col.metadata["flag_history"] = cname in PLAUSIBILITY["history_flags"]["columns"].get(name, ())
+    durations = {k: d for k, d in PLAUSIBILITY["durations"].items() if d["from"] in columns and d["to"] in columns}
     return pa.DataFrameSchema(columns, name=name, strict=True, ordered=True, unique=key,
-                              description=description, metadata={"key": key})
+                              description=description, metadata={"key": key, "durations": durations})
+
+
+def bounds(table: str) -> dict[str, dict]:
+    """Columns of a canonical table with a plausibility bound, and the bound."""
+    return {c: col.metadata["plausible"] for c, col in CANONICAL[table].columns.items() if col.metadata["plausible"]}
 
 
 UNITS = _schema("units", {
@@ -219,18 +254,25 @@ REJECTS = _schema("rejects", {
     "column": column_spec("str", "canonical column that failed", source="cleaning"),
 }, ["file", "row_number"], "Raw rows that did not enter a clean table, with the reason (no raw values).")
 
-QUALITY_COLUMNS = ["file", "table", "rows_raw", "rows_clean", "rows_rejected", "rows_duplicate"] + [
-    f"rejected_{r}" for r in REASONS]
+QUALITY_COLUMNS = ["file", "table", "status", "rows_raw", "rows_clean", "rows_rejected", "rows_duplicate"] + [
+    f"rejected_{r}" for r in REASONS] + ["rows_flagged", "note"]
+#: ``status`` of a raw file in the data-quality summary.
+FILE_STATUS = ("cleaned", "ignored")
 DATA_QUALITY = _schema("data_quality", {
     "file": column_spec("str", "raw file, relative to the raw directory", source="cleaning"),
-    "table": column_spec("str", "canonical table", source="cleaning"),
+    "table": column_spec("str", "canonical table (empty for an ignored file)", source="cleaning"),
+    "status": column_spec("str", "cleaned, or ignored (not read; see note)", allowed=FILE_STATUS, source="cleaning"),
     "rows_raw": column_spec("int64", "data rows in the file", unit="rows", source="cleaning"),
     "rows_clean": column_spec("int64", "rows kept in the clean table", unit="rows", source="cleaning"),
     "rows_rejected": column_spec("int64", "rows rejected", unit="rows", source="cleaning"),
     "rows_duplicate": column_spec("int64", "duplicate submissions merged", unit="rows", source="cleaning"),
     **{f"rejected_{r}": column_spec("int64", f"rows rejected: {d}", unit="rows", source="cleaning")
        for r, d in REASONS.items()},
-}, ["file"], "Row accounting per raw file: rows_raw = rows_clean + rows_rejected + rows_duplicate.")
+    "rows_flagged": column_spec("int64", "clean rows kept but flagged: a count far outside the unit's own history",
+                                unit="rows", source="cleaning"),
+    "note": column_spec("str", "why a file was ignored, or which columns were flagged", source="cleaning"),
+}, ["file"], "Every file under the raw directory: cleaned (rows_raw = rows_clean + rows_rejected + "
+   "rows_duplicate) or ignored with the reason.")
 
 #: Canonical tables written by cleaning, in write order.
 CANONICAL: dict[str, pa.DataFrameSchema] = {
@@ -285,6 +327,26 @@ def codebook_markdown(schemas: dict[str, pa.DataFrameSchema] | None = None) -> s
             lines.append(f"| `{cname}` | {md['dtype']} | {md['unit']} | {_allowed(col)} | "
                          f"{'yes' if col.nullable else 'no'} | {md['source']} | {col.description} |")
         lines.append("")
+    lines += ["## Plausibility bounds", "", "From `src/analysis/plausibility.yaml`; a value outside its bound is "
+              "rejected with the reason code.", "", "| table | column | bound | reason |", "|---|---|---|---|"]
+    w = PLAUSIBILITY["study_window"]
+    for name, sch in schemas.items():
+        for cname, col in sch.columns.items():
+            b = col.metadata.get("plausible") or {}
+            if b:
+                bound = (f"{w['start']} to {w['end']} +/- {b['tolerance_days']} days" if b.get("window")
+                         else f"{b['min']} to {b['max']}")
+                lines.append(f"| `{name}` | `{cname}` | {bound} | `{b['reason']}` |")
+        for d in sch.metadata.get("durations", {}).values():
+            lines.append(f"| `{name}` | `{d['from']}` to `{d['to']}` | at most {d['max_minutes']} min | "
+                         f"`{d['reason']}` |")
+    n = PLAUSIBILITY["nip"]
+    lines += [f"| NIP/NI | birth date | valid date, year {n['birth_year'][0]} to {n['birth_year'][1]} | "
+              f"`{n['reasons']['birth']}` |",
+              f"| NIP/NI | TMT | at least {n['min_age_at_tmt']} years after birth, not after the study window | "
+              f"`{n['reasons']['tmt']}` |",
+              f"| NIP/NI | sex digit | one of {', '.join(n['sex_digits'])} | `{n['reasons']['sex']}` |",
+              f"| NIP/NI | serial | not 000 | `{n['reasons']['serial']}` |", ""]
     lines += ["## Reject reasons", "", "| reason | meaning |", "|---|---|"]
     lines += [f"| `{r}` | {d} |" for r, d in REASONS.items()]
     return "\n".join(lines) + "\n"

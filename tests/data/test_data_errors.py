@@ -18,9 +18,11 @@ def base(tmp_path_factory):
 
 
 @pytest.fixture
-def env(base, tmp_path):
+def env(base, tmp_path, monkeypatch):
+    """Real-looking exports: the synthetic files without the marker (edits would make it stale), and a key."""
     raw = tmp_path / "raw"
-    shutil.copytree(base, raw)
+    shutil.copytree(base, raw, ignore=shutil.ignore_patterns("SYNTHETIC.json", "_truth"))
+    monkeypatch.setenv(ENV_VAR, "a test secret")
     interim = tmp_path / "interim"
     interim.mkdir()
     (interim / "previous.parquet").write_bytes(b"old run")
@@ -115,7 +117,6 @@ def test_missing_table(env):
 
 def test_real_data_without_key_is_an_error(env, monkeypatch, tmp_path):
     raw, interim = env
-    (raw / "SYNTHETIC.json").unlink()
     monkeypatch.delenv(ENV_VAR, raising=False)
     monkeypatch.chdir(tmp_path)
     with pytest.raises(MissingKeyError):

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis import schemas
 from analysis.clean import parse as P
 from analysis.clean import specs as S
 from analysis.clean.tables import _parse_quarter, _parse_semester
@@ -35,7 +36,9 @@ def test_months_times_numbers():
 def test_nip_validation_status_and_sex():
     d = P.nip_digits(pd.Series(["19850312 201001 1 003", "'199001012021212005", "19850312201001100", "19851332201001 1003",
                                 "198503122010131003"]))
-    assert P.valid_nip(d).tolist() == [True, True, False, False, False]
+    problems = P.nip_problems(d, schemas.PLAUSIBILITY["nip"], last_year=2025)
+    first = [next((r for r, bad in problems if bad[i]), None) for i in range(len(d))]
+    assert first == [None, None, "invalid_nip", "implausible_nip_birth", "implausible_nip_tmt"]
     assert P.nip_status(d[:2]).tolist() == ["PNS", "PPPK"] and P.nip_sex(d[:2]).tolist() == ["L", "P"]
 
 

@@ -61,7 +61,7 @@ def test_duplicates_merged_and_accounting_balances(run):
     by_reason = q[[c for c in q.columns if c.startswith("rejected_")]].sum(axis=1)
     assert (by_reason == q["rows_rejected"]).all()
     assert (run["interim"] / "data_quality.csv").is_file()
-    assert run["report"].synthetic and run["report"].ignored == []  # _truth/ and the marker are not raw data
+    assert run["report"].synthetic and run["report"].ignored == {}  # _truth/ and the marker are not raw data
     # clean rows per table equal the canonical table length (no cross-file duplicates in synthetic data)
     for table, n in q.groupby("table")["rows_clean"].sum().items():
         assert pq.read_metadata(run["interim"] / f"{table}.parquet").num_rows == n

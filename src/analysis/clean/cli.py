@@ -1,4 +1,9 @@
-"""``clean`` command (registered in the project CLI by the lead)."""
+"""``clean`` command (registered in the project CLI by the lead).
+
+Exit codes, as for every ``analysis`` command: 0 cleaned; 1 the data cannot be trusted (the message
+names file, column and row; nothing is written); 2 the command line or the setup is wrong (no raw
+directory, no pseudonym key; nothing ran). No exception reaches the user as a traceback.
+"""
 
 from __future__ import annotations
 
@@ -8,21 +13,42 @@ from pathlib import Path
 import click
 
 from analysis.clean.errors import DataInputError
-from analysis.clean.run import clean_raw
-from analysis.pseudonym import MissingKeyError
+from analysis.clean.safe import scrub
 
 
 @click.command()
 @click.option("--raw", "raw", type=click.Path(path_type=Path), default=Path("data/raw"), show_default=True)
 @click.option("--out", "out", type=click.Path(path_type=Path), default=Path("data/interim"), show_default=True)
 def clean(raw: Path, out: Path) -> None:
-    """Clean raw exports into canonical, pseudonymised Parquet tables and a data-quality summary."""
+    """Clean raw exports into canonical, pseudonymised Parquet tables and a data-quality summary.
+
+    Exit codes: 0 done, 1 the data failed (the message names where), 2 wrong command line or setup.
+    """
+    from analysis.clean.run import clean_raw
+    from analysis.pseudonym import MissingKeyError
+
+    if not raw.is_dir():
+        click.echo(f"error: {raw}: raw directory does not exist", err=True)
+        sys.exit(2)
     try:
         report = clean_raw(raw, out)
-    except (DataInputError, MissingKeyError) as exc:
+    except MissingKeyError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
+    except DataInputError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except Exception as exc:  # a bug or an input we did not foresee: no traceback, no raw values
+        click.echo(f"error: cleaning failed unexpectedly ({type(exc).__name__}: {scrub(str(exc))[:300]}); "
+                   "nothing was written. Please report this with the file that caused it.", err=True)
+        sys.exit(1)
     q = report.quality
-    click.echo(f"cleaned {len(q)} files: {int(q['rows_raw'].sum())} raw rows -> {int(q['rows_clean'].sum())} clean, "
-               f"{int(q['rows_rejected'].sum())} rejected, {int(q['rows_duplicate'].sum())} duplicates; "
-               f"summary in {out / 'data_quality.csv'}")
+    done = q[q["status"] == "cleaned"]
+    for rel, why in report.ignored.items():
+        click.echo(f"warning: ignored {rel}: {why}", err=True)
+    for row in report.flagged.itertuples(index=False):
+        click.echo(f"warning: {row.file}: column '{row.column}', row {row.row_number}: count far outside the "
+                   "unit's own history (kept; check it)", err=True)
+    click.echo(f"cleaned {len(done)} files, ignored {len(report.ignored)}: {int(done['rows_raw'].sum())} raw rows -> "
+               f"{int(done['rows_clean'].sum())} clean, {int(done['rows_rejected'].sum())} rejected, "
+               f"{int(done['rows_duplicate'].sum())} duplicates; summary in {out / 'data_quality.csv'}")

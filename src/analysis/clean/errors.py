@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from analysis.clean.safe import scrub
+
 
 class DataInputError(ValueError):
     """A raw file cannot be trusted. The message names the file, the column and the row.
@@ -13,4 +15,4 @@ class DataInputError(ValueError):
     def __init__(self, file: str, column: str, row: int, problem: str):
         self.file, self.column, self.row, self.problem = str(file), column, row, problem
         where = "header" if row == 0 else f"row {row}"
-        super().__init__(f"{self.file}: column '{column}', {where}: {problem}")
+        super().__init__(scrub(f"{self.file}: column '{column}', {where}: {problem}"))

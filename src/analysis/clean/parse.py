@@ -34,6 +34,15 @@ def is_empty(s: pd.Series) -> np.ndarray:
     return (s.astype(str).str.strip() == "").to_numpy()
 
 
+def blank_missing(col: pd.Series, spellings: frozenset[str]) -> pd.Series:
+    """Cells spelled as missing (``NULL``, ``-``, ``#N/A``, ...; see plausibility.yaml) become ``""``."""
+    codes, uniq = pd.factorize(col.to_numpy(dtype=object))
+    miss = pd.Series(uniq, dtype=object).astype(str).str.strip().str.lower().isin(spellings).to_numpy()
+    if not miss.any():
+        return col
+    return col.mask(np.append(miss, False)[codes], "")
+
+
 def _from_parts(y, m, d) -> pd.Series:
     frame = pd.DataFrame({"year": pd.to_numeric(y, errors="coerce"), "month": pd.to_numeric(m, errors="coerce"),
                           "day": pd.to_numeric(d, errors="coerce")})
@@ -95,20 +104,56 @@ def parse_time(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return out, bad
 
 
-def parse_int(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """Integers; ``12.0`` (Excel) is accepted, ``1.234`` (thousands dot) is not guessed."""
-    t = s.astype(str).str.strip()
-    m = t.str.extract(r"^(-?\d+)(?:[.,]0+)?$")[0]
+#: Integer forms per declared column locale (README "Numbers"). ``id``: ``.`` groups thousands,
+#: ``,`` is the decimal mark; ``en`` the other way round. A fraction of zeros is Excel's ``12.0``/``12,0``
+#: unless it is a group of exactly three digits after the grouping mark: ``19.000`` is 19000 in ``id``.
+_INT_FORMS = {
+    "id": (r"^(-?\d{1,3}(?:\.\d{3})+)(?:,0+)?$", r"^(-?\d+)(?:,0+|\.0{1,2}|\.0{4,})?$", "."),
+    "en": (r"^(-?\d{1,3}(?:,\d{3})+)(?:\.0+)?$", r"^(-?\d+)(?:\.0+|,0{1,2}|,0{4,})?$", ","),
+}
+
+
+def parse_int(s: pd.Series, locale: str = "id") -> tuple[pd.Series, np.ndarray]:
+    """Integers as Indonesians (``locale='id'``) or English-locale Excel (``'en'``) write them.
+
+    ``id``: ``19.000`` and ``1.234.567`` are thousands, ``12,0`` and Excel's ``12.0`` are 12; ``1,5`` is not
+    an integer. ``en`` swaps the roles of ``.`` and ``,``. Spaces between digit groups are dropped.
+    """
+    grouped, plain, mark = _INT_FORMS[locale]
+    t = s.astype(str).str.strip().str.replace(r"(?<=\d)[ \u00a0](?=\d{3}\b)", "", regex=True)
+    g = t.str.extract(grouped)[0].str.replace(mark, "", regex=False)
+    m = g.fillna(t.str.extract(plain)[0])
     out = pd.to_numeric(m, errors="coerce").astype("float64")
     bad = (out.isna() & ~pd.Series(is_empty(s), index=s.index)).to_numpy()
     return out, bad
 
 
+def parse_int_id(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    return parse_int(s, "id")
+
+
+def parse_int_en(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    return parse_int(s, "en")
+
+
+INT_PARSERS = {"id": parse_int_id, "en": parse_int_en}
+
+
 def parse_float(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """Decimal point or decimal comma (``72,35``); ``1.234,5`` drops the thousands dot."""
-    t = s.astype(str).str.strip().str.replace(" ", "", regex=False)
-    both = t.str.contains(",", regex=False) & t.str.contains(".", regex=False)
-    t = t.where(~both, t.str.replace(".", "", regex=False))
+    """Decimal comma (``72,35``) or point; with both, the last mark is the decimal (``1.234,5``, ``1,234.5``).
+
+    A repeated mark groups thousands (``1.234.567``). A lone mark is always the decimal mark: float
+    columns (distances, scores) hold small numbers, so ``3.456`` is 3.456 km in either locale.
+    """
+    t = s.astype(str).str.strip().str.replace(r"[ \u00a0]", "", regex=True)
+    last_comma = t.str.rfind(",")
+    last_dot = t.str.rfind(".")
+    comma_dec = (last_comma > last_dot) & (last_dot >= 0)  # 1.234,5
+    dot_dec = (last_dot > last_comma) & (last_comma >= 0)  # 1,234.5
+    t = t.where(~comma_dec, t.str.replace(".", "", regex=False))
+    t = t.where(~dot_dec, t.str.replace(",", "", regex=False))
+    t = t.where(~(t.str.count(r"\.") > 1), t.str.replace(".", "", regex=False))
+    t = t.where(~(t.str.count(",") > 1), t.str.replace(",", "", regex=False))
     t = t.str.replace(",", ".", regex=False)
     ok = t.str.fullmatch(r"-?\d+(\.\d+)?")
     out = pd.to_numeric(t.where(ok), errors="coerce").astype("float64")
@@ -132,20 +177,28 @@ def nip_digits(s: pd.Series) -> pd.Series:
 _PARSEABLE_FILLER = "".join(("19000101", "199001", "1", "001"))
 
 
-def valid_nip(d: pd.Series) -> np.ndarray:
-    """18 digits with a valid birth date, sex digit 1/2, and a valid TMT month (PNS) or the PPPK marker."""
-    ok = d.str.fullmatch(r"\d{18}").fillna(False).to_numpy()
-    if not ok.any():
-        return ok
-    dd = d.where(ok, _PARSEABLE_FILLER)  # rows failing the shape check are already invalid
+def nip_problems(d: pd.Series, bounds: dict, last_year: int) -> list[tuple[str, np.ndarray]]:
+    """Reasons an NIP/NI (digits only) is rejected, in check order: ``[(reason, mask), ...]``.
+
+    ``bounds`` is the ``nip`` block of plausibility.yaml; ``last_year`` the last year a TMT may fall in
+    (end of the study window). PPPK NI carry ``2`` in digit 13, where a PNS NIP has the first digit of
+    the TMT month, so their month is not checked.
+    """
+    shape = ~d.str.fullmatch(r"\d{18}").fillna(False).to_numpy()
+    dd = d.where(~shape, _PARSEABLE_FILLER)  # rows failing the shape check are already rejected
     birth = pd.to_datetime(dd.str[:8], format="%Y%m%d", errors="coerce")
-    sex = dd.str[14].isin(["1", "2"])
-    pppk = dd.str[12] == "2"
-    tmt_month = pd.to_numeric(dd.str[12:14], errors="coerce")
-    tmt_year = pd.to_numeric(dd.str[8:12], errors="coerce")
-    pns_ok = (~pppk) & tmt_month.between(1, 12)
-    year_ok = tmt_year.between(1940, 2100)
-    return ok & birth.notna().to_numpy() & sex.to_numpy() & (pppk | pns_ok).to_numpy() & year_ok.to_numpy()
+    lo, hi = bounds["birth_year"]
+    bad_birth = (birth.isna() | ~birth.dt.year.between(lo, hi)).to_numpy()
+    pppk = (dd.str[12] == "2").to_numpy()
+    tmt_year = pd.to_numeric(dd.str[8:12], errors="coerce").to_numpy()
+    tmt_month = pd.to_numeric(dd.str[12:14], errors="coerce").to_numpy()
+    earliest = birth.dt.year.to_numpy(dtype="float64") + bounds["min_age_at_tmt"]
+    bad_tmt = ~((tmt_year >= earliest) & (tmt_year <= last_year) & (pppk | ((tmt_month >= 1) & (tmt_month <= 12))))
+    bad_sex = ~dd.str[14].isin([str(x) for x in bounds["sex_digits"]]).to_numpy()
+    bad_serial = (dd.str[15:18] == "000").to_numpy()
+    r = bounds["reasons"]
+    return [("invalid_nip", shape), (r["birth"], bad_birth), (r["tmt"], bad_tmt), (r["sex"], bad_sex),
+            (r["serial"], bad_serial)]
 
 
 def nip_status(d: pd.Series) -> pd.Series:

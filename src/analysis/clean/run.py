@@ -10,6 +10,11 @@ sorts out of core, so the big tables (tickets, SKP) never need to fit in pandas
 at once, and the same SQL runs on a cluster engine (Spark SQL, Trino) when one
 machine is not enough.
 
+Every file under ``raw_dir`` is accounted for: cleaned, or listed as ignored with its
+reason (:func:`discover`, patterns matched ignoring case) in ``CleanReport.ignored`` and
+the data-quality summary. ``SYNTHETIC.json`` counts only when its manifest matches the
+files (:mod:`analysis.synth.marker`); it decides the pseudonym key and the study window.
+
 Nothing is written to ``interim_dir`` until every file has been cleaned: outputs
 go to a temporary sibling directory and are moved in at the end, so a
 DataInputError leaves ``interim_dir`` as it was.
@@ -17,11 +22,12 @@ DataInputError leaves ``interim_dir`` as it was.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import duckdb
 import numpy as np
@@ -31,10 +37,12 @@ from analysis import schemas
 from analysis.clean import specs as S
 from analysis.clean.errors import DataInputError
 from analysis.clean.tables import CLEANERS, Context, RawTable
+from analysis.clean.parse import blank_missing
+from analysis.clean.safe import is_safe, shown
 from analysis.io import UnreadableFileError, read_table, write_parquet
 from analysis.pseudonym import resolve_key
-
-SYNTHETIC_MARKER = "SYNTHETIC.json"
+from analysis.synth.marker import MARKER as SYNTHETIC_MARKER
+from analysis.synth.marker import NOT_DATA, check_marker
 
 
 @dataclass
@@ -42,26 +50,43 @@ class CleanReport:
     quality: pd.DataFrame
     rejects: pd.DataFrame
     outputs: dict[str, Path]
-    ignored: list[str] = field(default_factory=list)
+    ignored: dict[str, str] = field(default_factory=dict)  # file -> reason it was not read
     synthetic: bool = False
+    flagged: pd.DataFrame | None = None  # file, row_number, table, column: counts far outside the unit's history
 
     def balanced(self) -> bool:
-        q = self.quality
+        q = self.quality[self.quality["status"] == "cleaned"]
         return bool((q["rows_raw"] == q["rows_clean"] + q["rows_rejected"] + q["rows_duplicate"]).all())
 
 
-def discover(raw_dir: Path) -> tuple[dict[str, list[Path]], list[str]]:
-    """Raw files per table, sorted; files matching no pattern are returned as ignored."""
+def _match(rel: PurePosixPath, pattern: str) -> bool:
+    """Case-insensitive glob on the folder and the file name separately (``*`` never crosses folders)."""
+    folder, _, name = pattern.rpartition("/")
+    return rel.parent.as_posix().lower() == folder.lower() and fnmatch.fnmatchcase(rel.name.lower(), name.lower())
+
+
+def discover(raw_dir: Path, generator_files: bool = False) -> tuple[dict[str, list[Path]], dict[str, str]]:
+    """Raw files per table, sorted, and every other file under ``raw_dir`` with the reason it is ignored.
+
+    ``generator_files``: the synthetic generator's own files (``_truth/``) are accounted for by its
+    verified manifest, not listed.
+    """
     found: dict[str, list[Path]] = {t: [] for t in S.TABLE_ORDER}
-    claimed = set()
-    for pattern, table in S.FILE_PATTERNS:
-        for p in sorted(raw_dir.glob(pattern)):
-            if p.is_file() and p.suffix.lower() in S.READABLE_SUFFIXES and p not in claimed:
-                found[table].append(p)
-                claimed.add(p)
-    ignored = sorted(str(p.relative_to(raw_dir)) for p in raw_dir.rglob("*")
-                     if p.is_file() and p not in claimed and "_truth" not in p.parts
-                     and p.name not in (SYNTHETIC_MARKER, ".gitkeep"))
+    ignored: dict[str, str] = {}
+    for p in sorted(raw_dir.rglob("*")):
+        rel = PurePosixPath(p.relative_to(raw_dir).as_posix())
+        if not p.is_file() or p.name in NOT_DATA or (generator_files and rel.parts[0] == "_truth"):
+            continue
+        table = next((t for pattern, t in S.FILE_PATTERNS if _match(rel, pattern)), None)
+        if p.name.startswith(("~$", ".")):
+            ignored[str(rel)] = "temporary or hidden file (e.g. an Excel lock file)"
+        elif table is None:
+            ignored[str(rel)] = "name matches no known export (see README: Data)"
+        elif p.suffix.lower() not in S.READABLE_SUFFIXES:
+            ignored[str(rel)] = (f"looks like a '{table}' export but '{p.suffix or '(none)'}' is not a readable "
+                                 f"type ({', '.join(S.READABLE_SUFFIXES)})")
+        else:
+            found[table].append(p)
     return found, ignored
 
 
@@ -82,8 +107,13 @@ def map_headers(df: pd.DataFrame, table: str, rel: str) -> pd.DataFrame:
     missing = [f for f in spec if f not in seen and f not in S.OPTIONAL.get(table, set())]
     if missing:
         f = missing[0]
+        found = [str(c) for c in df.columns]
+        safe = [repr(c) for c in found if is_safe(c)]
+        hidden = len(found) - len(safe)
+        note = (f" and {hidden} not shown (they look like data, not headers: is the header row missing?)"
+                if hidden else "")
         raise DataInputError(rel, f, 0, f"required column '{f}' missing; expected a header like {list(spec[f])}, "
-                             f"found {[str(c) for c in df.columns]}")
+                             f"found [{', '.join(safe)}]{note}")
     return df[list(rename)].rename(columns=rename)
 
 
@@ -95,16 +125,20 @@ def read_cells(path: Path, raw_dir: Path, table: str) -> tuple[str, pd.DataFrame
     except UnreadableFileError as exc:
         raise DataInputError(rel, exc.column, exc.row, str(exc)) from exc
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataInputError(rel, "-", 0, f"not a readable table: {exc}") from exc
+        raise DataInputError(rel, "-", 0, f"not a readable table ({type(exc).__name__})") from exc
     if len(df.columns) == 0 or len(df) == 0:
         raise DataInputError(rel, "-", 1, "file has a header but no data rows" if len(df.columns) else "file is empty")
-    return rel, map_headers(df.fillna(""), table, rel)
+    df.columns = [str(c) for c in df.columns]
+    df = map_headers(df.fillna(""), table, rel)
+    return rel, df.apply(lambda col: blank_missing(col.astype(str), schemas.MISSING_VALUES))
 
 
-def _quality_row(rel: str, table: str, n_raw: int, n_clean: int, n_dup: int, reasons: pd.Series) -> dict:
-    row = {"file": rel, "table": table, "rows_raw": n_raw, "rows_clean": n_clean,
+def _quality_row(rel: str, table: str, n_raw: int, n_clean: int, n_dup: int, reasons: pd.Series,
+                 status: str = "cleaned", note: str = "") -> dict:
+    row = {"file": rel, "table": table, "status": status, "rows_raw": n_raw, "rows_clean": n_clean,
            "rows_rejected": int(reasons.sum()), "rows_duplicate": n_dup}
     row.update({f"rejected_{r}": int(reasons.get(r, 0)) for r in schemas.REASONS})
+    row.update(rows_flagged=0, note=note)
     return row
 
 
@@ -166,23 +200,46 @@ def clean_file(path: Path, raw_dir: Path, table: str, ctx: Context) -> tuple[pd.
     return typed, rj, quality[0]
 
 
+def study_window(marker_info: dict | None) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last day of the study window of plausibility.yaml, or for verified synthetic data of
+    the generator's own months (each date column adds its tolerance)."""
+    w = schemas.PLAUSIBILITY["study_window"]
+    if marker_info:
+        p = marker_info["parameters"]
+        start = pd.Timestamp(f"{p['start']}-01")
+        end = start + pd.DateOffset(months=int(p["months"])) - pd.Timedelta(days=1)
+    else:
+        start, end = pd.Timestamp(w["start"]), pd.Timestamp(w["end"])
+    return start, end
+
+
 def clean_raw(raw_dir: Path, interim_dir: Path, *, key: bytes | None = None) -> CleanReport:
     """Clean every raw export under ``raw_dir`` into canonical Parquet tables in ``interim_dir``."""
     raw_dir, interim_dir = Path(raw_dir), Path(interim_dir)
     if not raw_dir.is_dir():
         raise DataInputError(str(raw_dir), "-", 0, "raw directory does not exist")
-    synthetic = (raw_dir / SYNTHETIC_MARKER).is_file()
+    marker = check_marker(raw_dir)
+    if marker.present and not marker.valid:
+        more = f" and {len(marker.foreign) - 3} more" if len(marker.foreign) > 3 else ""
+        raise DataInputError(SYNTHETIC_MARKER, "-", 0,
+                             f"stale synthetic marker: {', '.join(marker.foreign[:3])}{more} were not written by "
+                             "the generator (or changed since). Real exports must not get the public demo key: "
+                             f"delete {SYNTHETIC_MARKER} (real data then use your key) or regenerate the data")
+    synthetic = marker.synthetic
     # MissingKeyError for real data without a key, before anything is read or written
     secret = resolve_key(key, synthetic=synthetic, search=(raw_dir, raw_dir.parent, raw_dir.parent.parent))
-    files, ignored = discover(raw_dir)
+    files, ignored = discover(raw_dir, generator_files=synthetic)
     for table in S.TABLE_ORDER:
         if not files[table]:
+            near = [r for r, why in ignored.items() if f"'{table}'" in why]
             raise DataInputError(str(raw_dir), "-", 0, f"no raw file for table '{table}' "
-                                 f"(expected {[p for p, t in S.FILE_PATTERNS if t == table]})")
+                                 f"(expected {[p for p, t in S.FILE_PATTERNS if t == table]}"
+                                 + (f"; ignored: {near}" if near else "") + ")")
+    ctx = Context(key=secret, window=study_window(marker.info if synthetic else None))
     interim_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{interim_dir.name}-", dir=interim_dir.parent))
     try:
-        report = _clean_into(raw_dir, tmp, files, secret)
+        report = _clean_into(raw_dir, tmp, files, ctx, ignored)
         report.ignored, report.synthetic = ignored, synthetic
         outputs = {}
         for p in sorted(tmp.iterdir()):
@@ -195,8 +252,8 @@ def clean_raw(raw_dir: Path, interim_dir: Path, *, key: bytes | None = None) -> 
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _clean_into(raw_dir: Path, out: Path, files: dict[str, list[Path]], secret: bytes) -> CleanReport:
-    ctx = Context(key=secret)
+def _clean_into(raw_dir: Path, out: Path, files: dict[str, list[Path]], ctx: Context,
+                ignored: dict[str, str]) -> CleanReport:
     parts = out / "_parts"
     parts.mkdir()
     quality, rejects, part_files = [], [], {}
@@ -213,27 +270,35 @@ def _clean_into(raw_dir: Path, out: Path, files: dict[str, list[Path]], secret: 
                 _register_units(ctx, typed, qrows[0]["file"])
             if table == "asn":
                 ctx.roster.update(typed["asn_id"].tolist())
+    quality.extend(_quality_row(rel, "", 0, 0, 0, pd.Series(dtype="int64"), "ignored", why)
+                   for rel, why in ignored.items())
     quality_df = pd.DataFrame(quality)
-    cross = _merge_parts(part_files, out)
+    cross, flagged = _merge_parts(part_files, out)
     if cross:  # duplicates across files: count them on the later file's row
         for rel, n in cross.items():
             sel = quality_df["file"] == rel
             quality_df.loc[sel, "rows_duplicate"] += n
             quality_df.loc[sel, "rows_clean"] -= n
+    for rel, part in flagged.groupby("file", sort=True):
+        sel = quality_df["file"] == rel
+        quality_df.loc[sel, "rows_flagged"] = len(part)
+        quality_df.loc[sel, "note"] = "count far outside the unit's history: " + ", ".join(
+            f"{c} row {r}" for c, r in zip(part["column"], part["row_number"]))
     quality_df = schemas.conform(quality_df, schemas.DATA_QUALITY)
     rejects_df = schemas.conform(pd.concat(rejects, ignore_index=True), schemas.REJECTS)
     shutil.rmtree(parts)
     write_parquet(rejects_df, out / "rejects.parquet")
     write_parquet(quality_df, out / "data_quality.parquet")
     quality_df.to_csv(out / "data_quality.csv", index=False, lineterminator="\n")
-    return CleanReport(quality_df, rejects_df, {})
+    return CleanReport(quality_df, rejects_df, {}, flagged=flagged)
 
 
 def _register_units(ctx: Context, units: pd.DataFrame, rel: str) -> None:
     for uid, name in zip(units["unit_id"], units["unit_name"]):
         k = S.unit_key(name)
         if k in ctx.unit_lookup and ctx.unit_lookup[k] != uid:
-            raise DataInputError(rel, "unit_name", 0, f"two units normalise to the same name {k!r}")
+            raise DataInputError(rel, "unit_name", 0, f"two units normalise to the same name "
+                                 f"({shown(k, 'unit_name', 0)})")
         ctx.unit_lookup[k] = uid
         ctx.unit_lookup[uid] = uid
 
@@ -246,11 +311,28 @@ def _casts(sch) -> str:
     return ", ".join(f"cast({c} as {_SQL_TYPES[t]}) as {c}" for c, t in schemas.dtypes(sch).items())
 
 
-def _merge_parts(part_files: dict[str, list[Path]], out: Path) -> dict[str, int]:
-    """Union each table's parts in DuckDB, keep the first row per key (file order), sort, write Parquet."""
+def _history_flags(frame: pd.DataFrame, table: str, column: str) -> pd.DataFrame:
+    """Rows whose count is more than ``factor`` times off the median of the unit's other rows."""
+    cfg = schemas.PLAUSIBILITY["history_flags"]
+    g = frame.groupby("unit_id")[column]
+    n = g.transform("size")
+    med = g.transform("median")  # robust: one wild value barely moves the median of >= min_history values
+    v = frame[column].astype("float64")
+    far = (n >= cfg["min_history"]) & (med > 0) & ((v > cfg["factor"] * med) | (v * cfg["factor"] < med))
+    hit = frame[far.to_numpy()]
+    return pd.DataFrame({"file": hit["_file"].astype(str), "row_number": hit["_row"].astype("int64"),
+                         "table": table, "column": column})
+
+
+def _merge_parts(part_files: dict[str, list[Path]], out: Path) -> tuple[dict[str, int], pd.DataFrame]:
+    """Union each table's parts in DuckDB, keep the first row per key (file order), sort, write Parquet.
+
+    Also returns the rows flagged as far outside their unit's history (columns marked in the schema).
+    """
     con = duckdb.connect()
     con.execute("set preserve_insertion_order = true")
     cross: dict[str, int] = {}
+    flags = [pd.DataFrame(columns=["file", "row_number", "table", "column"])]
     try:
         for table, parts in part_files.items():
             sch = schemas.CANONICAL[table]
@@ -262,9 +344,14 @@ def _merge_parts(part_files: dict[str, list[Path]], out: Path) -> dict[str, int]
                 from read_parquet([{srcs}], union_by_name = true)""")
             for rel, n in con.execute("select _file, count(*) from ranked where _rn > 1 group by _file").fetchall():
                 cross[rel] = int(n)
+            for c, col in sch.columns.items():
+                if col.metadata["flag_history"]:
+                    frame = con.execute(f"select unit_id, {c}, _file, _row from ranked where _rn = 1").df()
+                    flags.append(_history_flags(frame, table, c))
             dest = (out / f"{table}.parquet").as_posix()
             con.execute(f"""copy (select {_casts(sch)} from ranked where _rn = 1 order by {pk})
                             to '{dest}' (format parquet, compression zstd, row_group_size 122880)""")
     finally:
         con.close()
-    return cross
+    flagged = pd.concat(flags, ignore_index=True).sort_values(["file", "row_number", "column"]).reset_index(drop=True)
+    return cross, flagged

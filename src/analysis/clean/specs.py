@@ -17,7 +17,7 @@ def key(s: str) -> str:
     return re.sub(r"[^0-9a-z]+", " ", str(s).lower()).strip()
 
 
-#: (glob relative to raw_dir, table). Extensions are free: .csv, .txt, .xlsx.
+#: (glob relative to raw_dir, table), matched case-insensitively; the extension must be a READABLE_SUFFIX.
 FILE_PATTERNS: list[tuple[str, str]] = [
     ("master/daftar_unit.*", "units"),
     ("master/jadwal_kpi.*", "adoption"),
@@ -32,7 +32,7 @@ FILE_PATTERNS: list[tuple[str, str]] = [
 ]
 #: Order matters: names and NIPs are resolved against units and the roster.
 TABLE_ORDER = ["units", "adoption", "asn", "skp", "training", "tickets", "skm", "service_volume", "health", "schools"]
-READABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
+READABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".xls")
 
 # field -> accepted header spellings; fields marked optional may be absent
 HEADERS: dict[str, dict[str, tuple[str, ...]]] = {

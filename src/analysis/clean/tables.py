@@ -17,7 +17,9 @@ import pandas as pd
 
 from analysis.clean import parse as P
 from analysis.clean import specs as S
+from analysis import schemas
 from analysis.clean.errors import DataInputError
+from analysis.clean.safe import shown
 from analysis.measures import SKP_MATRIX
 from analysis.pseudonym import pseudonymise_series
 from analysis.schemas import SERVICES
@@ -30,6 +32,7 @@ MAX_BAD_SHARE = 0.5
 @dataclass
 class Context:
     key: bytes
+    window: tuple[pd.Timestamp, pd.Timestamp] = (pd.Timestamp("1900-01-01"), pd.Timestamp("2100-12-31"))  # study
     unit_lookup: dict[str, str] = field(default_factory=dict)  # unit_key(name) or code -> unit_id
     roster: set[str] = field(default_factory=set)  # asn_id
     memo: dict[str, dict] = field(default_factory=dict)  # parser name -> {text: (value, bad)}, shared by files
@@ -112,11 +115,35 @@ class RawTable:
 
     def _guard(self, bad: np.ndarray, fld: str, column: str) -> None:
         self._check_share(bad, ~self.empty(fld), column, lambda nb, n, i: (
-            f"{nb} of {n} values do not parse (e.g. {self.cells[fld].iat[i]!r}); is this the right column?"))
+            f"{nb} of {n} values do not parse (e.g. {shown(self.cells[fld].iat[i], column, int(self.rows[i]))}); "
+            "is this the right column?"))
+
+    def bound(self, vals: pd.Series, column: str, ctx: Context | None = None) -> None:
+        """Reject values outside the column's plausibility bound declared in the schema (plausibility.yaml)."""
+        b = schemas.CANONICAL[self.table].columns[column].metadata["plausible"] if (
+            column in schemas.CANONICAL[self.table].columns) else {}
+        if not b:
+            return
+        if b.get("window"):
+            if ctx is None or not pd.api.types.is_datetime64_any_dtype(vals):
+                return
+            tol = pd.Timedelta(days=b["tolerance_days"])
+            lo, hi = ctx.window[0] - tol, ctx.window[1] + tol + pd.Timedelta(days=1)
+            out = vals.notna() & ((vals < lo) | (vals >= hi))
+        else:
+            out = vals.notna() & ((vals < b["min"]) | (vals > b["max"]))
+        self.reject(out.to_numpy(), b["reason"], column)
+
+    def durations(self, ts: dict[str, pd.Series]) -> None:
+        """Reject waits and service times above the maxima declared in the schema's metadata."""
+        for d in schemas.CANONICAL[self.table].metadata.get("durations", {}).values():
+            minutes = (ts[d["to"]] - ts[d["from"]]).dt.total_seconds() / 60
+            self.reject((minutes > d["max_minutes"]).to_numpy(), d["reason"], d["to"])
 
     # typed field accessors: parse, guard against wrong columns, reject bad and (if required) empty cells
     def field(self, fld: str, parser, column: str, *, reason: str, empty_reason: str | None = "missing_value",
-              guard: bool = True):
+              guard: bool = True, ctx: Context | None = None):
+        """Parse a field; reject empty (if required), unparseable and (by the schema) implausible cells."""
         name = getattr(parser, "__name__", "<lambda>")
         vals, bad = self.parsed(fld, parser, None if name == "<lambda>" else name)
         if guard:
@@ -124,7 +151,13 @@ class RawTable:
         if empty_reason:
             self.reject(self.empty(fld), empty_reason, column)
         self.reject(bad, reason, column)
+        self.bound(vals, column, ctx)
         return vals
+
+    def integer(self, fld: str, column: str):
+        """An integer field read by its column's declared number locale (plausibility.yaml)."""
+        locale = schemas.CANONICAL[self.table].columns[column].metadata["locale"]
+        return self.field(fld, P.INT_PARSERS[locale], column, reason="invalid_value")
 
     def category(self, fld: str, aliases: dict, column: str):
         vals, bad = self.parsed(fld, lambda s: P.parse_category(s, aliases), f"category:{id(aliases)}")
@@ -144,7 +177,8 @@ class RawTable:
         empty = self.empty(fld)
         unknown = out.isna().to_numpy() & ~empty
         self._check_share(unknown, ~empty, "unit_id", lambda nb, n, i: (
-            f"{nb} of {n} unit names match no unit (e.g. {names.iat[i]!r}); wrong column or wrong master list?"))
+            f"{nb} of {n} unit names match no unit (e.g. {shown(names.iat[i], 'unit_id', int(self.rows[i]))}); "
+            "wrong column or wrong master list?"))
         self.reject(empty, "missing_value", "unit_id")
         self.reject(unknown, "unknown_unit", "unit_id")
         return out
@@ -152,13 +186,21 @@ class RawTable:
     def nip(self, fld: str, ctx: Context, column: str, *, must_be_known: bool) -> tuple[pd.Series, pd.Series]:
         """Validate NIP/NI and replace them by pseudonyms at once (digits never leave this function)."""
         digits, _ = self.parsed(fld, lambda u: (P.nip_digits(u), np.zeros(len(u), bool)))
-        valid, _ = self.parsed(fld, lambda u: (pd.Series(P.valid_nip(P.nip_digits(u))), np.zeros(len(u), bool)))
-        valid = valid.to_numpy(dtype=bool)
+        codes, uniq = self._factor(fld)
+        problems = P.nip_problems(P.nip_digits(uniq), schemas.PLAUSIBILITY["nip"], ctx.window[1].year)
         empty = self.empty(fld)
-        self._check_share(~valid & ~empty, ~empty, column, lambda nb, n, i: (
+        shape = problems[0][1][codes]
+        self._check_share(shape & ~empty, ~empty, column, lambda nb, n, i: (
             f"{nb} of {n} values are not 18-digit NIP/NI (values not shown: personal data)"))
+        serial = problems[-1][1][codes]
+        self._check_share(serial & ~empty, ~empty, column, lambda nb, n, i: (
+            f"{nb} of {n} NIP/NI end in 000: stored as Excel numbers, which keep 15 digits; export the column "
+            "as text (values not shown: personal data)"))
         self.reject(empty, "missing_value", column)
-        self.reject(~valid, "invalid_nip", column)
+        valid = ~empty
+        for reason, bad in problems:
+            self.reject(bad[codes], reason, column)
+            valid &= ~bad[codes]
         ids = pseudonymise_series(digits.where(valid), ctx.key)
         if must_be_known:
             self.reject(~ids.isin(ctx.roster).to_numpy(), "unknown_asn", column)
@@ -189,7 +231,7 @@ def clean_units(r: RawTable, ctx: Context) -> pd.DataFrame:
 
 def clean_adoption(r: RawTable, ctx: Context) -> pd.DataFrame:
     uid = r.unit("name", ctx)
-    start = r.field("start", P.parse_date, "adoption_month", reason="invalid_date", empty_reason=None)
+    start = r.field("start", P.parse_date, "adoption_month", reason="invalid_date", empty_reason=None, ctx=ctx)
     return r.result({"unit_id": uid, "adoption_month": _month_start(start)})
 
 
@@ -206,7 +248,7 @@ def clean_asn(r: RawTable, ctx: Context) -> pd.DataFrame:
 def clean_skp(r: RawTable, ctx: Context) -> pd.DataFrame:
     ids, _ = r.nip("nip", ctx, "asn_id", must_be_known=True)
     uid = r.unit("unit", ctx)
-    month = r.field("periode", P.parse_month, "month", reason="invalid_date")
+    month = r.field("periode", P.parse_month, "month", reason="invalid_date", ctx=ctx)
     hasil = r.category("hasil", S.RATING, "hasil_kerja")
     peril = r.category("perilaku", S.RATING, "perilaku")
     derived = (hasil + "|" + peril).map({f"{h}|{p}": v for (h, p), v in SKP_MATRIX.items()})
@@ -215,7 +257,7 @@ def clean_skp(r: RawTable, ctx: Context) -> pd.DataFrame:
         r.reject(bad, "invalid_value", "predikat")  # empty = not exported: the matrix decides
         r.reject((pred.notna() & derived.notna() & (pred != derived)).to_numpy(), "invalid_value", "predikat")
     sup, _ = r.nip("atasan", ctx, "supervisor_id", must_be_known=False)
-    sent = r.field("kirim", P.parse_date, "submitted_on", reason="invalid_date")
+    sent = r.field("kirim", P.parse_date, "submitted_on", reason="invalid_date", ctx=ctx)
     return r.result({"asn_id": ids, "unit_id": uid, "month": month, "hasil_kerja": hasil, "perilaku": peril,
                      "predikat": derived, "supervisor_id": sup, "submitted_on": sent})
 
@@ -224,11 +266,10 @@ def clean_training(r: RawTable, ctx: Context) -> pd.DataFrame:
     ids, _ = r.nip("nip", ctx, "asn_id", must_be_known=True)
     course = r.field("diklat", lambda s: P.parse_category(s.str.replace(r"(?i)\s+angkatan\b.*$", "", regex=True),
                                                           S.COURSE), "course", reason="invalid_value")
-    start = r.field("mulai", P.parse_date, "start_date", reason="invalid_date")
-    end = r.field("selesai", P.parse_date, "end_date", reason="invalid_date")
-    hours = r.field("jp", P.parse_int, "hours", reason="invalid_value")
+    start = r.field("mulai", P.parse_date, "start_date", reason="invalid_date", ctx=ctx)
+    end = r.field("selesai", P.parse_date, "end_date", reason="invalid_date", ctx=ctx)
+    hours = r.integer("jp", "hours")
     r.reject((end < start).to_numpy(), "invalid_date", "end_date")
-    r.reject((hours <= 0).to_numpy(), "invalid_value", "hours")
     return r.result({"asn_id": ids, "course": course, "start_date": start, "end_date": end, "hours": hours})
 
 
@@ -238,7 +279,7 @@ def clean_tickets(r: RawTable, ctx: Context) -> pd.DataFrame:
     r.reject(test.to_numpy(), "test_ticket", "ticket_id")
     r.reject(r.empty("no"), "missing_value", "ticket_id")
     uid = r.unit("unit", ctx)
-    day = r.field("tanggal", P.parse_date, "issued_at", reason="invalid_date")
+    day = r.field("tanggal", P.parse_date, "issued_at", reason="invalid_date", ctx=ctx)
     service = r.category("layanan", S.SERVICE, "service")
     channel = r.category("jalur", S.CHANNEL, "channel")
     ts = {}
@@ -249,6 +290,7 @@ def clean_tickets(r: RawTable, ctx: Context) -> pd.DataFrame:
     r.reject((ts["called_at"] < ts["issued_at"]).to_numpy(), "timestamp_order", "called_at")
     r.reject((ts["served_at"] < ts["called_at"]).to_numpy(), "timestamp_order", "served_at")
     r.reject((ts["finished_at"] < ts["served_at"]).to_numpy(), "timestamp_order", "finished_at")
+    r.durations(ts)
     tid = uid.fillna("") + "-" + day.dt.strftime("%Y%m%d").fillna("") + "-" + c["no"].str.strip()
     return r.result({"ticket_id": tid, "unit_id": uid, "service": service,
                      "priority": service.map(SERVICES).fillna(False).astype(bool), "channel": channel, **ts})
@@ -257,17 +299,14 @@ def clean_tickets(r: RawTable, ctx: Context) -> pd.DataFrame:
 def clean_skm(r: RawTable, ctx: Context) -> pd.DataFrame:
     r.reject(r.empty("id"), "missing_value", "response_id")
     uid = r.unit("unit", ctx)
-    date = r.field("tanggal", P.parse_date, "survey_date", reason="invalid_date")
-    age = r.field("umur", P.parse_int, "age", reason="invalid_value")
-    r.reject(~age.between(15, 99).to_numpy() & age.notna().to_numpy(), "invalid_value", "age")
+    date = r.field("tanggal", P.parse_date, "survey_date", reason="invalid_date", ctx=ctx)
+    age = r.integer("umur", "age")
     data = {"response_id": r.cells["id"].str.strip(), "unit_id": uid, "survey_date": date, "age": age,
             "sex": r.category("jk", S.SEX, "sex"), "education": r.category("pendidikan", S.EDUCATION_A, "education"),
             "occupation": r.category("pekerjaan", S.OCCUPATION_A, "occupation"),
             "service": r.category("layanan", S.SKM_SERVICE, "service")}
     for i in range(1, 10):
-        u = r.field(f"u{i}", P.parse_int, f"u{i}", reason="invalid_value")
-        r.reject((u.notna() & ~u.isin([1, 2, 3, 4])).to_numpy(), "likert_out_of_range", f"u{i}")
-        data[f"u{i}"] = u
+        data[f"u{i}"] = r.integer(f"u{i}", f"u{i}")
     return r.result(data)
 
 
@@ -288,19 +327,17 @@ def _parse_quarter(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
 def clean_service_volume(r: RawTable, ctx: Context) -> pd.DataFrame:
     uid = r.unit("unit", ctx)
     q = r.field("tw", _parse_quarter, "quarter", reason="invalid_value")
-    n = r.field("n", P.parse_int, "users_served", reason="invalid_value")
-    r.reject((n < 0).to_numpy(), "invalid_value", "users_served")
+    n = r.integer("n", "users_served")
     return r.result({"unit_id": uid, "quarter": q, "users_served": n})
 
 
 def clean_health(r: RawTable, ctx: Context) -> pd.DataFrame:
     uid = r.unit("unit", ctx)
-    week = r.field("minggu", P.parse_date, "week_start", reason="invalid_date")
+    week = r.field("minggu", P.parse_date, "week_start", reason="invalid_date", ctx=ctx)
     r.reject((week.dt.day_of_week != 6).to_numpy() & week.notna().to_numpy(), "invalid_date", "week_start")
     dis = r.category("penyakit", S.DISEASE, "disease")
-    cases = r.field("kasus", P.parse_int, "cases", reason="invalid_value")
-    pop = r.field("pop", P.parse_int, "population", reason="invalid_value")
-    r.reject((cases < 0).to_numpy() | (pop <= 0).to_numpy(), "invalid_value", "cases")
+    cases = r.integer("kasus", "cases")
+    pop = r.integer("pop", "population")
     return r.result({"unit_id": uid, "week_start": week, "disease": dis, "cases": cases, "population": pop})
 
 
@@ -323,10 +360,9 @@ def _parse_semester(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
 
 def clean_schools(r: RawTable, ctx: Context) -> pd.DataFrame:
     uid = r.unit("unit", ctx)
-    sem = r.field("sem", _parse_semester, "semester_start", reason="invalid_date")
+    sem = r.field("sem", _parse_semester, "semester_start", reason="invalid_date", ctx=ctx)
     score = r.field("nilai", P.parse_float, "assessment_score", reason="invalid_value")
-    r.reject(~score.between(0, 100).to_numpy() & score.notna().to_numpy(), "invalid_value", "assessment_score")
-    n = r.field("siswa", P.parse_int, "n_students", reason="invalid_value")
+    n = r.integer("siswa", "n_students")
     return r.result({"unit_id": uid, "semester_start": sem, "assessment_score": score, "n_students": n})
 
 

@@ -20,7 +20,6 @@ Layout of ``raw_dir``::
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
@@ -34,11 +33,11 @@ from analysis.pseudonym import DEMO_KEY, pseudonymise_series
 from analysis.synth import catalog
 from analysis.synth import export as X
 from analysis.synth.config import SynthConfig
+from analysis.synth.marker import MARKER, write_marker
 from analysis.synth.truth import aggregates, att_gt
 from analysis.synth.world import build_tables, make_design, make_draws, make_roster
 
 GENERATOR_VERSION = "1.0.0"
-MARKER = "SYNTHETIC.json"
 
 
 def canonical(tables: dict[str, pd.DataFrame], key: bytes = DEMO_KEY) -> dict[str, pd.DataFrame]:
@@ -275,5 +274,5 @@ def generate(raw_dir: Path, config: SynthConfig = SynthConfig()) -> Path:
     marker = {"synthetic": True, "generator": "analysis.synth", "version": GENERATOR_VERSION, "seed": cfg.seed,
               "parameters": cfg.to_dict(),
               "pseudonym_key": "public demo key analysis.pseudonym.DEMO_KEY (synthetic data only)"}
-    (raw_dir / MARKER).write_text(json.dumps(marker, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    write_marker(raw_dir, marker)  # with the hash of every file written, so a changed export is noticed
     return raw_dir

@@ -1,0 +1,67 @@
+"""``SYNTHETIC.json``: the generator's manifest, and the check that it still describes ``raw_dir``.
+
+The marker lists every file the generator wrote with its SHA-256. Data count as synthetic (and get the
+public demo pseudonym key) only when every file under ``raw_dir`` is one of those files, unchanged. A
+marker beside any other file -- a real roster copied in, an export edited -- is stale: cleaning stops
+rather than apply the public key to what may be real NIPs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MARKER = "SYNTHETIC.json"
+#: Files that are never data: ignored by the check and by the generator's manifest.
+NOT_DATA = (MARKER, ".gitkeep")
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def data_files(raw_dir: Path) -> list[Path]:
+    return sorted(p for p in Path(raw_dir).rglob("*") if p.is_file() and p.name not in NOT_DATA)
+
+
+def write_marker(raw_dir: Path, info: dict) -> Path:
+    """Write the marker with ``info`` and the hash of every file now under ``raw_dir``."""
+    raw_dir = Path(raw_dir)
+    files = {p.relative_to(raw_dir).as_posix(): _sha256(p) for p in data_files(raw_dir)}
+    path = raw_dir / MARKER
+    path.write_text(json.dumps({**info, "files": files}, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return path
+
+
+@dataclass
+class MarkerCheck:
+    present: bool = False
+    valid: bool = False
+    foreign: list[str] = field(default_factory=list)  # files not written by the generator, or changed since
+    info: dict = field(default_factory=dict)
+
+    @property
+    def synthetic(self) -> bool:
+        return self.present and self.valid
+
+
+def check_marker(raw_dir: Path) -> MarkerCheck:
+    raw_dir = Path(raw_dir)
+    path = raw_dir / MARKER
+    if not path.is_file():
+        return MarkerCheck()
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+        listed = info["files"]
+        assert isinstance(listed, dict)
+    except (ValueError, KeyError, AssertionError, UnicodeDecodeError):
+        return MarkerCheck(present=True, valid=False, foreign=["(SYNTHETIC.json has no file manifest)"])
+    foreign = [rel for rel, p in ((p.relative_to(raw_dir).as_posix(), p) for p in data_files(raw_dir))
+               if listed.get(rel) != _sha256(p)]
+    return MarkerCheck(present=True, valid=not foreign, foreign=foreign, info=info)
