@@ -221,3 +221,15 @@ def test_since_names_the_earlier_complete_run(project):
     with pytest.raises(RunError, match="--since 2099.*not a run folder"):
         run(params_for(project), root=project, render=False, say=lambda m: None, since="20990101-000000-x")
     assert sorted((project / "reports" / "runs").iterdir()) == before, "refused before anything ran"
+
+
+def test_ignored_raw_files_are_read_from_the_quality_table(tmp_path):
+    from analysis.runner import ignored_files
+
+    assert ignored_files(tmp_path) == []  # before cleaning ran
+    (tmp_path / "tables").mkdir()
+    (tmp_path / "tables" / "data_quality.csv").write_text(
+        "file,table,status,rows_raw,note\n"
+        "skp/skp_2024.csv,skp,cleaned,10,\n"
+        "notes/readme.docx,,ignored,0,not a recognised export (extension .docx)\n", encoding="utf-8")
+    assert ignored_files(tmp_path) == [("notes/readme.docx", "not a recognised export (extension .docx)")]

@@ -13,6 +13,7 @@ taken for a complete one.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import os
@@ -164,6 +165,15 @@ def synth_config(params: RunParams):
     )
 
 
+def ignored_files(run_dir: Path) -> list[tuple[str, str]]:
+    """Raw files that cleaning ignored, with the reason (from the run's data-quality table)."""
+    table = run_dir / "tables" / "data_quality.csv"
+    if not table.exists():
+        return []
+    with table.open(newline="", encoding="utf-8") as fh:
+        return [(r["file"], r.get("note", "")) for r in csv.DictReader(fh) if r.get("status") == "ignored"]
+
+
 def point_latest(runs_dir: Path, run_id: str) -> None:
     """Atomically move the ``latest`` symlink (and the ``LATEST`` file) to ``run_id``."""
     tmp = runs_dir / f".latest-{run_id}"
@@ -310,6 +320,7 @@ def run(
 
     for step in chosen:
         report(step.name, "waiting", None)
+    warned: set[str] = set()
 
     def one(step: Step) -> None:
         out = run_dir / ("brief" if step.is_brief else "notebooks") / step.notebook.name
@@ -334,6 +345,10 @@ def run(
             raise
         record.update(status="complete", seconds=round(time.perf_counter() - t0, 3))
         manifest.step(record)
+        for file, why in ignored_files(run_dir):  # the data-quality table exists once cleaning ran
+            if file not in warned:
+                warned.add(file)
+                say(f"warning: ignored {file}: {why}")
         report(step.name, "complete", f"[{i}/{total}] {step.name} done in {record['seconds']:.1f} s")
 
     try:
