@@ -1,4 +1,4 @@
-"""Command line: ``analysis run | params | synth | clean | render | brief | compare``.
+"""Command line: ``analysis run | params | synth | clean | render | brief | audit | compare``.
 
 Exit codes: 0 done, 1 a step or the data failed (the message names where),
 2 the parameters or the command line are wrong (nothing ran).
@@ -26,6 +26,7 @@ class LazyGroup(click.Group):
         "synth": "analysis.synth.cli:synth",
         "clean": "analysis.clean.cli:clean",
         "brief": "analysis.report.cli:brief",
+        "audit": "analysis.audit:audit_command",
     }
 
     def list_commands(self, ctx):
