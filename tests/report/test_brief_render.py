@@ -22,6 +22,7 @@ def html_text(path) -> str:
     raw = path.read_text(encoding="utf-8")
     raw = re.sub(r"<(script|style)\b.*?</\1>", " ", raw, flags=re.S | re.I)
     raw = re.sub(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+", "", raw)
+    raw = re.sub(r"</?span\b[^>]*>", "", raw)  # inline claim spans (source on hover) are not word breaks
     return html_lib.unescape(re.sub(r"<[^>]+>", " ", raw))
 
 

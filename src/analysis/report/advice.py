@@ -47,6 +47,13 @@ def limitations_section(run_dir, language: str = "id", min_cell: int = 10, unit_
            for r in effect_rows(res) if few_units(r)]
     if few:
         items.append(t(language, "lim_outcome_units", outcomes=join_list(few, language)))
+    asked = str(res.manifest.get("parameters", {}).get("control_group", "nevertreated"))
+    switched = [r["outcome"] for r in effect_rows(res)
+                if str(r.get("control_group") or asked) != asked and str(r.get("control_group")) == "notyettreated"]
+    if switched:
+        items.append(t(language, "lim_control_changed", outcomes=led.add(
+            join_list([sentences.label(o, language) for o in switched], language), sorted(switched), "headline",
+            "control_group=notyettreated", "outcome", "values")))
     warned = [r["outcome"] for r in effect_rows(res) if r["flag"]]
     if warned:
         items.append(t(language, "lim_pretrend", outcomes=outcome_list(led, warned, language, "pretrend",

@@ -263,6 +263,10 @@ def provenance_section(run_dir, language: str = "id", min_cell: int = 10, unit_i
     return text + finish([_glossary(language), _sources(res, unit_id, language)])
 
 
+SECTION_TITLES = {"summary": "section_summary", "evidence": "section_evidence", "limitations": "section_limitations",
+                  "recommendations": "section_recommendations", "provenance": "section_provenance"}
+
+
 def _glossary(language: str) -> str:
     return "\n\n".join([f"# {t(language, 'h_glossary')}",
                          "\n".join(f"**{term}**\n: {text}\n" for term, text in GLOSSARY[language])])
@@ -276,7 +280,7 @@ def _sources(res: RunResults, unit_id: str, language: str) -> str:
     for section in SECTIONS:
         tables = list(dict.fromkeys(frame.loc[frame["section"] == section, "table"]))
         if tables:
-            rows.append([t(language, f"section_{section}"),
+            rows.append([t(language, SECTION_TITLES[section]),
                          "; ".join(vocab(SOURCE_TABLES, language, name) for name in tables)])
     return "\n\n".join([f"# {t(language, 'h_sources')}", t(language, "sources_text"),
                          md.table([t(language, "col_section"), t(language, "col_sources")], rows, align="ll",

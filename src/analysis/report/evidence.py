@@ -120,7 +120,7 @@ def _effects_section(res: RunResults, language: str, alp: float, out_dir: Path, 
             f"{shown.low} {t(language, 'to')} {shown.high}",
             led.add(fmt.integer(row.get("n_units"), language), row.get("n_units"), "headline", key, "n_units"),
             pretrend_cell(led, row, language),
-            led.add(t(language, f"concl_{code}"), code, "headline", key, "conf_low;conf_high", "conclusion"),
+            led.add(t(language, sentences.CONCLUSION_WORDS[code]), code, "headline", key, "conf_low;conf_high", "conclusion"),
         ])
     parts.append(f"### {t(language, 'h_all_effects')}")
     parts.append(md.table([t(language, "col_outcome"), t(language, "col_measure"), t(language, "col_estimate"),
@@ -360,7 +360,7 @@ def _robustness_section(res: RunResults, language: str, led: Ledger) -> str:
                                          row["fragile"])
         table.append([sentences.capitalise(sentences.label(outcome, language)), pretrend_cell(led, row, language),
                       honest, checks_text,
-                      led.add(t(language, f"concl_{code}"), code, "headline", key, "conf_low;conf_high",
+                      led.add(t(language, sentences.CONCLUSION_WORDS[code]), code, "headline", key, "conf_low;conf_high",
                               "conclusion")])
         if i == 0:
             name = sentences.label(outcome, language)

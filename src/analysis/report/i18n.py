@@ -89,10 +89,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "col_ci": "Selang {level}",
         "col_pretrend": "Uji tren sebelum penerapan (p)",
         "col_conclusion": "Kesimpulan",
-        "concl_clear_better": "membaik",
-        "concl_clear_worse": "memburuk",
-        "concl_clear_up": "naik",
-        "concl_clear_down": "turun",
         "concl_zero": "tidak jelas",
         "concl_unreliable": "belum dapat diandalkan",
         "concl_fragile": "belum kuat",
@@ -327,7 +323,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "lim_sample_ok_unit": "Pada setiap triwulan, responden unit ini memenuhi ukuran sampel Krejcie–Morgan.",
         "event_band": "Selang {level}",
         "event_estimate": "Perkiraan",
-        "fig_event_comparators": "{label}: metode utama dibandingkan dengan metode lain ({unit})",
     },
     "en": {
         "title": "Policy Brief: Performance-Based ASN Management in Plaju, Palembang",
@@ -400,10 +395,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "col_ci": "{level} interval",
         "col_pretrend": "Pre-trend test (p)",
         "col_conclusion": "Conclusion",
-        "concl_clear_better": "improved",
-        "concl_clear_worse": "worsened",
-        "concl_clear_up": "rose",
-        "concl_clear_down": "fell",
         "concl_zero": "unclear",
         "concl_unreliable": "not reliable",
         "concl_fragile": "not yet solid",
@@ -631,7 +622,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "lim_sample_ok_unit": "In every quarter, the unit's respondents met the Krejcie–Morgan sample size.",
         "event_band": "{level} interval",
         "event_estimate": "Estimate",
-        "fig_event_comparators": "{label}: the main method compared with other methods ({unit})",
     },
 }
 

@@ -109,9 +109,14 @@ def conclusion_code(outcome: str, estimate, conf_low, conf_high, flag: bool, fra
     return "better" if up == (better > 0) else "worse"
 
 
+#: The words of each judgement (conclusion_code -> i18n key).
+CONCLUSION_WORDS = {"better": "concl_better", "worse": "concl_worse", "up": "concl_up", "down": "concl_down",
+                    ZERO: "concl_zero", UNRELIABLE: "concl_unreliable", FRAGILE: "concl_fragile"}
+
+
 def conclusion(outcome: str, estimate, conf_low, conf_high, flag: bool, language: str, fragile: bool = False) -> str:
     """One word for a results table: improved / worsened / rose / fell / unclear / not reliable / not yet solid."""
-    return t(language, f"concl_{conclusion_code(outcome, estimate, conf_low, conf_high, flag, fragile)}")
+    return t(language, CONCLUSION_WORDS[conclusion_code(outcome, estimate, conf_low, conf_high, flag, fragile)])
 
 
 @dataclass(frozen=True)
