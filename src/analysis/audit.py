@@ -30,6 +30,7 @@ joined by ``&``; an empty value matches an empty or missing cell; ``*F`` scales 
 ``quarter``               calendar quarter (``2024Q4``) of the selected row, or the latest quarter
 ``suppressed:N``          the selected count N, which must be below the run's ``min_cell``
 ``suppressed_sum:N``      the same for the sum of N over the selected rows
+``merged``                words for a merged row's medians: the selected rows exist
 ``untested``              the pre-trend p-value of the row is missing
 ``count_tested``          outcomes with a pre-trend p-value
 ``pretrend_flagged``      outcomes whose pre-trend flag is raised
@@ -86,6 +87,7 @@ class Tables:
         self.run_dir = Path(run_dir)
         self.manifest = json.loads((self.run_dir / "manifest.json").read_text(encoding="utf-8"))
         self._cache: dict[str, pd.DataFrame | None] = {}
+        self._rows: dict[tuple[str, str], pd.DataFrame] = {}
 
     def get(self, name: str) -> pd.DataFrame | None:
         if name not in self._cache:
@@ -103,6 +105,13 @@ class Tables:
         if frame is None:
             raise LookupError(f"table {name} is missing")
         return frame
+
+    def rows(self, name: str, row: str) -> pd.DataFrame:
+        """The rows of table ``name`` that pass filter ``row`` (memoised: many claims share a filter)."""
+        key = (name, row)
+        if key not in self._rows:
+            self._rows[key] = select(self.need(name), row)
+        return self._rows[key]
 
     @property
     def params(self) -> dict:
@@ -148,7 +157,10 @@ def select(frame: pd.DataFrame, row: str) -> pd.DataFrame:
 
 
 def one(frame: pd.DataFrame, row: str) -> pd.Series:
-    rows = select(frame, row)
+    return _one(select(frame, row), row)
+
+
+def _one(rows: pd.DataFrame, row: str) -> pd.Series:
     if len(rows) != 1:
         raise LookupError(f"row '{row}' selects {len(rows)} rows, not one")
     return rows.iloc[0]
@@ -287,41 +299,44 @@ def recompute(tables: Tables, claim: dict):
         same, total, missing = _alternatives(tables, outcome)
         return {"robust_same": same, "robust_total": total, "robust_na": missing}[base]
     frame = tables.need(table)
+    sel = tables.rows(table, row)
     if base == "untested":
-        return "" if _empty(one(frame, row)["p_value"]) else "tested"
+        return "" if _empty(_one(sel, row)["p_value"]) else "tested"
     if base == "quarter":
         if row:
-            cell = one(frame, row)
+            cell = _one(sel, row)
             return str(cell["quarter_label"]) if "quarter_label" in cell else _quarter_label(tables, cell["quarter"])
         col = frame["quarter_label"] if "quarter_label" in frame else frame["quarter"]
         labels = [_quarter_label(tables, v) for v in col.dropna().unique()]
         return max(labels, key=lambda q: (int(q[:4]), int(q[-1])))
     if base in ("suppressed", "suppressed_sum"):
-        rows = select(frame, row)
-        n = float(rows[arg].sum()) if base == "suppressed_sum" else float(one(frame, row)[arg])
+        rows = sel
+        n = float(rows[arg].sum()) if base == "suppressed_sum" else float(_one(sel, row)[arg])
         if n >= int(tables.params.get("min_cell", 10)):
             return f"not small ({n:g})"
         return n
+    if base == "merged":  # words for figures that cannot be merged: the merged rows must exist
+        return "" if len(sel) else "no rows to merge"
     if base == "count":
-        return len(select(frame, row))
+        return len(sel)
     if base == "sum":
-        return float(select(frame, row)[column].sum()) * factor
+        return float(sel[column].sum()) * factor
     if base == "difference":
         a, b = column.split("-")
-        cell = one(frame, row) if row else frame.iloc[0]
+        cell = _one(sel, row) if row else frame.iloc[0]
         return float(cell[a]) - float(cell[b])
     if base == "wmean":
-        rows = select(frame, row)
+        rows = sel
         return float((rows[column] * rows[arg]).sum() / rows[arg].sum()) * factor
     if base == "ratio":
-        rows = select(frame, row)
+        rows = sel
         return float(select(rows, arg)[column].sum() / rows[column].sum()) * factor
     if base == "values":
-        return sorted(str(v) for v in select(frame, row)[column])
+        return sorted(str(v) for v in sel[column])
     if base in ("min", "max") and not arg:
-        values = [v for v in select(frame, row)[column] if not _empty(v)]
+        values = [v for v in sel[column] if not _empty(v)]
         return (min if base == "min" else max)(values)
-    cell = one(frame, row) if row else frame.iloc[0]
+    cell = _one(sel, row) if row else frame.iloc[0]
     if base in ("max", "argmin", "rank_desc"):
         pool = select(frame, arg)
         key = row.split("=", 1)[0]
@@ -379,7 +394,9 @@ def shown_number(text: str, language: str) -> tuple[float, int, bool] | None:
     return sign * float(digits.replace(decimal, ".")), decimals, below
 
 
-def _text_agrees(text: str, claimed: str, language: str) -> bool:
+def _text_agrees(text: str, claimed: str, language: str, rule: str = "") -> bool:
+    if rule.startswith("suppressed") and text.strip() == "\u2014":
+        return True  # a hidden figure: the dash shows no number
     number = _as_number(claimed)
     if number is None or claimed in ("nan", "inf"):
         return True
@@ -410,7 +427,7 @@ def audit_claims(run_dir: Path, claims: pd.DataFrame, html_text: str | None = No
         if not _agrees(claim["value"], found):
             shown = ";".join(found) if isinstance(found, list) else str(found)
             out.append(Disagreement(*where, shown, f"rule {claim['rule']} on {claim['table']}"))
-        elif not _text_agrees(claim["text"], claim["value"], language):
+        elif not _text_agrees(claim["text"], claim["value"], language, claim["rule"]):
             out.append(Disagreement(*where, claim["text"], "the text does not show the value"))
         elif claim["claim_id"] in spans and spans[claim["claim_id"]] != plain(claim["text"]):
             out.append(Disagreement(*where, spans[claim["claim_id"]], "the HTML shows other text"))
@@ -422,11 +439,13 @@ def claim_files(run_dir: Path) -> list[Path]:
     return sorted([*run_dir.glob("brief*/claims.csv"), *run_dir.glob("units/*/claims.csv")])
 
 
-def audit_run(run_dir: str | Path) -> tuple[int, list[Disagreement]]:
-    """(claims checked, disagreements) over every brief of a run."""
+def audit_run(run_dir: str | Path, only: str | None = None) -> tuple[int, list[Disagreement]]:
+    """(claims checked, disagreements) over every brief of a run (or the brief folder ``only``)."""
     run_dir = Path(run_dir)
     checked, problems = 0, []
     for path in claim_files(run_dir):
+        if only is not None and path.parent != run_dir / only:
+            continue
         claims = pd.read_csv(path, dtype=str, keep_default_na=False)
         page = path.parent / "brief.html"
         problems += audit_claims(run_dir, claims, page.read_text(encoding="utf-8") if page.exists() else None)

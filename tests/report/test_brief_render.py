@@ -67,8 +67,9 @@ def test_pdf_page_one_is_the_summary(rendered):
     assert pages[1].lstrip().startswith("Bukti") and "Penerapan manajemen kinerja" not in first  # evidence: page 2
     rest = " ".join(pages[1:])
     assert "Gambar 1" in rest and "Tabel 1" in rest
-    tail = " ".join(pages[-2:])  # provenance closes the brief
+    tail = " ".join(pages[-3:])  # provenance, then the glossary and the sources of the numbers close the brief
     assert "Asal-usul angka" in tail and "20260115-083000-3fa2c1d9" in tail
+    assert "Daftar istilah" in tail and "Sumber angka" in pages[-1]
 
 
 def test_pdf_in_english_is_english(rendered):

@@ -189,11 +189,14 @@ def _method_table(res: RunResults, language: str, led: Ledger) -> str:
         inference = str(row.get("inference") or "")
         why = [reason_words(row.get("control_group_reason"), language) if group != asked else "",
                reason_words(row.get("inference_reason"), language)]
+        recorded = not fmt.is_missing(row.get("control_group")) and str(row.get("control_group"))
         rows.append([sentences.capitalise(sentences.label(row["outcome"], language)),
                      led.add(vocab(CONTROL_GROUPS, language, group), group, "headline", key, "control_group",
-                             "cell_word"),
+                             "cell_word") if recorded else
+                     led.add(vocab(CONTROL_GROUPS, language, group), group, "manifest", "parameters", "control_group",
+                             "param"),
                      led.add(vocab(INFERENCE, language, inference), inference, "headline", key, "inference",
-                             "cell_word"),
+                             "cell_word") if inference else t(language, "not_recorded"),
                      "; ".join(w for w in why if w)])
     return md.table([t(language, "col_outcome"), t(language, "col_control"), t(language, "col_inference"),
                      t(language, "col_reason")], rows, align="llll", widths=[28, 22, 22, 28],

@@ -232,7 +232,7 @@ def _wait_section(res: RunResults, language: str, min_cell: int, led: Ledger) ->
              else led.add(fmt.integer(r["n_tickets"], language), int(r["n_tickets"]), "wait_by_service_channel", key,
                           "n_tickets", "sum" if merged else "cell"))
         mean_rule = "wmean:n_tickets" if merged else "cell"
-        spread = ([led.add(t(language, "not_mergeable"), "", "wait_by_service_channel", key, c, "text")
+        spread = ([led.add(t(language, "not_mergeable"), "", "wait_by_service_channel", key, c, "merged")
                    for c in ("wait_median", "wait_p90")] if merged and not r["suppressed"] else
                   [cell(fmt.number(r[c], language, 0), r[c], c) for c in ("wait_median", "wait_p90")])
         rows.append([vocab(SERVICES, language, r["service"]), vocab(CHANNELS, language, r["channel"]), n,
