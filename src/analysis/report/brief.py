@@ -23,6 +23,7 @@ from analysis.report.claims import read as read_claims
 from analysis.report.common import (KEY_OUTCOMES, adopted, brief_dir, close, effect_rows, finding, finish, ikm_frame,
                                     level, type_word, typst_preamble, unit_row)
 from analysis.report.evidence import evidence_sections
+from analysis.report.figures import draw_comparators, event_rows
 from analysis.report.i18n import (CONTROL_GROUPS, DATA_TABLES, ESTIMATORS, GLOSSARY, INFERENCE, KINERJA, PARAM_NAMES,
                                   PARAM_VALUES, SOURCE_TABLES, join_list, t, vocab)
 from analysis.report.results import RunResults
@@ -262,8 +263,28 @@ def provenance_section(run_dir, language: str = "id", min_cell: int = 10, unit_i
                               for c, v in zip(cols, r))] for name, r in by_table.iterrows()],
                           caption=t(language, "prov_quality_table_caption")))
     parts.append(md.small(t(language, "prov_reproduce")))
+    if not unit_id:
+        parts.append(_comparators(res, language))
     text = close(parts, led, res, unit_id, language)
     return text + finish([_glossary(language), _sources(res, unit_id, language)])
+
+
+def _comparators(res: RunResults, language: str) -> str:
+    """Appendix figure: the headline outcome by every estimator (the brief's own figures show one)."""
+    if res.headline.empty or event_rows(res, res.headline.iloc[0]["outcome"]).empty:
+        return ""
+    head = res.headline.iloc[0]
+    outcome = head["outcome"]
+    out_dir = brief_dir(res.run_dir, "", language)
+    drawn = draw_comparators(res, outcome, language, out_dir / "figures" / "brief_comparators.png")
+    if len(drawn) < 2:
+        return ""
+    label = sentences.label(outcome, language)
+    return "\n\n".join([
+        f"## {t(language, 'h_comparators')}",
+        t(language, "comparators_text", estimator=vocab(ESTIMATORS, language, str(head["estimator"])), label=label),
+        md.figure("figures/brief_comparators.png", t(language, "fig_comparators", label=sentences.capitalise(label),
+                                                     unit=sentences.unit_word(outcome, language)))])
 
 
 SECTION_TITLES = {"summary": "section_summary", "evidence": "section_evidence", "limitations": "section_limitations",

@@ -19,7 +19,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from analysis.report import fmt  # noqa: E402
-from analysis.report.i18n import MONTHS, t  # noqa: E402
+from analysis.report.i18n import ESTIMATORS, MONTHS, t, vocab  # noqa: E402
 from analysis.report.results import RunResults  # noqa: E402
 from analysis.report.sentences import capitalise, label, scale, unit_word  # noqa: E402
 
@@ -120,6 +120,35 @@ def draw_event_study(res: RunResults, outcome: str, language: str, path: Path) -
     ax.legend(frameon=False, fontsize=8, loc="upper left")
     ax.spines[["top", "right"]].set_visible(False)
     _save(fig, path)
+
+
+COMPARATOR_STYLE = (("o", ACCENT), ("s", "#c0504d"), ("^", "#9a7d0a"), ("D", GREY))
+
+
+def draw_comparators(res: RunResults, outcome: str, language: str, path: Path) -> list[str]:
+    """Appendix: every estimator's event study of one outcome (no band), so a reader can see that the
+    headline method is not an outlier; returns the estimators drawn (headline first)."""
+    est = res.table("estimates")
+    rows = est[(est["outcome"] == outcome) & (est["type"] == "dynamic")].dropna(subset=["event_time", "estimate"])
+    head = event_rows(res, outcome)
+    names = list(dict.fromkeys([*head["estimator"], *rows["estimator"]]))
+    f = scale(outcome, res.headline.set_index("outcome").loc[outcome, "baseline_mean"], rows["estimate"].abs().max())
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.axvline(-0.5, color=GREY, linestyle="--", linewidth=1)
+    for i, (name, (marker, colour)) in enumerate(zip(names, COMPARATOR_STYLE)):
+        part = rows[rows["estimator"] == name].sort_values("event_time")
+        offset = (i - (len(names) - 1) / 2) * 0.15  # side by side, not on top of each other
+        ax.plot(part["event_time"] + offset, part["estimate"] * f, marker, color=colour, markersize=3.5,
+                label=capitalise(vocab(ESTIMATORS, language, str(name))), alpha=1 if i == 0 else 0.8)
+    ax.set_xlabel(t(language, "event_x_week" if frequency(res, outcome) == "week" else "event_x"))
+    ax.set_ylabel(t(language, "event_y", unit=unit_word(outcome, language)))
+    number_axis(ax, language)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: fmt.number(v, language, 0)))
+    ax.legend(frameon=False, fontsize=7.5, loc="upper left")
+    ax.spines[["top", "right"]].set_visible(False)
+    _save(fig, path)
+    return names[:len(COMPARATOR_STYLE)]
 
 
 def draw_unit_ikm(frame: pd.DataFrame, unit_name: str, language: str, path: Path) -> None:

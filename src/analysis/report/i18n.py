@@ -322,6 +322,10 @@ STRINGS: dict[str, dict[str, str]] = {
                            "bawah ukuran sampel Krejcie–Morgan; IKM triwulan tersebut kurang pasti ({units}).",
         "lim_sample_ok_unit": "Pada setiap triwulan, responden unit ini memenuhi ukuran sampel Krejcie–Morgan.",
         "event_band": "Selang {level}",
+        "h_comparators": "Lampiran: metode lain",
+        "comparators_text": "Gambar berikut menempatkan hasil metode utama ({estimator}) di samping metode lain untuk "
+                            "{label}. Bila titik-titiknya berdekatan, kesimpulan tidak bergantung pada pilihan metode.",
+        "fig_comparators": "{label}: perkiraan per bulan menurut metode utama dan metode lain ({unit})",
         "event_estimate": "Perkiraan",
     },
     "en": {
@@ -621,6 +625,10 @@ STRINGS: dict[str, dict[str, str]] = {
                            "the Krejcie–Morgan sample size, so its IKM for those quarters is less certain ({units}).",
         "lim_sample_ok_unit": "In every quarter, the unit's respondents met the Krejcie–Morgan sample size.",
         "event_band": "{level} interval",
+        "h_comparators": "Appendix: other methods",
+        "comparators_text": "The figure below sets the main method ({estimator}) beside other methods for {label}. "
+                            "When the dots lie close together, the conclusion does not depend on the choice of method.",
+        "fig_comparators": "{label}: month-by-month estimates from the main method and other methods ({unit})",
         "event_estimate": "Estimate",
     },
 }
@@ -690,10 +698,11 @@ SERVICES = {
 }
 ESTIMATORS = {
     "id": {"cs": "Callaway–Sant'Anna", "callaway_santanna": "Callaway–Sant'Anna", "sun_abraham": "Sun–Abraham", "twfe": "TWFE (cara hitung lama)", "sunab": "Sun–Abraham",
-           "imputation": "estimator imputasi (Borusyak–Jaravel–Spiess)"},
+           "imputation": "imputasi (Borusyak–Jaravel–Spiess)", "twfe_event": "TWFE per bulan (cara hitung lama)"},
     "en": {"cs": "Callaway–Sant'Anna", "callaway_santanna": "Callaway–Sant'Anna", "sun_abraham": "Sun–Abraham",
            "twfe": "two-way fixed effects (TWFE)", "sunab": "Sun–Abraham",
-           "imputation": "the imputation estimator (Borusyak–Jaravel–Spiess)"},
+           "imputation": "the imputation estimator (Borusyak–Jaravel–Spiess)",
+           "twfe_event": "TWFE by month (older method)"},
 }
 INFERENCE = {
     "id": {"analytic": "rumus standar (analitis)", "bootstrap": "pengambilan ulang (bootstrap)",
