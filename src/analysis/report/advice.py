@@ -173,7 +173,7 @@ def recommendations(res: RunResults, language: str, min_cell: int, unit_id: str,
     short = not ikm["meets_sample"].astype(bool).all() if len(ikm) else False
     warned = [r["outcome"] for r in effect_rows(res) if r["flag"]]
     text = t(language, "rec_evaluation_text",
-             sample=t(language, "rec_evaluation_sample") if short else "",
+             sample=t(language, "rec_evaluation_sample_unit" if unit_id else "rec_evaluation_sample") if short else "",
              pretrend=t(language, "rec_evaluation_pretrend", outcomes=outcome_list(
                  led, warned, language, "pretrend", "pretrend_flagged")) if warned else "")
     recs.append(Recommendation(t(language, "rec_evaluation"), text.strip()))

@@ -236,6 +236,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "rec_evaluation": "**Lanjutkan evaluasi secara berkala.**",
         "rec_evaluation_text": "Ulangi analisis ini setiap triwulan dengan data baru. {sample}{pretrend}",
         "rec_evaluation_sample": "Perbanyak responden SKM agar setiap unit memenuhi ukuran sampel Krejcie–Morgan. ",
+        "rec_evaluation_sample_unit": "Perbanyak responden SKM unit ini agar memenuhi ukuran sampel Krejcie–Morgan. ",
         "rec_evaluation_pretrend": "Periksa lebih lanjut {outcomes} sebelum angka tersebut dipakai untuk keputusan.",
         "rec_scale_up": "Hasil utama menunjukkan perbaikan {label}; perluasan penerapan ke unit lain layak dipertimbangkan "
                         "dengan pemantauan yang sama.",
@@ -543,6 +544,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "rec_evaluation": "**Keep evaluating.**",
         "rec_evaluation_text": "Repeat this analysis every quarter with new data. {sample}{pretrend}",
         "rec_evaluation_sample": "Survey more respondents so that every unit meets the Krejcie–Morgan sample size. ",
+        "rec_evaluation_sample_unit": "Survey more of the unit's users so that it meets the Krejcie–Morgan sample "
+                                      "size. ",
         "rec_evaluation_pretrend": "Investigate {outcomes} further before those figures are used for decisions.",
         "rec_scale_up": "The main result shows an improvement in {label}; extending adoption to other units is worth "
                         "considering, with the same monitoring.",
