@@ -20,7 +20,6 @@ NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 def visible_text(path) -> str:
     raw = path.read_text(encoding="utf-8")
     raw = re.sub(r"<(script|style|head)\b.*?</\1>", " ", raw, flags=re.S | re.I)
-    raw = re.sub(r"<code>.*?</code>", " ", raw, flags=re.S)  # folder paths typed as code
     raw = re.sub(r"</?span\b[^>]*>", "", raw)
     return html_lib.unescape(re.sub(r"<[^>]+>", " ", raw))
 

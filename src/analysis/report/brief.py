@@ -154,7 +154,11 @@ def _value(value, language: str) -> str:
     if value == "":
         return t(language, "empty_value")
     if isinstance(value, str) and "/" in value:
-        return f"`{value}`"  # a folder: shown as it is typed
+        return value  # a folder: shown as it is typed
+    if isinstance(value, float):
+        return fmt.number(value, language, max(1, len(repr(value).split(".")[-1].rstrip("0"))))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return fmt.integer(value, language)
     return vocab(PARAM_VALUES, language, str(value))
 
 
