@@ -25,13 +25,18 @@ run: $(STAMP)  ## generate the default data if data/raw is empty, run every note
 test: $(STAMP)  ## the whole test suite (what CI runs)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
-lab: $(STAMP)  ## JupyterLab on the same environment, opened on notebooks/
-	$(BIN)/jupyter lab --notebook-dir=. notebooks/
+# JupyterLab refuses to start as root unless told it may (containers, CI machines often run as root)
+LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
+LAB_ARGS ?=
+
+lab: $(STAMP)  ## JupyterLab at the project root (notebooks/, reports/, params/); notebooks write reports/runs/dev
+	$(BIN)/jupyter lab --ServerApp.root_dir=. $(LAB_ROOT_FLAG) $(LAB_ARGS)
 
 bench: $(STAMP)  ## benchmarks (slow; figures go to benchmarks/results/)
 	$(BIN)/python benchmarks/bench_run.py
 	$(BIN)/python benchmarks/bench_data.py
 	$(BIN)/python benchmarks/bench_did.py
+	$(BIN)/python benchmarks/bench_cli.py
 
 lock:  ## re-resolve requirements.lock from pyproject.toml in a scratch venv
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv

@@ -78,3 +78,28 @@ def test_cli_refuses_bad_parameters_before_running(root, tmp_path):
 def test_help_texts_survive_papermill():
     """papermill's parameter parser fails on a help comment that contains '='."""
     assert all("=" not in row["help"] for row in describe_parameters())
+
+
+@pytest.mark.parametrize("raw", ["ikm,wait_minutes", "ikm, wait_minutes", "[ikm, wait_minutes]", "[ikm,wait_minutes]"])
+def test_list_parameters_accept_both_forms(raw):
+    assert load_params(overrides=parse_overrides([f"outcomes={raw}"])).outcomes == ["ikm", "wait_minutes"]
+
+
+def test_empty_list_and_single_item():
+    params = load_params(overrides=parse_overrides(["units=", "unit_types=school"]))
+    assert params.units == [] and params.unit_types == ["school"]
+
+
+def test_list_error_shows_the_accepted_forms():
+    with pytest.raises(ParameterError) as err:
+        load_params(overrides=parse_overrides(["outcomes=ikm,bogus"]))
+    message = str(err.value)
+    assert "'bogus'" in message and "'wait_minutes'" in message and "a,b or [a, b]" in message
+    with pytest.raises(ParameterError, match=r"a,b or \[a, b\]"):
+        load_params(overrides={"units": 5})
+
+
+def test_cli_shows_list_forms_unmangled(root):
+    done = subprocess.run([sys.executable, "-m", "analysis.cli", "validate", "--set", "covariates=height"],
+                          cwd=root, capture_output=True, text=True)
+    assert done.returncode == 2 and "write a list as a,b or [a, b]" in " ".join(done.stderr.split())

@@ -13,6 +13,7 @@ import json
 import os
 import platform
 import subprocess
+import sys
 import threading
 from datetime import datetime, timezone
 from importlib import metadata
@@ -26,8 +27,20 @@ RECORDED_PACKAGES = (
 )
 
 
+#: Changed paths listed in a manifest (the count is always recorded).
+MAX_CHANGES = 50
+
+
 def now_utc() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def file_hashes(folder: Path) -> dict[str, str]:
@@ -35,11 +48,7 @@ def file_hashes(folder: Path) -> dict[str, str]:
     hashes = {}
     if folder.is_dir():
         for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != ".gitkeep"):
-            digest = hashlib.sha256()
-            with path.open("rb") as fh:
-                for block in iter(lambda: fh.read(1 << 20), b""):
-                    digest.update(block)
-            hashes[str(path.relative_to(folder))] = digest.hexdigest()
+            hashes[str(path.relative_to(folder))] = file_sha256(path)
     return hashes
 
 
@@ -59,11 +68,16 @@ def git_state(root: Path) -> dict[str, Any]:
             out = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=10)
         except (OSError, subprocess.TimeoutExpired):
             return None
-        return out.stdout.strip() if out.returncode == 0 else None
+        return out.stdout if out.returncode == 0 else None  # not stripped: porcelain lines start with a space
 
-    commit = git("rev-parse", "HEAD")
-    dirty = git("status", "--porcelain", "--untracked-files=no")
-    return {"commit": commit, "dirty": bool(dirty) if dirty is not None else None}
+    commit = (git("rev-parse", "HEAD") or "").strip() or None
+    # untracked files count too: a new notebook or module changes what a run can do (ignored files do not)
+    status = git("status", "--porcelain", "--untracked-files=all")
+    if status is None:
+        return {"commit": commit, "dirty": None, "changes": []}
+    changes = [line[3:] for line in status.splitlines() if line.strip()]
+    return {"commit": commit, "dirty": bool(changes), "changes": changes[:MAX_CHANGES],
+            "n_changes": len(changes)}
 
 
 class Manifest:
@@ -110,3 +124,66 @@ def read_manifest(run_dir: Path) -> dict[str, Any]:
     if not path.exists():
         raise FileNotFoundError(f"no manifest.json in {run_dir}: not a run folder")
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+# --------------------------------------------------------------------------- interactive runs
+INTERACTIVE = "interactive"
+
+
+def _session_parameters() -> dict[str, Any]:
+    """Run parameters as the notebook session holds them (its ``parameters`` cell, perhaps edited).
+
+    In a Jupyter kernel ``__main__`` is the user's namespace; elsewhere this finds nothing.
+    """
+    from analysis.config import RunParams
+
+    namespace = vars(sys.modules["__main__"]) if "__main__" in sys.modules else {}
+    return {k: namespace[k] for k in RunParams.model_fields if k in namespace and not callable(namespace[k])}
+
+
+def record_interactive(run_dir: Path, notebook: str) -> None:
+    """A notebook run outside the runner (JupyterLab) wrote an exhibit into ``run_dir``.
+
+    The folder gets (or keeps up to date) a manifest with ``mode: interactive``: the
+    parameters the session used, the inputs, the code version and which notebooks
+    wrote here, so ``analysis brief --run reports/runs/dev`` works and says where the
+    results came from. A folder made by the runner (any other mode) is left alone.
+    """
+    from pydantic import ValidationError
+
+    from analysis.config import RunParams
+
+    run_dir = Path(run_dir)
+    path = run_dir / "manifest.json"
+    data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+    if data is None and "ipykernel" not in sys.modules:
+        return  # not a notebook session (a script or a test writing tables): nothing to record
+    if data is not None and data.get("mode") != INTERACTIVE:
+        return
+    root = Path.cwd()
+    if data is None:
+        data = {"run_id": run_dir.name, "mode": INTERACTIVE, "status": INTERACTIVE, "started_at": now_utc(),
+                "finished_at": None, "duration_seconds": None, "steps": [], "parameters": RunParams().model_dump(),
+                "platform": {"python": platform.python_version(), "machine": platform.machine(),
+                             "system": platform.system(), "cpus": os.cpu_count()},
+                "packages": package_versions()}
+    try:
+        params = RunParams.model_validate({**data["parameters"], **_session_parameters()})
+    except ValidationError:  # an edited parameters cell the runner would refuse: keep what was recorded
+        params = RunParams.model_validate(data["parameters"])
+    source = root / params.raw_dir
+    steps = [s for s in data["steps"] if s["name"] != notebook]
+    nb_path = root / "notebooks" / f"{notebook}.ipynb"
+    step = {"name": notebook, "notebook": str(nb_path.relative_to(root)) if nb_path.exists() else notebook,
+            "status": INTERACTIVE, "written_at": now_utc()}
+    if nb_path.exists():
+        step["notebook_sha256"] = file_sha256(nb_path)  # the saved file: cells run from Lab may differ
+    if notebook not in {s["name"] for s in data["steps"]} or "inputs" not in data:
+        data["inputs"] = {"raw_dir": params.raw_dir, "sha256": file_hashes(source)}
+        data["data_source"] = "synthetic" if (source / "SYNTHETIC.json").exists() else "export"
+    data.update(parameters=params.model_dump(), parameters_changed=params.differences(), git=git_state(root),
+                finished_at=now_utc(), steps=sorted(steps + [step], key=lambda s: s["name"]))
+    tmp = path.with_suffix(f".json.{os.getpid()}.tmp")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    os.replace(tmp, path)

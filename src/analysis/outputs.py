@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.manifest import record_interactive
+
 INDEX = "exhibits.csv"
 INDEX_COLUMNS = ["exhibit", "kind", "files", "notebook", "title"]
 
@@ -26,6 +28,7 @@ def _record(run_dir: Path, exhibit: str, kind: str, files: list[Path], notebook:
     # notebooks of one stage run in parallel kernels: serialise updates of the shared index
     with (run_dir / ".exhibits.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        record_interactive(run_dir, notebook)  # no-op in a runner's folder; a manifest for a Lab session
         _update_index(run_dir, exhibit, kind, files, notebook, title)
 
 

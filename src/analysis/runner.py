@@ -2,8 +2,10 @@
 
 One call of :func:`run` makes a fresh folder ``reports/runs/<run-id>/`` holding the
 executed notebooks, result tables, figures, the rendered brief and ``manifest.json``.
-Steps run in file-name order: ``notebooks/NN_*.ipynb``, then ``reports/brief.ipynb``.
-Each notebook receives only the parameters its ``parameters`` cell declares.
+The steps are those declared in ``notebooks/pipeline.yaml`` (order and dependencies,
+:mod:`analysis.config.pipeline`); other notebooks in ``notebooks/`` are ignored with a
+warning. Each notebook receives only the parameters its ``parameters`` cell declares.
+papermill is imported only when a notebook is executed, so refusing a run is instant.
 ``reports/runs/latest`` (a symlink, and the file ``LATEST`` for systems without
 symlinks) moves only when a run completes, so a failed or interrupted run is never
 taken for a complete one.
@@ -21,16 +23,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
-import papermill as pm
+from analysis.config import (RUNNER_PARAMETERS, PipelineError, RunParams, declared_parameters, load_pipeline,
+                             undeclared_notebooks)
+from analysis.manifest import Manifest, file_hashes, file_sha256, git_state
 
-from analysis.config import RunParams
-from analysis.manifest import Manifest, file_hashes, git_state
-
-#: Parameters the runner sets itself; every other notebook parameter must be a RunParams field.
-RUNNER_PARAMETERS = {
-    "run_dir": "Run folder the notebook writes into (set by the runner)",
-    "unit_id": "Service unit of a per-unit brief; empty: the whole kecamatan (set by `analysis brief --unit`)",
-}
 KERNEL = "python3"
 
 
@@ -42,10 +38,8 @@ class RunError(RuntimeError):
 class Step:
     name: str
     notebook: Path
-
-    @property
-    def is_brief(self) -> bool:
-        return self.notebook.parent.name == "reports"
+    is_brief: bool = False
+    stage: int = 0
 
 
 def project_root() -> Path:
@@ -65,28 +59,31 @@ def enter_project() -> Path:
     return root
 
 
-def discover_steps(root: Path) -> list[Step]:
-    notebooks = sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    steps = [Step(nb.stem, nb) for nb in notebooks]
-    brief = root / "reports" / "brief.ipynb"
-    if brief.exists():
-        steps.append(Step("brief", brief))
-    if not steps:
-        raise RunError(f"no notebooks found in {root / 'notebooks'}")
-    return steps
+def discover_steps(root: Path, say: Callable[[str], None] | None = None) -> list[Step]:
+    """The declared steps, in order; ``say`` gets one line about notebooks that are not steps."""
+    try:
+        pipeline = load_pipeline(root)
+    except PipelineError as exc:
+        raise RunError(str(exc)) from None
+    ignored = undeclared_notebooks(root, pipeline)
+    if ignored and say is not None:
+        say(f"warning: ignoring {len(ignored)} notebook(s) that are not pipeline steps "
+            f"(notebooks/pipeline.yaml): {', '.join(ignored)}")
+    return [Step(spec.name, root / spec.notebook, spec.brief, depth)
+            for depth, group in enumerate(pipeline.stages()) for spec in group]
 
 
-def notebook_parameters(notebook: Path) -> dict[str, dict[str, Any]]:
-    """The parameters declared in a notebook's ``parameters`` cell (papermill's reading)."""
-    return pm.inspect_notebook(str(notebook))
+def notebook_parameters(notebook: Path) -> list[str]:
+    """The parameter names declared in a notebook's ``parameters`` cell."""
+    return declared_parameters(notebook)
 
 
 def stages(steps: list[Step]) -> list[list[Step]]:
-    """Order of execution: the first notebook (cleaning) alone, then the other notebooks
-    together (they only read its outputs and write exhibits of their own), then the brief."""
-    notebooks = [s for s in steps if not s.is_brief]
-    briefs = [s for s in steps if s.is_brief]
-    return [group for group in (notebooks[:1], notebooks[1:], briefs) if group]
+    """Steps grouped by dependency depth (notebooks/pipeline.yaml): a stage's steps run together."""
+    groups: dict[int, list[Step]] = {}
+    for step in steps:
+        groups.setdefault(step.stage, []).append(step)
+    return [groups[k] for k in sorted(groups)]
 
 
 def run_stage(stage: list[Step], one: Callable[[Step], None], jobs: int) -> None:
@@ -189,6 +186,19 @@ def latest_run(runs_dir: Path) -> Path:
     return runs_dir / pointer.read_text(encoding="utf-8").strip()
 
 
+def earlier_run(runs_dir: Path, since: str) -> Path:
+    """The complete run ``since`` names: 'latest', a run id in ``runs_dir`` or a run folder."""
+    folder = latest_run(runs_dir) if since == "latest" else Path(since) if Path(since).is_dir() else runs_dir / since
+    manifest = folder / "manifest.json"
+    if not manifest.exists():
+        raise RunError(f"--since {since}: {folder} is not a run folder (no manifest.json)")
+    if json.loads(manifest.read_text(encoding="utf-8")).get("status") != "complete":
+        raise RunError(f"--since {since}: run {folder.name} did not complete; name a complete run")
+    if folder.resolve().parent != runs_dir.resolve():
+        raise RunError(f"--since {since}: {folder} is not in {runs_dir}")
+    return folder.resolve()
+
+
 def source_cell_number(executed: Path, cell_index: int) -> int:
     """1-based position of a failing cell in the source notebook (papermill's injected cell removed)."""
     import nbformat
@@ -204,6 +214,10 @@ def source_cell_number(executed: Path, cell_index: int) -> int:
 def execute_notebook(notebook: Path, out: Path, parameters: dict[str, Any], root: Path, *, label: str,
                      report_mode: bool = False) -> None:
     """papermill with the project's kernel and working directory; failures name the notebook and cell."""
+    import papermill as pm
+
+    from analysis.kernel import NotebookKernelManager
+
     # Fixed string hashing in the kernel: pyfixest's fixed-effect demeaning iterates in hash order, and
     # a random order moves standard errors in the 7th digit - the same parameters must give the same bytes.
     os.environ["PYTHONHASHSEED"] = "0"
@@ -211,6 +225,7 @@ def execute_notebook(notebook: Path, out: Path, parameters: dict[str, Any], root
         pm.execute_notebook(
             str(notebook), str(out), parameters=parameters, kernel_name=KERNEL, cwd=str(root),
             progress_bar=False, log_output=False, report_mode=report_mode,
+            kernel_manager_class=NotebookKernelManager,  # no interrupt on a clean shutdown (analysis.kernel)
             extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no transport warnings in the user's terminal
         )
     except pm.PapermillExecutionError as exc:
@@ -236,16 +251,22 @@ def run(
     render: bool = True,
     say: Callable[[str], None] = print,
     jobs: int | None = None,
+    progress: Callable[[str, str], None] | None = None,
+    since: str | None = None,
 ) -> Path:
     """Run the evaluation; returns the run folder. Raises RunError naming the failing step.
 
     ``jobs`` notebooks of the middle stage run at once (default: ``ANALYSIS_JOBS`` or the
-    number of CPUs); ``jobs=1`` runs everything in order.
+    number of CPUs); ``jobs=1`` runs everything in order. ``progress(step, state)`` hears
+    each step go waiting -> running -> complete | failed (else ``say`` gets a line per step).
+    ``since`` ('latest', a run id or a run folder) names the earlier run the brief's
+    "Sejak analisis sebelumnya" compares with (default: found from the data, see
+    :mod:`analysis.continuity`).
     """
     jobs = jobs or int(os.environ.get("ANALYSIS_JOBS", 0)) or os.cpu_count() or 1
     root = root or project_root()
     runs_dir = runs_dir or root / "reports" / "runs"
-    chosen = discover_steps(root)
+    chosen = discover_steps(root, say)
     if steps:
         missing = [s for s in steps if s not in {c.name for c in chosen}]
         if missing:
@@ -253,6 +274,7 @@ def run(
         chosen = [c for c in chosen if c.name in steps]
     for step in chosen:  # refuse before anything runs
         parameters_for(step.notebook, params, {"run_dir": "", "unit_id": ""})
+    previous = earlier_run(runs_dir, since) if since else None
 
     source = ensure_data(params, root, say)
     run_id, run_dir = new_run_dir(runs_dir, params)
@@ -260,25 +282,37 @@ def run(
     manifest = Manifest(
         run_dir / "manifest.json",
         run_id=run_id,
+        mode="pipeline",
         parameters=params.model_dump(),
         parameters_changed=params.differences(),
         data_source=source,
         inputs={"raw_dir": params.raw_dir, "sha256": file_hashes(resolve(root, params.raw_dir))},
         git=git_state(root),
+        **({"since": previous.name} if previous else {}),
     )
     (run_dir / "notebooks").mkdir()
     say(f"run {run_id} -> {run_dir}")
     status = "failed"
     total, counter = len(chosen), iter(range(1, len(chosen) + 1))
 
+    def report(name: str, state: str, line: str | None) -> None:
+        if progress is not None:
+            progress(name, state)
+        elif line:
+            say(line)
+
+    for step in chosen:
+        report(step.name, "waiting", None)
+
     def one(step: Step) -> None:
         out = run_dir / ("brief" if step.is_brief else "notebooks") / step.notebook.name
         out.parent.mkdir(exist_ok=True)
         values = parameters_for(step.notebook, params, {"run_dir": str(run_dir), "unit_id": ""})
         i = next(counter)
-        say(f"[{i}/{total}] {step.name} ...")
+        report(step.name, "running", f"[{i}/{total}] {step.name} ...")
         t0 = time.perf_counter()
-        record = {"name": step.name, "notebook": str(step.notebook.relative_to(root)), "status": "running"}
+        record = {"name": step.name, "notebook": str(step.notebook.relative_to(root)),
+                  "notebook_sha256": file_sha256(step.notebook), "status": "running"}
         manifest.step(record)
         try:
             execute_step(step, out, values, root)
@@ -289,10 +323,11 @@ def run(
         except BaseException as exc:
             record.update(status="failed", error=str(exc).splitlines()[0], seconds=round(time.perf_counter() - t0, 3))
             manifest.step(record)
+            report(step.name, "failed", None)
             raise
         record.update(status="complete", seconds=round(time.perf_counter() - t0, 3))
         manifest.step(record)
-        say(f"[{i}/{total}] {step.name} done in {record['seconds']:.1f} s")
+        report(step.name, "complete", f"[{i}/{total}] {step.name} done in {record['seconds']:.1f} s")
 
     try:
         for stage in stages(chosen):

@@ -1,10 +1,15 @@
-"""Honest (Rambachan-Roth) sensitivity bounds: defining properties."""
+"""Honest (Rambachan-Roth) sensitivity bounds: defining properties (R reference values: test_honest_reference.py)."""
 
 import numpy as np
 import pytest
 from scipy import stats
 
-from analysis.did.honest import event_study_inputs, flci_critical_value, honest_bounds
+from scipy.optimize import linprog
+
+from analysis.did.honest import event_study_inputs, flci_critical_value, honest_bounds, target_vector
+from analysis.did.honest_arp import DualPolytope, conditional_cs_rm
+from analysis.did.honest_flci import optimal_flci
+from analysis.did.honest_rng import r_rnorm
 from analysis.did.simulate import simulate_staggered_panel
 from analysis.did.sunab import sun_abraham
 
@@ -26,17 +31,76 @@ def test_flci_critical_value():
     assert stats.norm.cdf(c - t) - stats.norm.cdf(-c - t) == pytest.approx(0.95, abs=1e-8)
 
 
+def test_r_random_numbers():
+    # R 4.x, default RNG kinds: set.seed(0); rnorm(3) / set.seed(123); rnorm(3) / set.seed(42); rnorm(1)
+    np.testing.assert_allclose(r_rnorm(3, 0), [1.262954285, -0.3262333607, 1.329799263], atol=1e-9)
+    np.testing.assert_allclose(r_rnorm(3, 123), [-0.5604756, -0.2301775, 1.5587083], atol=1e-7)
+    np.testing.assert_allclose(r_rnorm(1, 42), [1.370958447], atol=1e-9)
+
+
 @pytest.mark.parametrize("l_vec", ["first", "average"])
-def test_m0_smoothness_is_linear_extrapolation_ci(l_vec):
+def test_m0_flci_is_minimum_variance_unbiased_ci(l_vec):
+    # at M = 0 the FLCI is the CI of the minimum-variance estimator unbiased under linear trends
     beta, S = _synthetic()
-    res = honest_bounds(beta, S, 4, 3, method="smoothness", Mvec=[0.0], l_vec=l_vec)
-    l = np.array([1.0, 0, 0]) if l_vec == "first" else np.full(3, 1 / 3)
-    # linear extrapolation through (e=-2, beta_-2) and (e=-1, 0): delta_k = -k beta_-2
-    a = np.r_[np.zeros(3), np.sum(np.arange(1, 4) * l), l]
-    est, se = a @ beta, np.sqrt(a @ S @ a)
-    row = res.bounds.iloc[0]
-    assert row["ci_lb"] == pytest.approx(est - 1.959963985 * se)
-    assert row["ci_ub"] == pytest.approx(est + 1.959963985 * se)
+    l = target_vector(l_vec, 3)
+    r = optimal_flci(beta, S, 4, 3, l, 0.0, exact_cv=True)
+    a = r.weights
+    assert a[4:] == pytest.approx(l)
+    assert a[:4] @ np.arange(-4, 0) + l @ np.arange(1, 4) == pytest.approx(0, abs=1e-10)  # kills linear trends
+    rng = np.random.default_rng(1)
+    for _ in range(20):  # any other such estimator has a larger variance
+        v = rng.normal(size=4)
+        v -= (v @ np.arange(-4, 0)) / (np.arange(-4, 0) @ np.arange(-4, 0)) * np.arange(-4, 0)
+        b2 = np.r_[a[:4] + 0.1 * v, l]
+        assert b2 @ S @ b2 >= a @ S @ a - 1e-14
+    assert r.half_length == pytest.approx(1.959963985 * np.sqrt(a @ S @ a))
+
+
+@pytest.mark.parametrize("M", [0.01, 0.05, 0.2])
+def test_flci_bias_is_worst_case_over_delta_sd_and_beats_linear_extrapolation(M):
+    beta, S = _synthetic(num_pre=3, num_post=4)
+    l = np.array([0.1, 0.2, 0.3, 0.4])
+    r = optimal_flci(beta, S, 3, 4, l, M)
+    # worst-case bias of a' delta over Delta^SD(M) by LP, delta_{-1} = 0
+    E = np.zeros((8, 7))
+    E[[0, 1, 2], [0, 1, 2]] = 1
+    E[[4, 5, 6, 7], [3, 4, 5, 6]] = 1
+    D2 = (np.eye(8)[2:] - 2 * np.eye(8)[1:-1] + np.eye(8)[:-2]) @ E
+    A_ub, b_ub = np.vstack([D2, -D2]), np.full(12, M)
+    worst = -linprog(-r.weights, A_ub=A_ub, b_ub=b_ub, bounds=(None, None), method="highs").fun
+    assert r.max_bias == pytest.approx(worst, rel=1e-6)
+    # the linear-extrapolation FLCI is one of the candidates: the optimum is no longer
+    a = np.r_[0, 0, np.sum(np.arange(1, 5) * l), l]
+    bias = -linprog(-a, A_ub=A_ub, b_ub=b_ub, bounds=(None, None), method="highs").fun
+    sd = np.sqrt(a @ S @ a)
+    assert r.half_length <= sd * flci_critical_value(bias / sd) * (1 + 2e-3)  # R's simulated cv vs exact
+
+
+def test_dual_vertices_give_the_lp_optimum():
+    rng = np.random.default_rng(5)
+    for k, p in [(4, 2), (8, 4), (10, 3)]:
+        X = rng.normal(size=(k // 2, p - 1))
+        X = np.vstack([X, -X])  # moments in +/- pairs, as Delta^RM's: eta is bounded below
+        sd = rng.uniform(0.5, 2, size=k)
+        poly = DualPolytope(np.column_stack([sd, X]))
+        Y = rng.normal(size=(5, k))
+        eta, _ = poly.argmax(Y)
+        for y, e in zip(Y, eta):
+            r = linprog(np.r_[1, np.zeros(p - 1)], A_ub=-np.column_stack([sd, X]), b_ub=-y, bounds=(None, None),
+                        method="highs")
+            assert e == pytest.approx(r.fun, abs=1e-9)
+
+
+def test_lp_fallback_with_search_step_matches_vertex_enumeration(monkeypatch):
+    # large event studies solve each test's LPs with HiGHS and scan the grid coarsely
+    import analysis.did.honest_arp as arp
+
+    beta, S = _synthetic(num_pre=3, num_post=3, seed=7)
+    exact = conditional_cs_rm(beta, S, 3, 3, [1 / 3] * 3, 1.0, grid_points=200, hybrid="ARP")
+    assert np.all(np.diff(np.flatnonzero(exact[3])) == 1)  # the accepted set is an interval here
+    monkeypatch.setattr(arp, "MAX_VERTEX_BASES", 0)
+    fallback = conditional_cs_rm(beta, S, 3, 3, [1 / 3] * 3, 1.0, grid_points=200, hybrid="ARP", search_step=8)
+    assert fallback[:2] == pytest.approx(exact[:2], abs=1e-12)
 
 
 @pytest.mark.parametrize("method", ["smoothness", "relative_magnitudes"])
@@ -52,21 +116,6 @@ def test_cis_widen_monotonically_and_contain_identified_set(method):
     assert (b.loc[ok, "ci_ub"] >= b.loc[ok, "id_ub"] - 1e-9).all()
     # identified sets are nested too
     assert np.all(np.diff(b.loc[ok, "id_ub"] - b.loc[ok, "id_lb"]) >= -1e-9)
-
-
-def test_smoothness_worst_case_bias_matches_closed_form():
-    # FLCI half-length at M equals sigma_a * cv(b/sigma_a) with
-    # b = M * sum_i |sum_{k>=i} l_k (k - i + 1)|
-    beta, S = _synthetic(num_pre=3, num_post=4)
-    l = np.array([0.1, 0.2, 0.3, 0.4])
-    M = 0.05
-    res = honest_bounds(beta, S, 3, 4, method="smoothness", Mvec=[M], l_vec=l)
-    a = np.r_[np.zeros(2), np.sum(np.arange(1, 5) * l), l]
-    sig = np.sqrt(a @ S @ a)
-    bias = M * sum(abs(sum(l[k - 1] * (k - i + 1) for k in range(i, 5))) for i in range(1, 5))
-    half = sig * flci_critical_value(bias / sig)
-    row = res.bounds.iloc[0]
-    assert (row["ci_ub"] - row["ci_lb"]) / 2 == pytest.approx(half, rel=1e-6)
 
 
 def test_relative_magnitudes_identified_set_closed_form():
@@ -133,3 +182,15 @@ def test_inputs_from_callaway_santanna():
     gt_v = att_gt(s.data, *ARGS, est_method="reg")
     with pytest.raises(ValueError, match="universal"):
         event_study_inputs(aggte(gt_v, type="dynamic", min_e=-4, max_e=3))
+
+
+def test_coefficient_fixed_by_design_does_not_break_the_bounds():
+    # a pre-period coefficient with zero variance (e.g. a semester outcome within its semester)
+    beta, S = _synthetic(num_pre=3, num_post=3, seed=2)
+    S[1, :] = S[:, 1] = 0.0
+    beta[1] = 0.0
+    for method in ("smoothness", "relative_magnitudes"):
+        res = honest_bounds(beta, S, 3, 3, method=method, Mvec=[0.0, 0.5], l_vec="average")
+        b = res.bounds
+        assert np.isfinite(b[["ci_lb", "ci_ub"]].to_numpy()).all() and (b["ci_lb"] < b["ci_ub"]).all()
+        assert res.breakdown > 0

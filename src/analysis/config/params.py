@@ -20,6 +20,12 @@ from typing import Any, Literal, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+#: Parameters the runner sets itself; every other notebook parameter must be a RunParams field.
+RUNNER_PARAMETERS = {
+    "run_dir": "Run folder the notebook writes into (set by the runner)",
+    "unit_id": "Service unit of a per-unit brief; empty: the whole kecamatan (set by `analysis brief --unit`)",
+}
+
 #: Outcomes of the unit-period panels, in the vocabulary of the data layer.
 OUTCOMES = (
     "ikm",
@@ -108,6 +114,14 @@ class RunParams(BaseModel):
             raise ValueError(f"expected YYYY-MM or '' (got {value!r})")
         return value
 
+    @field_validator("outcomes", "covariates", "units", "unit_types", mode="before")
+    @classmethod
+    def _list_forms(cls, value: Any) -> Any:
+        """A list may also be written ``a,b`` (what a shell user types after ``--set``)."""
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
     @field_validator("outcomes", "covariates", "units", "unit_types")
     @classmethod
     def _no_duplicates(cls, value: list) -> list:
@@ -128,12 +142,20 @@ class RunParams(BaseModel):
 
 
 # --------------------------------------------------------------------------- errors
+#: How a list is written, shown in every error about a list parameter.
+LIST_FORMS = "write a list as a,b or [a, b]"
+
+
 def _choices(name: str) -> str:
     annotation = RunParams.model_fields[name].annotation
+    forms = ""
     if get_origin(annotation) is list:
         (annotation,) = get_args(annotation)
+        forms = f"; {LIST_FORMS}"
     if get_origin(annotation) is Literal:
-        return "valid choices: " + ", ".join(repr(a) for a in get_args(annotation))
+        return "valid choices: " + ", ".join(repr(a) for a in get_args(annotation)) + forms
+    if forms:
+        return f"expected a list of {getattr(annotation, '__name__', annotation)}{forms}"
     field = RunParams.model_fields[name]
     symbols = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<", "min_length": "length >="}
     bounds = [f"{sym} {getattr(m, attr)}" for m in field.metadata for attr, sym in symbols.items() if hasattr(m, attr)]

@@ -25,3 +25,7 @@ __all__ += [
     "honest_bounds", "event_study_inputs", "HonestResult", "poisson_did", "ordered_did",
     "simulate_staggered_panel", "SimulatedPanel",
 ]
+# one or a few treated units adopting at once: synthetic DiD / synthetic control (R synthdid)
+from analysis.did.synthdid import SynthDiDResult, synth_did
+
+__all__ += ["synth_did", "SynthDiDResult"]

@@ -1,42 +1,35 @@
 """Sensitivity of event-study conclusions to violations of parallel trends
-(Rambachan & Roth 2023, "A More Credible Approach to Parallel Trends").
+(Rambachan & Roth 2023, "A More Credible Approach to Parallel Trends"), as R ``HonestDiD``.
 
-Hand-written because the reference implementation (R ``HonestDiD``) has no Python
-port. Setting: event-study coefficients ``betahat = (beta_pre, beta_post)`` with
-covariance ``sigma``, reference period ``e = -1`` normalised to zero, consecutive
-event times ``-num_pre-1, ..., -2`` (pre) and ``0, ..., num_post-1`` (post). Write
-``beta = tau + delta`` with ``tau_pre = 0``; the target is ``theta = l' tau_post``.
-Two restriction classes on the bias ``delta`` (with ``delta_{-1} = 0``):
+Setting: event-study coefficients ``betahat = (beta_pre, beta_post)`` with covariance
+``sigma``, reference period ``e = -1`` normalised to zero, consecutive event times
+``-num_pre-1, ..., -2`` (pre) and ``0, ..., num_post-1`` (post). Write
+``beta = tau + delta`` with ``tau_pre = 0``; the target is ``theta = l' tau_post`` (the first
+post period, the average of the post periods, or any weights ``l``). Two restriction
+classes on the bias ``delta`` (with ``delta_{-1} = 0``):
 
-* ``"smoothness"`` - Delta^SD(M): every second difference of ``delta`` (pre and post,
-  through the reference period) is at most ``M`` in absolute value; ``M = 0`` means
-  the trend continues linearly.
+* ``"smoothness"`` - Delta^SD(M): every second difference of ``delta`` is at most ``M`` in
+  absolute value (``M = 0``: the pre-trend continues linearly). Robust CI: R's
+  optimal fixed-length CI, ``findOptimalFLCI`` (:mod:`analysis.did.honest_flci`).
 * ``"relative_magnitudes"`` - Delta^RM(Mbar): every post-period first difference of
-  ``delta`` is at most ``Mbar`` times the largest pre-period first difference.
+  ``delta`` is at most ``Mbar`` times the largest pre-period one. Robust CI: R's
+  conditional-least-favourable hybrid ARP set (``computeConditionalCS_DeltaRM``,
+  ``method = "C-LF"``, kappa = alpha/10; :mod:`analysis.did.honest_arp`).
 
-For each value on the grid the result gives
+Both reproduce ``createSensitivityResults`` / ``createSensitivityResults_relativeMagnitudes``
+to the digits R prints (tests/did/test_honest_reference.py). For each value on the grid the
+result also gives the *identified set* for ``theta`` at ``beta = betahat`` (two linear
+programs; under SD empty - NaN - when the estimated pre-period path is itself not
+M-smooth), and the *breakdown value*: the smallest ``M`` / ``Mbar`` at which the robust CI
+contains 0 (0 if it already does at 0; ``inf`` if it never does). R reads it off the grid;
+here it is located by bisection: for SD, on the FLCI; for RM, on the test of
+``theta = 0`` (when the accepted set is an interval, as usual, the grid CI contains 0
+exactly when that test accepts, up to the grid). Relative magnitudes need at least two
+post periods (R's separate no-nuisance test for one post period is not ported).
 
-* the *identified set* for ``theta`` at ``beta = betahat`` (two ``scipy.optimize.linprog``
-  programs: min/max of ``l' delta_post`` subject to ``delta_pre = beta_pre`` and the
-  restriction). Under SD it is empty (NaN) when the estimated pre-period path is
-  itself not M-smooth;
-* a robust confidence interval for ``theta``, uniformly valid over the restriction set:
-
-  - SD: a fixed-length CI (Armstrong & Kolesar 2018) centred on the
-    linear-extrapolation estimator ``thetahat = l' beta_post + beta_{-2} * sum_k k l_k``
-    (which removes any linear trend), ``thetahat +- sigma_a * cv_alpha(b / sigma_a)``, where
-    ``b`` is its worst-case bias over Delta^SD(M) (an LP) and ``cv_alpha(t)`` the
-    1-alpha quantile of ``|N(t, 1)|``. At ``M = 0`` this is the usual CI of the
-    linear-extrapolation estimate. It is valid but not R&R's *optimal* FLCI (the
-    affine estimator is fixed rather than optimised), so it can be somewhat wider.
-  - RM: a Bonferroni projection CI (conservative): an ``alpha/2`` simultaneous upper
-    confidence bound for the largest pre-period first difference (sup-t over the
-    pre-period differences, by simulation) times ``Mbar`` times the worst-case factor
-    ``sum_j |sum_{k>=j} l_k|`` widens the ``1 - alpha/2`` CI of ``l' beta_post``.
-    Coverage is at least ``1 - alpha``; R&R's conditional/hybrid tests are tighter.
-
-* the *breakdown value*: the smallest ``M`` / ``Mbar`` at which the robust CI
-  includes 0 (0 if the CI at zero already does; ``inf`` if it never does).
+Earlier versions of this module reported a conservative Bonferroni projection CI (RM)
+and a FLCI around the fixed linear-extrapolation estimator (SD). Both were valid but
+up to 1.9 times longer than R's; no caller needs them, so they are gone.
 """
 
 from __future__ import annotations
@@ -47,17 +40,34 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from analysis.did.honest_arp import conditional_cs_rm, rm_rejects
+from analysis.did.honest_flci import folded_normal_quantile, optimal_flci
 from analysis.did.results import DiDResult, conform_tidy
 
-__all__ = ["honest_bounds", "HonestResult", "event_study_inputs", "flci_critical_value"]
+__all__ = ["honest_bounds", "HonestResult", "event_study_inputs", "flci_critical_value", "target_vector"]
+
+CI_METHOD = {"smoothness": "FLCI", "relative_magnitudes": "C-LF"}
 
 
 def flci_critical_value(t: float, alpha: float = 0.05) -> float:
     """1-alpha quantile of |N(t, 1)|: the half-length (in SDs) of a fixed-length CI with max bias t SDs."""
-    t = abs(float(t))
-    if t == 0:
-        return float(stats.norm.ppf(1 - alpha / 2))
-    return float(np.sqrt(stats.ncx2.ppf(1 - alpha, df=1, nc=t * t)))
+    return folded_normal_quantile(1 - alpha, t, exact=True)
+
+
+def target_vector(l_vec, num_post: int) -> np.ndarray:
+    """``l``: ``"first"`` (default), ``"average"`` or explicit weights of length ``num_post``."""
+    if l_vec is None or (isinstance(l_vec, str) and l_vec == "first"):
+        l = np.zeros(num_post)
+        l[0] = 1.0
+        return l
+    if isinstance(l_vec, str):
+        if l_vec != "average":
+            raise ValueError("l_vec must be 'first', 'average' or a vector of length num_post")
+        return np.full(num_post, 1.0 / num_post)
+    l = np.asarray(l_vec, dtype=float).ravel()
+    if l.shape[0] != num_post:
+        raise ValueError("l_vec must have length num_post")
+    return l
 
 
 def _full_index(num_pre: int, num_post: int):
@@ -76,17 +86,10 @@ def _embed(num_pre, num_post):
     return E
 
 
-def _second_diff(L):
-    D = np.zeros((L - 2, L))
-    for j in range(L - 2):
-        D[j, j:j + 3] = [1.0, -2.0, 1.0]
-    return D
-
-
-def _first_diff(L):
-    D = np.zeros((L - 1, L))
-    for j in range(L - 1):
-        D[j, j:j + 2] = [-1.0, 1.0]
+def _diff(L, order):
+    D = np.eye(L)
+    for _ in range(order):
+        D = D[1:] - D[:-1]
     return D
 
 
@@ -105,19 +108,31 @@ def _lp_range(c, A_ub, b_ub, A_eq, b_eq):
     return out[0], out[1]
 
 
-def _sd_constraints(num_pre, num_post, M):
+def _identified_set(method, b, num_pre, num_post, l, M):
+    """Identified set of ``l' tau_post`` at ``beta = b``: ``l' b_post - [max, min] l' delta_post``."""
+    ref, L = _full_index(num_pre, num_post)
     E = _embed(num_pre, num_post)
-    D2 = _second_diff(E.shape[0]) @ E
-    return np.vstack([D2, -D2]), np.full(2 * D2.shape[0], M)
+    lfull = np.r_[np.zeros(num_pre), l]
+    A_eq = np.hstack([np.eye(num_pre), np.zeros((num_pre, num_post))])
+    if method == "smoothness":
+        D = _diff(L, 2) @ E
+        A_ub, b_ub = np.vstack([D, -D]), np.full(2 * D.shape[0], M)
+    else:
+        post = (_diff(L, 1) @ E)[ref:]
+        max_pre = float(np.max(np.abs(np.diff(np.r_[b[:num_pre], 0.0]))))
+        A_ub, b_ub = np.vstack([post, -post]), np.full(2 * post.shape[0], M * max_pre)
+    lo, hi = _lp_range(lfull, A_ub, b_ub, A_eq, b[:num_pre])
+    theta = float(l @ b[num_pre:])
+    return theta - hi, theta - lo
 
 
 @dataclass
 class HonestResult(DiDResult):
     """Sensitivity result: ``bounds`` frame (one row per M) plus the breakdown value.
 
-    ``bounds`` columns: ``M, id_lb, id_ub, ci_lb, ci_ub``. The tidy table has one row
-    per M (``type="sensitivity"``, ``term="M=..."``) with the robust CI in
-    ``conf_low/conf_high`` and the centre estimate in ``estimate``.
+    ``bounds`` columns: ``M, id_lb, id_ub, ci_lb, ci_ub, ci_method``. The tidy table has one
+    row per M (``type="sensitivity"``, ``term="M=..."``) with the robust CI in
+    ``conf_low/conf_high`` and its midpoint in ``estimate``.
     """
 
     bounds: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -134,15 +149,25 @@ def honest_bounds(
     Mvec=None,
     l_vec=None,
     alpha: float = 0.05,
-    sims: int = 20_000,
+    sims: int = 1000,
     seed: int = 0,
+    grid_points: int = 1000,
+    grid_lb: float | None = None,
+    grid_ub: float | None = None,
+    search_step: int = 8,
+    breakdown_tol: float = 1e-3,
+    hybrid: str = "LF",
 ) -> HonestResult:
-    """Identified sets, robust CIs and breakdown value over a grid of ``M`` (see module doc).
+    """Identified sets, robust CIs (R's FLCI / C-LF) and breakdown value over a grid of ``M``.
 
-    ``l_vec`` defaults to the first post period (``"first"``); ``"average"`` gives the
-    average of the post periods; or pass a vector of length ``num_post``. ``Mvec``
-    defaults to a grid from 0 to twice the breakdown value (or a data-scaled range).
-    ``sims``/``seed`` only affect the RM sup-t critical value.
+    ``l_vec``: ``"first"`` (default, as R), ``"average"`` or weights of length ``num_post``.
+    ``Mvec`` defaults to 11 values from 0 to twice the breakdown value. ``seed``/``sims``:
+    R's ``seed`` and number of least-favourable draws (RM only; R: 0 and 1,000).
+    ``grid_points``, ``grid_lb``, ``grid_ub``: R's ``gridPoints``, ``grid.lb``, ``grid.ub`` for
+    the RM test inversion (default: +-20 SD of ``l' beta_post``) (all points are tested, as R does; ``search_step`` only matters for
+    event studies too large for vertex enumeration, see ``conditional_cs_rm``).
+    ``breakdown_tol``: relative precision of the breakdown value. ``hybrid`` (RM only):
+    ``"LF"`` - R's default ``method = "C-LF"`` - or ``"ARP"`` - R's ``"Conditional"``.
     """
     b = np.asarray(betahat, dtype=float).ravel()
     S = np.asarray(sigma, dtype=float)
@@ -150,111 +175,52 @@ def honest_bounds(
         raise ValueError("betahat/sigma do not match num_pre + num_post")
     if num_pre < 1 or num_post < 1:
         raise ValueError("need at least one pre and one post coefficient")
-    if method not in ("smoothness", "relative_magnitudes"):
+    if method not in CI_METHOD:
         raise ValueError("method must be 'smoothness' or 'relative_magnitudes'")
-    if l_vec is None or (isinstance(l_vec, str) and l_vec == "first"):
-        l = np.zeros(num_post)
-        l[0] = 1.0
-    elif isinstance(l_vec, str) and l_vec == "average":
-        l = np.full(num_post, 1.0 / num_post)
-    else:
-        l = np.asarray(l_vec, dtype=float).ravel()
-        if l.shape[0] != num_post:
-            raise ValueError("l_vec must have length num_post")
-    b_pre, b_post = b[:num_pre], b[num_pre:]
-    lfull = np.concatenate([np.zeros(num_pre), l])
-    ref, L = _full_index(num_pre, num_post)
-    E = _embed(num_pre, num_post)
-    A_eq = np.hstack([np.eye(num_pre), np.zeros((num_pre, num_post))])
-    theta_plain = float(l @ b_post)
+    if hybrid not in ("LF", "ARP"):
+        raise ValueError("hybrid must be 'LF' (R's C-LF) or 'ARP' (R's Conditional)")
+    ci_method = CI_METHOD[method] if method == "smoothness" or hybrid == "LF" else "Conditional"
+    l = target_vector(l_vec, num_post)
+    lfull = np.r_[np.zeros(num_pre), l]
+    theta_plain = float(l @ b[num_pre:])
     se_plain = float(np.sqrt(lfull @ S @ lfull))
     z = stats.norm.ppf(1 - alpha / 2)
 
     if method == "smoothness":
-        k = np.arange(1, num_post + 1)
-        a = lfull.copy()
-        a[num_pre - 1] += float(np.sum(k * l))  # linear extrapolation through (e=-2, e=-1)
-        center = float(a @ b)
-        sig_a = float(np.sqrt(a @ S @ a))
-
-        def worst_bias(M):
-            if M == 0:
-                return 0.0
-            A_ub, b_ub = _sd_constraints(num_pre, num_post, M)
-            lo, hi = _lp_range(a, A_ub, b_ub, None, None)
-            return max(abs(lo), abs(hi))
-
         def ci(M):
-            half = sig_a * flci_critical_value(worst_bias(M) / sig_a if sig_a > 0 else 0.0, alpha)
-            return center - half, center + half
+            r = optimal_flci(b, S, num_pre, num_post, l, M, alpha=alpha)
+            return r.lb, r.ub
 
-        def id_set(M):
-            A_ub, b_ub = _sd_constraints(num_pre, num_post, M)
-            lo, hi = _lp_range(lfull, A_ub, b_ub, A_eq, b_pre)
-            return theta_plain - hi, theta_plain - lo
+        def gap(M):  # distance from 0 to the CI, <= 0 once the CI contains 0
+            lo, hi = ci(M)
+            return max(lo, -hi)
 
-        scale = max(sig_a, 1e-12)
+        scale = se_plain
     else:
-        D1 = _first_diff(L) @ E
-        pre_rows, post_rows = D1[:ref], D1[ref:]
-        # sup-t bound on the pre-period first differences
-        Dpre = pre_rows[:, :num_pre]
-        dhat = Dpre @ b_pre
-        Sd = Dpre @ S[:num_pre, :num_pre] @ Dpre.T
-        sd = np.sqrt(np.clip(np.diag(Sd), 0, None))
-        rng = np.random.default_rng(seed)
-        if np.all(sd > 0):
-            draws = rng.multivariate_normal(np.zeros(len(sd)), Sd, size=sims, method="eigh")
-            c_sup = float(np.quantile(np.max(np.abs(draws) / sd, axis=1), 1 - alpha / 2))
-        else:
-            c_sup = 0.0
-        mpre_hat = float(np.max(np.abs(dhat)))
-        mpre_upper = float(np.max(np.abs(dhat) + c_sup * sd))
-        # worst case of |l' delta_post| per unit bound on the post first differences
-        cum = np.array([abs(l[j:].sum()) for j in range(num_post)])
-        factor = float(cum.sum())
-        z2 = stats.norm.ppf(1 - alpha / 4)
-        center = theta_plain
-
         def ci(Mbar):
-            w = Mbar * mpre_upper * factor
-            return theta_plain - z2 * se_plain - w, theta_plain + z2 * se_plain + w
+            lo, hi, _, _ = conditional_cs_rm(b, S, num_pre, num_post, l, Mbar, alpha=alpha, seed=seed, sims=sims,
+                                             grid_points=grid_points, grid_lb=grid_lb, grid_ub=grid_ub,
+                                             search_step=search_step, hybrid=hybrid)
+            return lo, hi
 
-        def id_set(Mbar):
-            A_ub = np.vstack([post_rows, -post_rows])
-            b_ub = np.full(A_ub.shape[0], Mbar * mpre_hat)
-            lo, hi = _lp_range(lfull, A_ub, b_ub, A_eq, b_pre)
-            return theta_plain - hi, theta_plain - lo
+        def gap(Mbar):
+            rejects = rm_rejects(b, S, num_pre, num_post, l, Mbar, 0.0, alpha=alpha, seed=seed, sims=sims,
+                                 hybrid=hybrid)
+            return 1.0 if rejects else -1.0
 
-        scale = max(mpre_upper * factor, 1e-12)
+        scale = 1.0
 
-    # breakdown: smallest M with 0 inside the robust CI (endpoints are monotone in M)
-    def gap(M):
-        lo, hi = ci(M)
-        return lo if center > 0 else -hi
-
-    if gap(0.0) <= 0:
-        breakdown = 0.0
-    else:
-        hi_m = se_plain / scale if method == "smoothness" else 1.0
-        hi_m = max(hi_m, 1e-6)
-        for _ in range(60):
-            if gap(hi_m) <= 0:
-                break
-            hi_m *= 2
-        breakdown = float(optimize.brentq(gap, 0.0, hi_m, xtol=1e-10 * max(hi_m, 1))) if gap(hi_m) <= 0 else np.inf
-
+    breakdown = _breakdown(gap, scale, breakdown_tol)
     if Mvec is None:
-        top = 2 * breakdown if np.isfinite(breakdown) and breakdown > 0 else (
-            2 * se_plain / scale if method == "smoothness" else 2.0)
+        top = 2 * breakdown if np.isfinite(breakdown) and breakdown > 0 else 2 * scale
         Mvec = np.linspace(0.0, top, 11)
     rows, trows = [], []
     for M in np.asarray(Mvec, dtype=float):
         lo, hi = ci(M)
-        il, ih = id_set(M)
-        rows.append({"M": M, "id_lb": il, "id_ub": ih, "ci_lb": lo, "ci_ub": hi})
-        trows.append({"estimator": "honest_did", "type": "sensitivity", "term": f"M={M:g}", "estimate": center,
-                      "conf_low": lo, "conf_high": hi})
+        il, ih = _identified_set(method, b, num_pre, num_post, l, M)
+        rows.append({"M": M, "id_lb": il, "id_ub": ih, "ci_lb": lo, "ci_ub": hi, "ci_method": ci_method})
+        trows.append({"estimator": "honest_did", "type": "sensitivity", "term": f"M={M:g}",
+                      "estimate": (lo + hi) / 2, "conf_low": lo, "conf_high": hi})
     bounds = pd.DataFrame(rows)
     extra = {
         "method": method,
@@ -263,17 +229,31 @@ def honest_bounds(
         "original": {"estimate": theta_plain, "std_error": se_plain,
                      "conf_low": theta_plain - z * se_plain, "conf_high": theta_plain + z * se_plain},
         "bounds": bounds.to_dict(orient="records"),
-        "ci_type": "FLCI around the linear-extrapolation estimator" if method == "smoothness"
-        else "Bonferroni projection (conservative)",
+        "ci_type": "optimal FLCI (R HonestDiD findOptimalFLCI)" if method == "smoothness"
+        else f"ARP confidence set (R HonestDiD computeConditionalCS_DeltaRM, {ci_method})",
     }
-    if method == "smoothness":
-        extra["linear_extrapolation"] = {"estimate": center, "std_error": sig_a}
-    else:
-        extra["max_pre_violation"] = mpre_hat
-        extra["max_pre_violation_upper"] = mpre_upper
     params = {"num_pre": num_pre, "num_post": num_post, "alpha": alpha, "method": method}
     return HonestResult(estimator="honest_did", table=conform_tidy(pd.DataFrame(trows)), params=params, extra=extra,
                         bounds=bounds, breakdown=breakdown)
+
+
+def _breakdown(gap, scale: float, tol: float) -> float:
+    """Smallest M >= 0 with ``gap(M) <= 0`` (the CI contains 0; CIs widen with M): Brent's
+    bracketing method, which also converges on a step function (the RM test decision)."""
+    g0 = gap(0.0)
+    if g0 <= 0:
+        return 0.0
+    lo, hi = 0.0, max(scale, 1e-12) / 4
+    for _ in range(40):
+        g_hi = gap(hi)
+        if g_hi <= 0:
+            break
+        lo, g0, hi = hi, g_hi, 2 * hi
+    else:
+        return float("inf")
+    if g_hi == 0:
+        return float(hi)
+    return float(optimize.brentq(gap, lo, hi, xtol=tol * hi, rtol=tol))
 
 
 def event_study_inputs(res, *, ref: int = -1, min_e=None, max_e=None, cluster=None):

@@ -191,16 +191,31 @@ def specification_curve(estimates: OutcomeEstimates, covariates: tuple[str, ...]
     return pd.DataFrame(rows)
 
 
-def honest_table(estimates: OutcomeEstimates, dynamic, *, alp: float = 0.05) -> pd.DataFrame:
-    """Honest bounds (Rambachan-Roth) on the average post-adoption effect of the window."""
+HONEST_MAX_PERIODS = 8  # per side: the exact ARP test enumerates dual vertices, C(2k, k) for k post periods
+
+
+def honest_table(estimates: OutcomeEstimates, dynamic, *, alp: float = 0.05,
+                 max_periods: int = HONEST_MAX_PERIODS) -> pd.DataFrame:
+    """Honest bounds (Rambachan-Roth, as R HonestDiD) on the average post-adoption effect of the window.
+
+    Relative magnitudes: R's C-LF hybrid confidence set; smoothness: R's optimal FLCI.
+    At most ``max_periods`` event times are used on each side of the reference period
+    (the monthly window of six months is whole; a weekly one keeps its first eight weeks
+    after adoption and eight before), which keeps the exact ARP test fast. Columns:
+    ``outcome, method, M, id_lb, id_ub, lb, ub, breakdown, ci_method, target``; ``M`` is M
+    (smoothness) or M-bar (relative magnitudes) and ``target`` names the event times averaged.
+    """
     from analysis.did.honest import event_study_inputs, honest_bounds
 
-    betahat, sigma, num_pre, num_post, _ = event_study_inputs(dynamic)
+    betahat, sigma, num_pre, num_post, event_times = event_study_inputs(
+        dynamic, min_e=-1 - max_periods, max_e=max_periods - 1)
+    post = event_times[event_times >= 0]
+    target = f"mean e={int(post.min())}..{int(post.max())}" if len(post) > 1 else f"e={int(post.min())}"
     rows = []
     for method in ("relative_magnitudes", "smoothness"):
         result = honest_bounds(betahat, sigma, num_pre, num_post, method=method, l_vec="average", alpha=alp,
                                seed=estimates.spec.seed)
         frame = result.bounds.rename(columns={"ci_lb": "lb", "ci_ub": "ub"})
-        rows.append(frame.assign(outcome=estimates.yname, method=method, breakdown=result.breakdown))
-    cols = ["outcome", "method", "M", "id_lb", "id_ub", "lb", "ub", "breakdown"]
+        rows.append(frame.assign(outcome=estimates.yname, method=method, breakdown=result.breakdown, target=target))
+    cols = ["outcome", "method", "M", "id_lb", "id_ub", "lb", "ub", "breakdown", "ci_method", "target"]
     return pd.concat(rows, ignore_index=True)[cols]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from analysis.config import RunParams
+from analysis.continuity import since_section
 from analysis.report import fmt, sentences
 from analysis.report import markdown as md
 from analysis.report.advice import limitations_section, recommendations, recommendations_section
@@ -50,9 +51,12 @@ def summary_section(run_dir, language: str = "id", min_cell: int = 10, unit_id: 
         meta.append(t(language, "meta_made", date=led.add(fmt.date(started, language), str(started)[:10], "manifest",
                                                            "", "started_at", "date")))
     meta.append(t(language, "meta_run", run_id=led.add(res.run_id, res.run_id, "manifest", "", "run_id", "text")))
+    if res.manifest.get("mode") == "interactive":  # notebooks run from JupyterLab, not by `analysis run`
+        meta.append(t(language, "meta_interactive"))
     parts.append("\n".join(f"| {m}" for m in meta))  # a line block: one line each, never justified
     if str(info.get("data_source")) == "synthetic":
         parts.append(f"> {t(language, 'synthetic_warning')}")
+    parts.append(since_section(res.run_dir, language, alp))  # "Sejak analisis sebelumnya", if this run continues one
     if unit_id:
         parts += [f"## {t(language, 'h_unit_profile')}", _unit_profile(res, unit_id, language, min_cell, led)]
         parts.append(f"## {t(language, 'unit_context')}")

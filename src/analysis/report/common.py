@@ -6,6 +6,7 @@ guard (:func:`analysis.report.disclosure.check_text`) before anything is display
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -115,13 +116,23 @@ def honest_breakdown(bounds: pd.DataFrame, outcome: str) -> tuple[str, float | N
     return "upto", float(rows["M"].iloc[first_break - 1])
 
 
-def honest_target(bounds: pd.DataFrame | None, outcome: str) -> str:
-    """What the honest bounds bound (docs/results.md: the average effect of months 0-6 unless a
-    ``target`` column says otherwise), as a key of i18n.HONEST_TARGETS or the raw value."""
-    if bounds is None or "target" not in bounds:
-        return "mean_0_6"
-    values = bounds.loc[bounds["outcome"] == outcome, "target"].dropna().astype(str).unique()
-    return values[0] if len(values) else "mean_0_6"
+_TARGET = re.compile(r"^mean e=(-?\d+)\.\.(-?\d+)$|^e=(-?\d+)$")
+
+
+def honest_target(bounds: pd.DataFrame | None, outcome: str, language: str, frequency: str = "month") -> str:
+    """What the honest bounds bound, in words: the table's ``target`` (``mean e=0..6``, ``e=0``), or the
+    average of months 0-6 where the table does not say (docs/results.md)."""
+    values = ([] if bounds is None or "target" not in bounds else
+              bounds.loc[bounds["outcome"] == outcome, "target"].dropna().astype(str).unique())
+    match = _TARGET.match(values[0]) if len(values) else _TARGET.match("mean e=0..6")
+    if not match:
+        return str(values[0])
+    week = frequency == "week"
+    if match.group(3) is not None:
+        return t(language, "target_one", unit=t(language, "target_week_one" if week else "target_month_one"),
+                 e=match.group(3))
+    unit = t(language, "target_week" if week else "target_month")
+    return t(language, "target_mean", unit=unit, first=match.group(1), last=match.group(2))
 
 
 #: Below this many units an outcome's result rests on few clusters (the estimators switch to

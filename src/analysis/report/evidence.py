@@ -15,7 +15,7 @@ from analysis.report.common import (KEY_OUTCOMES, adopted, brief_dir, close, eff
                                     ikm_frame, latest_quarter, level, outcome_list, type_word, unit_row)
 from analysis.report.disclosure import merge_small
 from analysis.report.figures import draw_adoption_timeline, draw_event_study, draw_unit_ikm, event_rows
-from analysis.report.i18n import CHANNELS, ESTIMATORS, HONEST_TARGETS, KINERJA, SERVICES, join_list, t, vocab
+from analysis.report.i18n import CHANNELS, ESTIMATORS, KINERJA, SERVICES, join_list, t, vocab
 from analysis.report.results import RunResults
 from analysis.schemas import PRIORITY_SERVICES
 
@@ -364,7 +364,7 @@ def _robustness_section(res: RunResults, language: str, led: Ledger) -> str:
                               "conclusion")])
         if i == 0:
             name = sentences.label(outcome, language)
-            target = vocab(HONEST_TARGETS, language, honest_target(bounds, outcome))
+            target = honest_target(bounds, outcome, language, str(row.get("frequency") or "month"))
             if status in ("upto", "never") and not row["flag"]:
                 m_text = led.add(fmt.number(m, language, 1), m, "honest_bounds", key, "M", "honest_m")
                 key_text = ("robust_honest_zero" if m == 0 else

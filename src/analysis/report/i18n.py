@@ -19,6 +19,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "meta_period": "Periode data: {start} – {end}",
         "meta_made": "Disusun: {date}",
         "meta_run": "Kode pengolahan: {run_id}",
+        "meta_interactive": "Dari pengolahan interaktif (notebook dijalankan di JupyterLab, bukan lewat perintah "
+                            "pengolahan lengkap)",
         "h_findings": "Temuan utama",
         "h_context": "Gambaran singkat",
         "h_actions": "Yang perlu dilakukan",
@@ -323,6 +325,12 @@ STRINGS: dict[str, dict[str, str]] = {
                            "bawah ukuran sampel Krejcie–Morgan; IKM triwulan tersebut kurang pasti ({units}).",
         "lim_sample_ok_unit": "Pada setiap triwulan, responden unit ini memenuhi ukuran sampel Krejcie–Morgan.",
         "event_band": "Selang {level}",
+        "target_mean": "rata-rata dampak {unit} {first}–{last} sesudah penerapan",
+        "target_one": "dampak pada {unit} {e} sesudah penerapan",
+        "target_month": "bulan",
+        "target_week": "minggu",
+        "target_month_one": "bulan",
+        "target_week_one": "minggu",
         "h_comparators": "Lampiran: metode lain",
         "comparators_text": "Gambar berikut menempatkan hasil metode utama ({estimator}) di samping metode lain untuk "
                             "{label}. Bila titik-titiknya berdekatan, kesimpulan tidak bergantung pada pilihan metode.",
@@ -336,6 +344,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "meta_period": "Data period: {start} – {end}",
         "meta_made": "Prepared: {date}",
         "meta_run": "Run code: {run_id}",
+        "meta_interactive": "From an interactive run (notebooks run in JupyterLab, not `analysis run`)",
         "h_findings": "Key findings",
         "h_context": "At a glance",
         "h_actions": "What to do",
@@ -628,6 +637,12 @@ STRINGS: dict[str, dict[str, str]] = {
                            "the Krejcie–Morgan sample size, so its IKM for those quarters is less certain ({units}).",
         "lim_sample_ok_unit": "In every quarter, the unit's respondents met the Krejcie–Morgan sample size.",
         "event_band": "{level} interval",
+        "target_mean": "the average effect over {unit} {first}–{last} after adoption",
+        "target_one": "the effect in {unit} {e} after adoption",
+        "target_month": "months",
+        "target_week": "weeks",
+        "target_month_one": "month",
+        "target_week_one": "week",
         "h_comparators": "Appendix: other methods",
         "comparators_text": "The figure below sets the main method ({estimator}) beside other methods for {label}. "
                             "When the dots lie close together, the conclusion does not depend on the choice of method.",
@@ -715,13 +730,6 @@ INFERENCE = {
     "en": {"analytic": "the standard formula (analytic)", "bootstrap": "resampling (bootstrap)",
            "wild": "resampling by unit (wild bootstrap)", "wild_bootstrap": "resampling by unit (wild bootstrap)",
            "randomization": "reshuffling adoption dates", "auto": "chosen automatically"},
-}
-#: What the honest bounds bound (honest_bounds ``target``; docs/results.md: months 0-6 by default).
-HONEST_TARGETS = {
-    "id": {"mean_0_6": "rata-rata dampak bulan 0–6 sesudah penerapan",
-           "first_post": "dampak pada bulan penerapan (bulan 0)"},
-    "en": {"mean_0_6": "the average effect over months 0–6 after adoption",
-           "first_post": "the effect in the month of adoption (month 0)"},
 }
 #: Run parameters in words (a brief never prints a parameter's code name).
 PARAM_NAMES = {
