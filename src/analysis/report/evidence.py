@@ -366,7 +366,7 @@ def _robustness_section(res: RunResults, language: str, led: Ledger) -> str:
             name = sentences.label(outcome, language)
             target = honest_target(bounds, outcome, language, str(row.get("frequency") or "month"))
             if status in ("upto", "never") and not row["flag"]:
-                m_text = led.add(fmt.number(m, language, 1), m, "honest_bounds", key, "M", "honest_m")
+                m_text = led.add(fmt.number(m, language, 1 if m >= 1 else 2), m, "honest_bounds", key, "M", "honest_m")
                 key_text = ("robust_honest_zero" if m == 0 else
                             "robust_honest_never" if status == "never" else "robust_honest_text")
                 head_text.append(t(language, key_text, label=name, m=m_text, target=target))
