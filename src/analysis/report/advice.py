@@ -26,7 +26,7 @@ def limitations_section(run_dir, language: str = "id", min_cell: int = 10, unit_
     short = ikm[~ikm["meets_sample"].astype(bool)]
     if len(short):
         worst = short.groupby("unit_name").size().sort_values(ascending=False, kind="stable").head(3)
-        units = join_list([t(language, "lim_unit_quarters", unit=u, n=led.add(
+        units = "" if unit_id else join_list([t(language, "lim_unit_quarters", unit=u, n=led.add(
             fmt.integer(n, language), int(n), "ikm_unit_quarter", f"unit_name={u}&meets_sample=false", "unit_id",
             "count")) for u, n in worst.items()], language)
         items.append(t(language, "lim_sample_unit" if unit_id else "lim_sample",

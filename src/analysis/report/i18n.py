@@ -322,7 +322,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "section_recommendations": "Rekomendasi",
         "section_provenance": "Asal-usul angka",
         "lim_sample_unit": "Pada {short} dari {total} triwulan, jumlah responden Survei Kepuasan Masyarakat unit ini di "
-                           "bawah ukuran sampel Krejcie–Morgan; IKM triwulan tersebut kurang pasti ({units}).",
+                           "bawah ukuran sampel Krejcie–Morgan; IKM triwulan tersebut kurang pasti.{units}",
         "lim_sample_ok_unit": "Pada setiap triwulan, responden unit ini memenuhi ukuran sampel Krejcie–Morgan.",
         "event_band": "Selang {level}",
         "target_mean": "rata-rata dampak {unit} {first}–{last} sesudah penerapan",
@@ -634,7 +634,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "section_recommendations": "Recommendations",
         "section_provenance": "Where the numbers come from",
         "lim_sample_unit": "In {short} of {total} quarters, the unit's Citizen Satisfaction Survey respondents were below "
-                           "the Krejcie–Morgan sample size, so its IKM for those quarters is less certain ({units}).",
+                           "the Krejcie–Morgan sample size, so its IKM for those quarters is less certain.{units}",
         "lim_sample_ok_unit": "In every quarter, the unit's respondents met the Krejcie–Morgan sample size.",
         "event_band": "{level} interval",
         "target_mean": "the average effect over {unit} {first}–{last} after adoption",
