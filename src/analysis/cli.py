@@ -40,6 +40,7 @@ class LazyGroup(click.Group):
                   "Make a policy brief (HTML + PDF) from a finished run, for one unit or all units."),
         "audit": ("analysis.audit:audit_command",
                   "Recompute every claim of every brief of RUN_DIR from its result tables; list disagreements."),
+        "render": ("analysis.report.cli:render", "Render an executed brief notebook to HTML and PDF next to it."),
     }
 
     def list_commands(self, ctx):
@@ -139,15 +140,6 @@ def validate(params_file, sets):
     console.print(f"[green]valid[/green]; differs from the defaults in: {', '.join(changed) or 'nothing'}")
 
 
-@main.command()
-@click.argument("executed", type=click.Path(exists=True, dir_okay=False))
-@click.option("--engine", type=click.Choice(["auto", "pandoc", "quarto"]), default="auto", show_default=True)
-def render(executed, engine):
-    """Render an executed brief notebook to HTML and PDF next to it."""
-    from analysis.render import render_brief
-
-    for fmt, path in render_brief(Path(executed), engine=None if engine == "auto" else engine).items():
-        console.print(f"{fmt}: {path}")
 @main.command()
 @click.argument("run_a", type=click.Path(exists=True, file_okay=False))
 @click.argument("run_b", type=click.Path(exists=True, file_okay=False))

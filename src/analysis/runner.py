@@ -274,6 +274,13 @@ def run(
         chosen = [c for c in chosen if c.name in steps]
     for step in chosen:  # refuse before anything runs
         parameters_for(step.notebook, params, {"run_dir": "", "unit_id": ""})
+    if render and any(step.is_brief for step in chosen):  # a missing renderer, too, before an hour of work
+        from analysis.render import RenderError, choose_engine
+
+        try:
+            choose_engine()
+        except RenderError as exc:
+            raise RunError(str(exc)) from None
     previous = earlier_run(runs_dir, since) if since else None
 
     source = ensure_data(params, root, say)

@@ -8,6 +8,16 @@ import pandas as pd
 import pytest
 
 REFERENCE_DIR = Path(__file__).parents[2].parent / "shared" / "data" / "did-reference"
+#: public data sets shipped with R packages (see its README for sources and commits)
+EXTERNAL_DIR = Path(__file__).parents[2].parent / "shared" / "data" / "did-external"
+
+
+def read_external(name: str, **kwargs) -> pd.DataFrame:
+    """A published data set from ``../shared/data/did-external`` (skip the test when absent)."""
+    path = EXTERNAL_DIR / name
+    if not path.exists():
+        pytest.skip(f"public data set {path} is absent (shared data not mounted)")
+    return pd.read_csv(path, **kwargs)
 
 
 def _read_reference(name: str) -> pd.DataFrame:

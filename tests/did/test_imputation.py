@@ -1,5 +1,8 @@
 """BJS imputation: matches pyfixest's did2s point estimate, unbiased under heterogeneity."""
 
+import io
+import warnings
+
 import numpy as np
 import pandas as pd
 import pyfixest as pf
@@ -56,3 +59,88 @@ def test_no_untreated_periods_are_dropped():
     res = imputation(s.data, *ARGS)
     # after the last cohort adopts (period 25) no unit is untreated: those obs are dropped
     assert res.extra["n_treated_obs"] < int(s.data["treated"].sum())
+
+
+# --------------------------------------------------------------------- pre-trend leads (issue 13, item 3)
+
+_LEADS_SCRIPT = """
+import sys, warnings
+import pandas as pd
+from analysis.did import imputation
+d = pd.read_csv(sys.argv[1])
+d = d[d["unit"] <= 600]
+with warnings.catch_warnings(record=True) as w:
+    warnings.simplefilter("always")
+    r = imputation(d, "dep_var", "year", "unit", "g", min_e=-40, max_e=3)
+print(r.tidy()[["term", "estimate", "std_error", "p_value"]].to_csv(float_format="%.17g"))
+print(r.extra.get("pretrend_reference"), r.extra.get("pretrend_wald_p"))
+print(sum("collinear" in str(x.message) for x in w))
+"""
+
+
+@pytest.mark.slow
+def test_all_leads_identical_under_every_hash_seed():
+    """All leads requested on did2s/didimputation's df_het panel: the leads sum to the treated-unit
+    indicator, so one is the reference; the result must not depend on PYTHONHASHSEED (0..6)."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.did.conftest import EXTERNAL_DIR
+
+    path = EXTERNAL_DIR / "df_het_didimputation.csv.gz"
+    if not path.exists():
+        pytest.skip(f"public data set {path} is absent (shared data not mounted)")
+    outs = {}
+    for batch in ((0, 1), (2, 3), (4, 5), (6,)):  # two at a time: the machine has two cores
+        procs = {s: subprocess.Popen([sys.executable, "-c", _LEADS_SCRIPT, str(path)], stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True,
+                                     env={**os.environ, "PYTHONHASHSEED": str(s)}) for s in batch}
+        for s, p in procs.items():
+            out, err = p.communicate(timeout=600)
+            assert p.returncode == 0, err[-2000:]
+            outs[s] = out
+    assert len(set(outs.values())) == 1, "imputation leads depend on the hash seed"
+    lines = outs[0].strip().splitlines()
+    assert lines[-2].startswith("[-20] ")  # the most distant lead (e = -20, 1990 for the 2010 cohort) is the reference
+    assert lines[-1] == "1"  # one clear warning
+    tab = pd.read_csv(io.StringIO("\n".join(lines[:-2])), index_col=0)
+    leads = tab[tab["term"].str.startswith("e=-")]
+    assert len(leads) == 19 and leads["std_error"].between(0.05, 1.0).all()  # no exploding SEs
+
+
+def test_leads_not_covering_every_period_need_no_reference():
+    s = simulate_staggered_panel(n_units=30, n_periods=12, cohorts=(5, 8), seed=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        res = imputation(s.data, *ARGS, min_e=-3)
+    assert "pretrend_reference" not in res.extra
+    assert sorted(res.tidy().query("event_time < 0")["event_time"]) == [-3, -2, -1]
+    with pytest.warns(UserWarning, match="lead -7 is the reference"):
+        res = imputation(s.data, *ARGS, min_e=-20)
+    assert res.extra["pretrend_reference"] == [-7]
+    assert np.isfinite(res.tidy().query("event_time < 0")["std_error"]).all()
+
+
+@pytest.mark.parametrize("xformla, clus", [(None, None), ("~ x", "cl")])
+def test_lead_regression_matches_pyfixest(xformla, clus):
+    """The hand-written lead regression reproduces pyfixest's feols (CRV1) and wald_test."""
+    s = simulate_staggered_panel(n_units=40, n_periods=14, cohorts=(6, 9, 11), seed=8, pretrend_slope=0.05)
+    d = s.data.assign(x=np.random.default_rng(2).normal(size=len(s.data)), cl=lambda f: f["unit"] % 13)
+    res = imputation(d, *ARGS, min_e=-4, xformla=xformla, clustervars=clus)
+    d0 = d[~((d["cohort"] > 0) & (d["period"] >= d["cohort"]))].copy()
+    rel = d0["period"] - d0["cohort"]
+    names = []
+    for e in range(-4, 0):
+        d0[f"lead{-e}"] = ((d0["cohort"] > 0) & (rel == e)).astype(float)
+        names.append(f"lead{-e}")
+    rhs = " + ".join(names) + (" + x" if xformla else "")
+    fit = pf.feols(f"y ~ {rhs} | unit + period", d0, vcov={"CRV1": clus or "unit"})
+    tab = res.tidy().set_index("term")
+    for e in range(-4, 0):
+        assert tab.loc[f"e={e}", "estimate"] == pytest.approx(fit.coef()[f"lead{-e}"], rel=1e-8)
+        assert tab.loc[f"e={e}", "std_error"] == pytest.approx(fit.se()[f"lead{-e}"], rel=1e-6)
+    R = np.zeros((4, len(fit._coefnames)))
+    R[np.arange(4), [fit._coefnames.index(n) for n in names]] = 1.0
+    p = float(np.asarray(fit.wald_test(R=R)["pvalue"]).ravel()[0])
+    assert res.extra["pretrend_wald_p"] == pytest.approx(p, rel=1e-6)

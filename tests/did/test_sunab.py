@@ -62,3 +62,38 @@ def test_few_clusters_wild_bootstrap_rows():
     assert ((tidy["conf_low"] < tidy["estimate"]) & (tidy["estimate"] < tidy["conf_high"])).all()
     post = tidy[tidy["event_time"] >= 0]
     assert (post["p_value"] < 0.05).all()
+
+
+@pytest.mark.parametrize("kwargs", [dict(), dict(control_cohort="last"), dict(xformla="~ x", clustervars="cl")])
+def test_sparse_fit_equals_pyfixest_dense_dummies(kwargs):
+    """The sparse within-unit fit reproduces pyfixest's feols on the dense cohort x event-time dummies."""
+    import pyfixest as pf
+
+    s = simulate_staggered_panel(seed=22).data
+    rng = np.random.default_rng(0)
+    d = s.assign(x=rng.normal(size=len(s)), cl=s["unit"] % 17).drop(index=rng.choice(len(s), 60, replace=False))
+    res = sun_abraham(d, *ARGS, inference="analytic", **kwargs)
+    catt = pd.DataFrame(res.extra["catt"])
+    dd = d.copy()
+    if kwargs.get("control_cohort") == "last":
+        dd = dd[dd["period"] < 25]
+    names = []
+    for g, e in zip(catt["group"], catt["event_time"]):
+        col = f"c{g}_{e + 100}"
+        dd[col] = ((dd["cohort"] == g) & (dd["period"] - dd["cohort"] == e)).astype(float)
+        names.append(col)
+    rhs = " + ".join(names) + (" + x" if "xformla" in kwargs else "")
+    fit = pf.feols(f"y ~ {rhs} | unit + period", dd, vcov={"CRV1": kwargs.get("clustervars", "unit")})
+    np.testing.assert_allclose(catt["estimate"], fit.coef()[names], rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(catt["std_error"], fit.se()[names], rtol=1e-6)
+
+
+def test_collinear_cell_is_dropped_like_pyfixest():
+    """A period where only one cohort's cell is observed besides the reference: the cell is absorbed."""
+    s = simulate_staggered_panel(n_units=24, n_periods=10, cohorts=(4, 7), seed=4).data
+    # remove every never-treated and cohort-7 row in period 10: cohort 4's e=6 cell equals the time effect
+    d = s[~((s["period"] == 10) & (s["cohort"] != 4))]
+    res = sun_abraham(d, *ARGS, control_cohort="never", inference="analytic")
+    catt = pd.DataFrame(res.extra["catt"])
+    assert not ((catt["group"] == 4) & (catt["event_time"] == 6)).any()
+    assert np.isfinite(res.tidy()["std_error"]).all()

@@ -8,7 +8,7 @@ Newton iterations run to full convergence), hence ``TOL``.
 Known, deliberate differences (not exercised here): with ``panel=False`` csdid
 refuses repeated ``idname`` values, while we treat every row as its own
 observation; csdid's bootstrap (Rademacher) draws new multipliers for every
-aggregated parameter, ours (Mammen by default) shares one set of multipliers between
+aggregated parameter, ours (Rademacher by default, as R did) shares one set of multipliers between
 ``att_gt`` and all ``aggte`` calls. Bootstrap results are therefore checked against
 the analytic standard errors in ``test_attgt_bootstrap.py``, not against csdid.
 """

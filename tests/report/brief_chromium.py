@@ -1,7 +1,9 @@
 """Open a local HTML file in headless Chromium over the DevTools protocol (test helper).
 
 Collects every request the page makes, failed loads, console errors and uncaught
-exceptions, and saves a screenshot. Networking is confined by the flags the project
+exceptions, the page's layout (:data:`LAYOUT_PROBE`) and saves a screenshot. Headless
+Chromium keeps its window at least 500 px wide, so narrow widths are emulated with
+``Emulation.setDeviceMetricsOverride`` (a phone: ``mobile=True``). Networking is confined by the flags the project
 uses for CI (no background traffic, no QUIC); a self-contained brief makes no
 request other than its own file and data: URIs.
 """
@@ -19,6 +21,26 @@ from pathlib import Path
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--remote-debugging-port=0"]
+
+
+#: Horizontal layout, measured in the page: the document's scroll width against the viewport,
+#: the elements that stick out of it (outside any box that scrolls by itself), and per table
+#: and image whether it fits or scrolls inside its own box.
+LAYOUT_PROBE = """(() => {
+  const vw = window.innerWidth;
+  const scrolls = el => { for (let e = el; e && e !== document.body; e = e.parentElement) {
+      const o = getComputedStyle(e).overflowX; if (o === 'auto' || o === 'scroll') return e; } return null; };
+  const describe = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className ? '.' + e.className : '');
+  const sticking = [...document.body.querySelectorAll('*')].filter(e => {
+      const r = e.getBoundingClientRect(); return r.width > 0 && (r.right > vw + 0.5 || r.left < -0.5) && !scrolls(e.parentElement);
+  }).map(describe).slice(0, 10);
+  const tables = [...document.querySelectorAll('table')].map(t => {
+      const box = scrolls(t) || t; const r = box.getBoundingClientRect();
+      return {id: t.id, fits: t.scrollWidth <= t.clientWidth + 1 || !!scrolls(t), right: r.right, scrollWidth: t.scrollWidth}; });
+  const images = [...document.querySelectorAll('img')].map(i => ({right: i.getBoundingClientRect().right,
+      width: i.getBoundingClientRect().width, natural: i.naturalWidth}));
+  return JSON.stringify({innerWidth: vw, scrollWidth: document.documentElement.scrollWidth, sticking, tables, images});
+})()"""
 
 
 def chromium_binary() -> str | None:
@@ -67,12 +89,14 @@ class Page:
                 break
 
 
-def load(html: Path, screenshot: Path, profile: Path, width: int = 1280, height: int = 2000) -> dict:
-    """Load ``html``; return requests, failures, console errors and exceptions; save a PNG screenshot."""
+def load(html: Path, screenshot: Path, profile: Path, width: int = 1280, height: int = 2000,
+         mobile: bool = False) -> dict:
+    """Load ``html``; return requests, failures, console errors, exceptions and layout; save a PNG screenshot."""
     import websocket
 
     binary = chromium_binary()
     profile.mkdir(parents=True, exist_ok=True)
+    (profile / "DevToolsActivePort").unlink(missing_ok=True)  # a reused profile keeps the last port
     proc = subprocess.Popen([binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}",
                              "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
@@ -89,10 +113,11 @@ def load(html: Path, screenshot: Path, profile: Path, width: int = 1280, height:
         page = Page(ws)
         for domain in ("Network", "Runtime", "Log", "Page"):
             page.call(f"{domain}.enable")
-        page.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False)
+        page.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=mobile)
         page.call("Page.navigate", url=html.resolve().as_uri())
         page.wait_for("Page.loadEventFired")
         page.drain(1.0)
+        layout = json.loads(page.call("Runtime.evaluate", expression=LAYOUT_PROBE, returnByValue=True)["result"]["value"])
         shot = page.call("Page.captureScreenshot", format="png")
         screenshot.parent.mkdir(parents=True, exist_ok=True)
         screenshot.write_bytes(b64decode(shot["data"]))
@@ -106,6 +131,7 @@ def load(html: Path, screenshot: Path, profile: Path, width: int = 1280, height:
     events = page.events
     params = [(e["method"], e.get("params", {})) for e in events if "method" in e]
     return {
+        "layout": layout,
         "requests": [p["request"]["url"] for m, p in params if m == "Network.requestWillBeSent"],
         "failed": [p.get("errorText", "") for m, p in params if m == "Network.loadingFailed"],
         "console_errors": [p for m, p in params if m == "Runtime.consoleAPICalled" and p.get("type") == "error"],

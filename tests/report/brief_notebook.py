@@ -13,17 +13,30 @@ import nbformat
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "reports" / "brief.ipynb"
 
+#: Quarto front matter. The renderer (analysis.render) writes each brief's own lang and title
+#: (pagetitle, typst title) here before rendering; the files css and template-partials name are
+#: put next to the brief by the renderer. `author` is the PDF's author metadata (the organisation).
 FRONT_MATTER = """---
+lang: id
 format:
   html:
+    pagetitle: Ringkasan Kebijakan
     embed-resources: true
+    minimal: true
+    css: brief.css
     toc: false
+    format-links: false
   typst:
+    title: Ringkasan Kebijakan
+    author: Kecamatan Plaju, Kota Palembang
     papersize: a4
     margin:
       x: 2cm
       y: 2cm
     fontsize: 10.5pt
+    template-partials:
+      - typst-template.typ
+      - typst-show.typ
 execute:
   echo: false
   warning: false
@@ -38,7 +51,7 @@ unit_id: str = ""  # service unit of a per-unit brief; empty for the whole kecam
 
 CELLS = [
     "from IPython.display import Markdown, display\n\nfrom analysis.report import brief\nfrom analysis.runner import enter_project\n\n"
-    "enter_project()  # run_dir is relative to the project folder",
+    "_ = enter_project()  # run_dir is relative to the project folder (no result shown: the brief shows outputs)",
     "display(Markdown(brief.summary_section(run_dir, language, min_cell, unit_id, alp)))",
     "display(Markdown(brief.evidence_sections(run_dir, language, min_cell, unit_id, alp)))",
     "display(Markdown(brief.limitations_section(run_dir, language, min_cell, unit_id, alp)))",

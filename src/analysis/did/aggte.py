@@ -259,7 +259,7 @@ def _aggte(res, type, *, min_e, max_e, balance_e, na_rm, bstrap, biters, cband, 
     crit_simul = np.nan
     if bstrap or (cband and n_egt):
         # Same multipliers as att_gt's bootstrap: draws are linear in (Wk, Cm).
-        D = res.bootstrap_draws(biters=biters, seed=seed, weights=p.get("boot_weights", "mammen"),
+        D = res.bootstrap_draws(biters=biters, seed=seed, weights=p.get("boot_weights", "rademacher"),
                                 clustered=cluster is not None)
         ncell = len(res.att)
         Ccoh = np.zeros((len(res.cohorts), Cm.shape[1]))

@@ -79,7 +79,7 @@ class ATTgtResult(DiDResult):
         """Cohorts with ATT(g,t) cells, sorted (the cohort columns of :meth:`bootstrap_draws`)."""
         return np.unique(self.group)
 
-    def bootstrap_draws(self, *, biters: int, seed=None, weights: str = "mammen", clustered: bool = True) -> np.ndarray:
+    def bootstrap_draws(self, *, biters: int, seed=None, weights: str = "rademacher", clustered: bool = True) -> np.ndarray:
         """Multiplier-bootstrap draws shared by ``att_gt`` and every ``aggte`` call.
 
         Returns ``(biters x (n_cells + n_cohorts))`` draws of ``(1/n) sum_i V_i psi_i``:
@@ -355,7 +355,7 @@ def att_gt(
     cband: bool = False,
     alp: float = 0.05,
     seed: int | None = None,
-    boot_weights: str = "mammen",
+    boot_weights: str = "rademacher",
 ) -> ATTgtResult:
     """Group-time average treatment effects (Callaway and Sant'Anna 2021).
 
@@ -366,8 +366,8 @@ def att_gt(
     level coarser than the unit (``idname`` is always a cluster). ``bstrap=True``
     replaces analytic standard errors by multiplier-bootstrap ones; ``cband=True``
     adds simultaneous bands (computed by the bootstrap even when ``bstrap=False``).
-    ``boot_weights`` is ``"mammen"`` or ``"rademacher"``; ``seed`` makes the
-    bootstrap reproducible.
+    ``boot_weights`` is ``"rademacher"`` (default, as R ``did``) or ``"mammen"``;
+    ``seed`` makes the bootstrap reproducible.
     """
     validate_args(control_group=control_group, anticipation=anticipation, est_method=est_method,
                   base_period=base_period, alp=alp, biters=biters)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from analysis.did._names import any_column_names
 from analysis.did.results import DiDResult
 from analysis.did.twfe import base_params, prepare_panel, twfe
 
@@ -54,6 +55,7 @@ class BaconResult(DiDResult):
         return out.reset_index()
 
 
+@any_column_names(None)
 def bacon_decomposition(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str) -> BaconResult:
     """Decompose the static TWFE estimate of ``y ~ D | id + t`` into 2x2 comparisons.
 

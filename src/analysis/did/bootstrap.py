@@ -5,6 +5,13 @@ linear estimators, each bootstrap draw is ``(1/n) sum_i V_i psi_i`` with i.i.d.
 multipliers ``V_i`` of mean zero and variance one; with clustering, one multiplier
 per cluster multiplies the cluster's summed influence function. As in R ``did``:
 
+* multipliers are Rademacher (+-1 with probability 1/2) by default, R ``did``'s
+  ``mboot`` weights; Mammen's skewed two-point weights remain an option, but with
+  the IQR-based SE below they understate the SEs of cells dominated by cohorts of
+  1-3 units (the skewed draws put both quartiles on the same side). On R ``did``'s
+  Medicaid-expansion example (tests/did/test_reference_did_bootstrap.py) Mammen
+  misses R by more than 15% in 17 of 55 cells (down to 0.55x), Rademacher only in
+  the 4 cells where R's own IQR is a coin flip (quartiles on a gap of the draws);
 * standard errors are the bootstrap interquartile range divided by
   ``qnorm(.75) - qnorm(.25)`` (robust to a few wild draws);
 * the simultaneous critical value is the ``1 - alp`` quantile (type 1) of
@@ -56,7 +63,7 @@ def multiplier_draws(
     *,
     biters: int = 999,
     seed=None,
-    weights: str = "mammen",
+    weights: str = "rademacher",
     cluster: np.ndarray | None = None,
     n: int | None = None,
 ) -> np.ndarray:
@@ -120,7 +127,7 @@ def mboot(
     biters: int = 999,
     alp: float = 0.05,
     seed=None,
-    weights: str = "mammen",
+    weights: str = "rademacher",
     cluster: np.ndarray | None = None,
     n: int | None = None,
 ) -> BootResult:

@@ -26,19 +26,28 @@ Pre-trend rows (event times < 0, only when ``min_e < 0``) are BJS's test regress
 on untreated observations, ``y`` on lead dummies ``1{t - g = e}`` for ``e`` in
 ``[min_e, -1]`` with unit and time FE, clustered SEs; ``extra["pretrend_wald_p"]`` is
 their joint Wald test. They are tests for parallel trends, not imputation estimates.
+When every untreated period of the treated units is a requested lead, the leads sum
+to the treated-unit indicator the unit effects absorb, so one lead must be the
+reference: the most distant one (the others are relative to it), chosen by a rank
+check on the fixed-effect-demeaned leads taken nearest first, with a warning and
+``extra["pretrend_reference"]``; nothing depends on hash order.
 """
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from scipy import stats
 from scipy.sparse.linalg import spsolve
 
+from analysis.did._names import any_column_names
 from analysis.did.inference import choose_inference
 from analysis.did.results import DiDResult, conform_tidy
 from analysis.did.twfe import (
-    base_params, cluster_var, event_dummy_name, feols_quiet, normal_row, parse_xformla, prepare_panel,
+    base_params, cluster_var, feols_quiet, normal_row, parse_xformla, prepare_panel,
 )
 
 __all__ = ["imputation"]
@@ -59,6 +68,62 @@ def _design(d: pd.DataFrame, idname: str, tname: str, covs: list[str]) -> sp.csr
     return sp.hstack(parts, format="csr")
 
 
+def _pretrend_leads(d0: pd.DataFrame, leads, yname, idname, tname, covs, clus, extra: dict):
+    """BJS's pre-trend regression on untreated rows: ``(event time, estimate, SE)`` per lead, Wald p.
+
+    ``y ~ leads + covariates | unit + period`` with CRV1 SEs as pyfixest's ``feols``
+    (same small-sample factor and Wald test), hand-written so that every step has
+    a fixed order: pyfixest orders the fixed effects by hashing, which moves
+    estimates of these nearly collinear leads in the 10th digit with
+    ``PYTHONHASHSEED``.
+
+    When the leads cover every untreated period of the treated units they sum to
+    ``1{treated unit}``, which the unit effects absorb: only differences between
+    leads are identified. Leads are checked nearest first (e = -1, -2, ...) after
+    partialling out the fixed effects and covariates; a lead in the span of the
+    nearer ones is dropped with a warning, so the reference is the most distant lead
+    and the others are measured relative to it.
+    """
+    from analysis.did.inference import _demean, crv1_factor
+
+    rel = d0["_rel"].to_numpy()
+    cols = [(e, (rel == e).astype(float)) for e in sorted(leads, reverse=True)]
+    cols = [(e, v) for e, v in cols if v.any()]
+    if not cols:
+        return [], None
+    fe = np.column_stack([pd.factorize(d0[idname], sort=True)[0], pd.factorize(d0[tname], sort=True)[0]])
+    Z = _demean(np.column_stack([d0[yname].to_numpy(float)] + [v for _, v in cols]
+                                + [d0[c].to_numpy(float) for c in covs]), fe.astype(np.uint64))
+    y, L, C = Z[:, 0], Z[:, 1: 1 + len(cols)], Z[:, 1 + len(cols):]
+    Lc = L - C @ np.linalg.lstsq(C, L, rcond=None)[0] if C.shape[1] else L
+    r = np.abs(np.diag(np.linalg.qr(Lc, mode="r")))
+    ok = r > 1e-8 * np.maximum(np.linalg.norm(np.column_stack([v for _, v in cols]), axis=0), 1.0)
+    dropped = [e for (e, _), k in zip(cols, ok) if not k]
+    if dropped:
+        msg = (f"Pre-trend leads {dropped} are collinear with the unit and time effects (the leads cover every "
+               f"untreated period of the treated units): lead {dropped[0]} is the reference and the other leads "
+               "are measured relative to it")
+        warnings.warn(msg, UserWarning, stacklevel=3)
+        extra["pretrend_reference"] = dropped
+    X = np.column_stack([L[:, ok], C])
+    XtX_inv = np.linalg.inv(X.T @ X)
+    beta = XtX_inv @ (X.T @ y)
+    resid = y - X @ beta
+    codes = pd.factorize(d0[clus], sort=True)[0]
+    S = np.column_stack([np.bincount(codes, weights=X[:, j] * resid) for j in range(X.shape[1])])
+    V = crv1_factor(d0, [idname, tname], clus, X.shape[1]) * (XtX_inv @ (S.T @ S) @ XtX_inv)
+    q = int(ok.sum())
+    b, Vb = beta[:q], V[:q, :q]
+    W = float(b @ np.linalg.pinv(Vb) @ b)
+    if C.shape[1]:  # pyfixest's wald_test: chi2 unless the restriction is the identity
+        p = float(stats.chi2.sf(W, q))
+    else:
+        p = float(1 - stats.f.cdf(W / q, q, len(np.unique(codes)) - 1))
+    kept = [e for (e, _), k in zip(cols, ok) if k]
+    return [(e, float(b[i]), float(np.sqrt(Vb[i, i]))) for i, e in enumerate(kept)], p
+
+
+@any_column_names()
 def imputation(
     data: pd.DataFrame,
     yname: str,
@@ -162,28 +227,12 @@ def imputation(
              "n_treated_obs": int(treated.sum()), "n_untreated_obs": int(untreated.sum()), "horizons": horizons}
 
     if min_e is not None and min_e < 0:
-        leads = list(range(int(min_e), 0))
-        dl = d0.copy()
-        names = []
-        for e in leads:
-            col = event_dummy_name(e)
-            dl[col] = (dl["_rel"] == e).astype(float)
-            if dl[col].sum() > 0:
-                names.append((e, col))
-        cov_rhs = "".join(f" + {c}" for c in covs)
-        pre = feols_quiet(f"{yname} ~ {' + '.join(c for _, c in names)}{cov_rhs} | {idname} + {tname}", dl,
-                          vcov={"CRV1": clus})
-        pc, ps = pre.coef(), pre.se()
-        kept = [(e, c) for e, c in names if c in pc.index]
-        for e, col in kept:
-            rows.append(normal_row("imputation", "dynamic", f"e={e}", float(pc[col]), float(ps[col]),
-                                   event_time=e, n=n_units, alpha=alpha, df=G - 1))
-        if kept:
-            R = np.zeros((len(kept), len(pre._coefnames)))
-            for i, (_, col) in enumerate(kept):
-                R[i, list(pre._coefnames).index(col)] = 1.0
-            wt = pre.wald_test(R=R)
-            extra["pretrend_wald_p"] = float(np.asarray(wt["pvalue"]).ravel()[0])
+        leads, wald_p = _pretrend_leads(d0, range(int(min_e), 0), yname, idname, tname, covs, clus, extra)
+        for e, b, s_e in leads:
+            rows.append(normal_row("imputation", "dynamic", f"e={e}", b, s_e, event_time=e, n=n_units, alpha=alpha,
+                                   df=G - 1))
+        if wald_p is not None:
+            extra["pretrend_wald_p"] = wald_p
     for j, e in enumerate(horizons, start=1):
         rows.append(normal_row("imputation", "dynamic", f"e={e}", est[j], se[j], event_time=e, n=n_units, alpha=alpha))
 

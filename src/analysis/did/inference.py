@@ -61,7 +61,7 @@ def choose_inference(n_clusters: int, requested: str = "auto") -> tuple[str, str
     if n < 2:
         raise ValueError("inference needs at least 2 clusters")
     wtype = ("Webb 6-point weights" if n < WEBB_BELOW
-             else "Rademacher weights for regressions, Mammen for influence functions")
+             else "Rademacher weights")
     if requested == "auto":
         if n < FEW_CLUSTERS:
             return "wild_bootstrap", (
@@ -134,6 +134,19 @@ def _demean(mat: np.ndarray, fe_codes: np.ndarray | None) -> np.ndarray:
     return out
 
 
+def crv1_factor(d: pd.DataFrame, fe: Sequence[str], cluster: str, k: int) -> float:
+    """CRV1 small-sample factor of pyfixest's default ssc: ``G/(G-1) * (N-1)/(N-K)``.
+
+    ``K`` counts the ``k`` regressors and the fixed effects not nested in the cluster
+    variable (an intercept when there are no fixed effects).
+    """
+    n, G = len(d), d[cluster].nunique()
+    nonnested = [f for f in fe if d.groupby(f)[cluster].nunique().max() > 1]
+    k_fe = sum(d[f].nunique() for f in nonnested) - max(len(nonnested) - 1, 0)
+    k_all = k + k_fe if fe else k + 1
+    return G / (G - 1) * (n - 1) / max(n - k_all, 1)
+
+
 def wild_cluster_bootstrap(
     data: pd.DataFrame,
     yname: str,
@@ -192,13 +205,8 @@ def wild_cluster_bootstrap(
     XtX_inv = np.linalg.pinv(X.T @ X)
     beta = XtX_inv @ (X.T @ y)
     uhat = y - X @ beta
-    # CRV1 small-sample factor as pyfixest's default ssc: G/(G-1) * (N-1)/(N-K), where K
-    # counts the regressors and the fixed effects not nested in the cluster variable
-    # (the factor cancels in the bootstrap p-value; it only scales the reported SE)
-    nonnested = [f for f in fe if d.groupby(f)[cluster].nunique().max() > 1]
-    k_fe = sum(d[f].nunique() for f in nonnested) - max(len(nonnested) - 1, 0)
-    k_all = k + k_fe if fe else k + 1
-    ssc = G / (G - 1) * (n - 1) / max(n - k_all, 1)
+    # the small-sample factor cancels in the bootstrap p-value; it only scales the reported SE
+    ssc = crv1_factor(d, fe, cluster, k)
 
     if weights == "auto":
         weights = "webb" if G < WEBB_BELOW else "rademacher"
@@ -369,7 +377,7 @@ def multiplier_bootstrap(
     ~ mean(inf_func)``, i.e. the convention of R ``did``: ``V = IF'IF / n**2``).
     With ``cluster`` (length n), IFs are summed within clusters first. Returns the
     bootstrap SEs (IQR-based, as R ``did``), the simultaneous critical value
-    (sup-t over the k estimates) and the draws. Weights: Mammen as R ``did`` by
+    (sup-t over the k estimates) and the draws. Weights: Rademacher as R ``did`` by
     default; Webb below :data:`WEBB_BELOW` clusters. ``small_sample=True`` scales the
     cluster sums by ``sqrt(G / (G - 1))`` (the CRV1 cluster factor).
     """
@@ -388,7 +396,7 @@ def multiplier_bootstrap(
     if small_sample:
         psi_c = psi_c * np.sqrt(G / (G - 1))
     if weights == "auto":
-        weights = "webb" if G < WEBB_BELOW else "mammen"
+        weights = "webb" if G < WEBB_BELOW else "rademacher"
     rng = np.random.default_rng(seed)
     V = bootstrap_weights(weights, (reps, G), rng)
     boot = V @ psi_c / n  # reps x k: bootstrap draws of (estimate - estimate_hat)
@@ -420,7 +428,7 @@ def cs_multiplier_bootstrap(
     :func:`choose_inference` decides: with
     ``"wild_bootstrap"`` the rows' ``std_error``, pointwise intervals, p-values and
     the simultaneous (sup-t) band come from :func:`multiplier_bootstrap` on the
-    cluster sums of the IFs (Webb weights below :data:`WEBB_BELOW` clusters, Mammen
+    cluster sums of the IFs (Webb weights below :data:`WEBB_BELOW` clusters, Rademacher
     otherwise); with ``"analytic"`` the result is returned unchanged apart from the
     reported rule. Returns a copy (same class); ``extra["inference"]`` and
     ``extra["inference_reason"]`` record the decision.

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.did._names import any_column_names
 from analysis.did.inference import choose_inference
 from analysis.did.results import DiDResult, conform_tidy
 from analysis.did.twfe import base_params, cluster_var, event_dummy_name, normal_row, prepare_panel
@@ -56,6 +57,7 @@ def _fepois(fml, d, offset, clus):
         return pf.fepois(fml, d, offset=offset, vcov={"CRV1": clus})
 
 
+@any_column_names(None)
 def poisson_did(
     data: pd.DataFrame,
     yname: str,
@@ -183,6 +185,7 @@ def poisson_did(
                      extra=extra)
 
 
+@any_column_names(None)
 def ordered_did(
     data: pd.DataFrame,
     yname: str,

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.did._names import any_column_names, split_covariates
 from analysis.did.inference import choose_inference, randomization_inference, wild_cluster_bootstrap
 from analysis.did.results import DiDResult, conform_tidy
 
@@ -59,13 +60,9 @@ def event_dummy_name(e: int) -> str:
     return f"_e_m{-int(e)}" if e < 0 else f"_e_p{int(e)}"
 
 
-def parse_xformla(xformla: str | None) -> list[str]:
-    """Covariate names from an R-style ``~ x1 + x2`` string (or None)."""
-    if not xformla:
-        return []
-    rhs = xformla.split("~", 1)[-1]
-    names = [p.strip() for p in rhs.split("+") if p.strip() and p.strip() != "1"]
-    return names
+def parse_xformla(xformla) -> list[str]:
+    """Covariate names from an R-style ``~ x1 + x2`` string, a list of names, or None."""
+    return split_covariates(xformla or None)
 
 
 def cluster_var(clustervars, idname) -> str:
@@ -113,6 +110,7 @@ def feols_quiet(fml, data, **kwargs):
 # ----------------------------------------------------------------------------- TWFE
 
 
+@any_column_names()
 def twfe(
     data: pd.DataFrame,
     yname: str,

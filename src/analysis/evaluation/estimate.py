@@ -4,7 +4,7 @@ The headline estimator is a run parameter (``estimator``); the others are always
 estimated too, so a brief can show why two-way fixed effects misleads. Inference:
 
 * ``analytic`` - influence-function standard errors (R ``did``'s analytic SEs);
-* ``bootstrap`` - R ``did``'s multiplier bootstrap (Mammen weights) with
+* ``bootstrap`` - R ``did``'s multiplier bootstrap (Rademacher weights, as R ``did``) with
   simultaneous bands;
 * ``wild`` - the cluster wild bootstrap of the influence function (Rademacher
   weights), the few-cluster choice;
@@ -127,7 +127,7 @@ def resolve_inference(requested: str, n_clusters: int) -> tuple[str, str]:
         method, reason = choose_inference(n_clusters, "auto")
         return ("wild" if method == "wild_bootstrap" else "analytic"), reason
     if requested == "bootstrap":
-        return "bootstrap", f"requested: multiplier bootstrap with Mammen weights ({n_clusters} clusters)"
+        return "bootstrap", f"requested: multiplier bootstrap with Rademacher weights ({n_clusters} clusters)"
     mapped = {"wild": "wild_bootstrap"}.get(requested, requested)
     method, reason = choose_inference(n_clusters, mapped)
     return requested, reason
@@ -143,7 +143,7 @@ def callaway_santanna(panel: OutcomePanel, spec: Spec, *, inference: str = "anal
             xformla=list(spec.covariates) or None, control_group=spec.control_group,
             anticipation=spec.anticipation, est_method=spec.est_method, base_period=spec.base_period,
             bstrap=boot, cband=boot, biters=spec.biters, alp=spec.alp, seed=spec.seed,
-            boot_weights="rademacher" if inference == "wild" else "mammen", allow_unbalanced_panel=unbalanced,
+            boot_weights="rademacher", allow_unbalanced_panel=unbalanced,
         )
 
 

@@ -6,6 +6,7 @@ kecamatan in another language), so figures and renders never overwrite each othe
 then :func:`analysis.render.render_brief` turns it into HTML and PDF.
 Unit ids are checked against the run's ``adoption_schedule`` before anything heavy is
 imported or any folder is made; a brief that fails leaves no folder behind.
+``analysis render`` renders an executed brief again (choosing the engine).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import csv
 import difflib
 import json
-import re
 import shutil
 import sys
 from pathlib import Path
@@ -60,19 +60,6 @@ def resolve_run(run: str | Path, root: Path) -> Path:
     return path.resolve()
 
 
-def set_front_matter_lang(executed: Path, language: str) -> None:
-    """Write ``lang`` into the executed notebook's front matter (hyphenation, captions, <html lang>)."""
-    import nbformat
-
-    nb = nbformat.read(executed, as_version=4)
-    first = nb.cells[0] if nb.cells else None
-    if first is None or first.cell_type != "raw" or not first.source.lstrip().startswith("---"):
-        return
-    body = re.sub(r"^lang:.*\n?", "", first.source, flags=re.M)
-    first.source = body.replace("---\n", f"---\nlang: {language}\n", 1)
-    nbformat.write(nb, executed)
-
-
 def build_brief(run_dir: str | Path, unit_id: str = "", language: str | None = None, *, min_cell: int | None = None,
                 alp: float | None = None, root: Path | None = None, render: bool = True,
                 step=lambda name, state: None) -> dict[str, Path]:
@@ -80,7 +67,8 @@ def build_brief(run_dir: str | Path, unit_id: str = "", language: str | None = N
 
     ``language``, ``min_cell`` and ``alp`` default to the run's own parameters.
     """
-    from analysis.render import render_brief
+    from analysis.brief_source import brief_metadata, stamp_front_matter
+    from analysis.render import RenderError, render_brief
     from analysis.report.brief import brief_dir
     from analysis.report.results import RunResults
     from analysis.runner import RunError, execute_notebook, project_root
@@ -105,18 +93,19 @@ def build_brief(run_dir: str | Path, unit_id: str = "", language: str | None = N
         execute_notebook(root / BRIEF_NOTEBOOK, executed, {k: v for k, v in values.items() if k in declared}, root,
                          label=f"brief for unit '{who}' ({language})", report_mode=True)
         step(current, "complete")
-        set_front_matter_lang(executed, language)
         outputs = {"ipynb": executed}
-        if render:
+        if render:  # the renderer writes the brief's lang and title into its front matter
             current = f"{who}: HTML, PDF"
             step(current, "running")
             outputs.update(render_brief(executed))
             step(current, "complete")
+        else:  # what the renderer would write, for a later `analysis render` or `quarto render`
+            stamp_front_matter(executed, brief_metadata(executed))
     except BaseException as exc:
         step(current, "failed")
         if made:  # a failed brief leaves nothing behind
             shutil.rmtree(folder, ignore_errors=True)
-        if isinstance(exc, RunError):
+        if isinstance(exc, (RunError, RenderError)):  # shown as a message, without a traceback
             raise BriefError(str(exc)) from None
         raise
     return outputs
@@ -163,3 +152,24 @@ def brief(unit_id, all_units, run, language, no_render):
     except (BriefError, RunError, FileNotFoundError, KeyError) as exc:
         console.print(f"[red]brief failed:[/red] {escape(str(exc))}")
         sys.exit(1)
+
+
+@click.command()
+@click.argument("executed", type=click.Path(exists=True, dir_okay=False))
+@click.option("--engine", type=click.Choice(["auto", "pandoc", "quarto"]), default="auto", show_default=True,
+              help="auto: Quarto where it is on PATH, else pandoc + Typst (or ANALYSIS_RENDERER).")
+def render(executed, engine):
+    """Render an executed brief notebook to HTML and PDF next to it."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    from analysis.render import RenderError, render_brief
+
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    try:
+        outputs = render_brief(Path(executed), engine=None if engine == "auto" else engine)
+    except RenderError as exc:  # the renderer's message, without a traceback
+        console.print(f"[red]render failed:[/red] {escape(str(exc))}")
+        sys.exit(1)
+    for fmt, path in outputs.items():
+        console.print(f"{fmt}: {path}")

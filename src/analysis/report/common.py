@@ -23,18 +23,6 @@ KEY_OUTCOMES = 4
 #: Unit names listed in one sentence before "and N other units".
 MAX_NAMES = 5
 
-#: Typst rules for the PDF (HTML has brief.css): compact, striped tables with a bold header, and
-#: a sticky caption that moves to the next page with its table instead of staying behind alone
-#: (long tables may break: see markdown.table).
-TYPST_STYLE = """#show figure.caption.where(position: top): it => block(sticky: true, it)
-#set table(inset: (x: 5pt, y: 3.5pt), fill: (_, y) => if y > 0 and calc.even(y) { luma(245) })
-#show table: set text(size: 8.5pt)
-#show table: set par(justify: false)
-#show table.cell.where(y: 0): set text(weight: "bold")
-#show heading.where(level: 1): set text(size: 15pt, fill: rgb("#1f6f8b"))
-#show heading.where(level: 2): set text(size: 12pt, fill: rgb("#1f6f8b"))
-#show figure.caption: set text(size: 9pt)"""
-
 
 def brief_dir(run_dir: str | Path, unit_id: str = "", language: str | None = None) -> Path:
     """Folder of a brief: ``<run>/brief`` (main, run language), ``<run>/brief-<lang>``, ``<run>/units/<id>-<lang>``."""
@@ -205,8 +193,6 @@ def type_word(value, language: str) -> str:
 
 
 def typst_preamble(language: str) -> str:
-    # Typst localises figure and table captions by text language; set it from the parameter
-    # because the front matter of a notebook cannot follow a papermill parameter.
-    # Captioned tables are Typst figures, which do not break across pages unless told to.
-    return f'```{{=typst}}\n#set text(lang: "{language}")\n{TYPST_STYLE}\n```'
-
+    # The PDF's page, metadata, language and style come from the Typst template (report/typst) on
+    # both rendering paths; the language is set here too so a section rendered alone is right.
+    return f'```{{=typst}}\n#set text(lang: "{language}")\n```'

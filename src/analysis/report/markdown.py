@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from typing import Sequence
 
 #: Tables with more rows than this may break across PDF pages; shorter ones stay whole.
@@ -13,13 +15,17 @@ def cell(text) -> str:
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence], *, align: str = "", widths: Sequence[int] = (),
-          caption: str = "") -> str:
+          caption: str = "", label: str = "") -> str:
     """A pipe table. ``align``: one of l/r/c per column (default: first left, rest right).
 
     pandoc sizes a pipe table to its content unless a line is wider than 72 characters;
     then the table takes the full width and the dashes of the separator line give the
     relative column widths. So wide tables get dashes proportional to ``widths`` (default:
     each column's longest text), narrow ones stay content-sized.
+
+    A captioned table gets a label (``{#tbl-...}``; default: from the caption and the
+    table's text): Quarto's Typst output drops the captions of unlabelled tables
+    (quarto-dev/quarto-cli#11733) and numbers labelled ones ("Tabel 1").
     """
     n = len(headers)
     align = align or "l" + "r" * (n - 1)
@@ -36,12 +42,18 @@ def table(headers: Sequence[str], rows: Sequence[Sequence], *, align: str = "", 
     lines += ["| " + " | ".join(r) + " |" for r in texts[1:]]
     text = "\n".join(lines)
     if caption:
-        text += f"\n\n: {cell(caption)}"
+        text += f"\n\n: {cell(caption)} {{#{label or table_label(caption, text)}}}"
     if len(rows) > LONG_TABLE:
         # Typst keeps a captioned table (a figure) on one page; let long ones break, in this div only
         text = ("::: long-table\n```{=typst}\n#show figure.where(kind: table): set block(breakable: true)\n```\n\n"
                 + text + "\n:::")
     return text
+
+
+def table_label(caption: str, text: str) -> str:
+    """A stable, unique cross-reference label: ``tbl-`` + words of the caption + a hash of the table."""
+    words = "-".join(re.findall(r"[a-z0-9]+", caption.lower())[:5]) or "table"
+    return f"tbl-{words}-{hashlib.sha1(text.encode()).hexdigest()[:6]}"
 
 
 def bullets(items: Sequence[str]) -> str:
@@ -58,8 +70,13 @@ def figure(path: str, caption: str, width: str = "72%") -> str:
 
 
 def page_break() -> str:
-    """A page break in the PDF (raw Typst); HTML ignores raw Typst and prints with CSS breaks."""
-    return "```{=typst}\n#pagebreak()\n```\n\n```{=html}\n<div class=\"page-break\"></div>\n```"
+    """A page break in the PDF (raw Typst); HTML ignores raw Typst and prints with CSS breaks.
+
+    Quarto wraps each cell's output in a block, where Typst refuses ``pagebreak`` and drops a
+    ``colbreak`` that ends the block; filling the rest of the page first (``v(1fr)``) and then
+    breaking the column (the page, in one column) works there and at the top level alike.
+    """
+    return "```{=typst}\n#v(1fr)\n#colbreak(weak: true)\n```\n\n```{=html}\n<div class=\"page-break\"></div>\n```"
 
 
 def small(text: str) -> str:
