@@ -56,7 +56,7 @@ NOTEBOOKS = {
         "Reads every raw export in `raw_dir` (CSV in any encoding or separator, Excel), maps it to the "
         "canonical schemas, pseudonymises NIP/NI before anything is written, and accounts for every raw "
         "row: kept, rejected with a reason, or merged as a duplicate. Then builds the analysis panels.",
-        ["raw_dir", "interim_dir", "processed_dir", "run_dir"],
+        ["study", "raw_dir", "interim_dir", "processed_dir", "run_dir"],
         [
             ("code", """
 from pathlib import Path
@@ -75,7 +75,7 @@ NOTEBOOK = "01_clean"
             ("md", "## Clean the exports\n\nCleaning stops with a message naming file, column and row if an "
                    "export cannot be trusted, and then writes nothing."),
             ("code", """
-report = clean_raw(Path(raw_dir), Path(interim_dir))
+report = clean_raw(Path(raw_dir), Path(interim_dir), study=study)
 quality = report.quality
 save_table(quality, "data_quality", run_dir, notebook=NOTEBOOK, title="Rows per raw file: kept, rejected, merged")
 quality[["file", "table", "rows_raw", "rows_clean", "rows_rejected", "rows_duplicate"]]

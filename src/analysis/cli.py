@@ -33,7 +33,7 @@ class LazyGroup(click.Group):
     imports a sub-command's module (and its pandas, DuckDB or papermill)."""
 
     lazy = {
-        "synth": ("analysis.synth.cli:synth", "Generate the synthetic Plaju raw exports and their truth."),
+        "synth": ("analysis.synth.cli:synth", "Generate the synthetic raw exports of a study and their truth."),
         "clean": ("analysis.clean.cli:clean",
                   "Clean raw exports into canonical, pseudonymised Parquet tables and a data-quality summary."),
         "brief": ("analysis.report.cli:brief",

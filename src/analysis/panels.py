@@ -23,7 +23,7 @@ import pandera.pandas as pa
 
 from analysis import measures
 from analysis.io import write_parquet
-from analysis.schemas import CANONICAL, GOOD_PREDIKAT, UNIT_TYPES, column_spec as _col
+from analysis.schemas import CANONICAL, GOOD_PREDIKAT, column_spec as _col
 
 INDEX_COLS = ["unit_id", "unit_name", "unit_type", "opd", "kelurahan", "period", "month", "first_treat"]
 OUTCOMES_MONTH = ["ikm", "wait_minutes", "service_minutes", "share_within_1h", "online_share", "skp_good_share",
@@ -41,7 +41,7 @@ _F = "float64"
 PANEL_UNIT_MONTH = _schema("panel_unit_month", {
     "unit_id": _col("str", "stable unit code", source="units"),
     "unit_name": _col("str", "unit name", source="units"),
-    "unit_type": _col("str", "kind of unit", allowed=UNIT_TYPES, source="units"),
+    "unit_type": _col("str", "kind of unit", vocabulary="unit_type", source="units"),
     "opd": _col("str", "parent office", source="units"),
     "kelurahan": _col("str", "kelurahan", source="units"),
     "period": _col("int64", "month index, 1 = window start", source="derived"),
@@ -86,7 +86,7 @@ PANEL_UNIT_WEEK_HEALTH = _schema("panel_unit_week_health", {
 PANEL_SKM = _schema("skm_respondents", {
     "response_id": _col("str", "survey form id", source="skm"),
     "unit_id": _col("str", "stable unit code", source="skm"),
-    "unit_type": _col("str", "kind of unit", allowed=UNIT_TYPES, source="units"),
+    "unit_type": _col("str", "kind of unit", vocabulary="unit_type", source="units"),
     "period": _col("int64", "month index of the response", source="derived"),
     "quarter": _col("int64", "quarter index, 1 = window's first quarter", source="derived"),
     "quarter_label": _col("str", "calendar quarter, e.g. 2023Q1", source="derived"),

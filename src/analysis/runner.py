@@ -148,7 +148,8 @@ def ensure_data(params: RunParams, root: Path, say: Callable[[str], None]) -> st
         raise RunError(f"no raw exports in {raw_dir} (raw_dir); put the exports there or set synthesize=if_empty")
     from analysis.synth import SynthConfig, generate
 
-    say(f"raw_dir {raw_dir} is empty: generating the synthetic Plaju data set (seed {params.seed})")
+    say(f"raw_dir {raw_dir} is empty: generating the synthetic data set of study {params.study!r} "
+        f"(seed {params.seed})")
     generate(raw_dir, synth_config(params))
     return "synthetic"
 
@@ -158,6 +159,7 @@ def synth_config(params: RunParams):
 
     return SynthConfig(
         seed=params.seed,
+        study=params.study,
         months=params.synth_months,
         scale=params.synth_scale,
         pretrend_violation=params.synth_pretrend_violation,

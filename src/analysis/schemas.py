@@ -22,43 +22,8 @@ import yaml
 # --------------------------------------------------------------------------
 # Vocabularies
 # --------------------------------------------------------------------------
-KELURAHAN = (
-    "Bagus Kuning",
-    "Komperta",
-    "Plaju Darat",
-    "Plaju Ilir",
-    "Plaju Ulu",
-    "Talang Bubuk",
-    "Talang Putri",
-)
-UNIT_TYPES = ("disdukcapil", "kecamatan", "kelurahan", "puskesmas", "school")
-OPDS = (
-    "Dinas Kependudukan dan Pencatatan Sipil",
-    "Dinas Kesehatan",
-    "Dinas Pendidikan",
-    "Kecamatan Plaju",
-)
-#: Services recorded by the queue systems. ``True`` marks the priority services
-#: of Permendagri 19/2018 (plus KIA) whose target is "finished within one hour".
-SERVICES: dict[str, bool] = {
-    "KTP-el": True,
-    "KK": True,
-    "Akta Kelahiran": True,
-    "Akta Kematian": True,
-    "Akta Perkawinan": True,
-    "Surat Pindah": True,
-    "KIA": True,
-    "Legalisir Dokumen": False,
-    "Perubahan Biodata": False,
-    "Surat Keterangan Ahli Waris": False,
-    "Surat Pengantar": False,
-    "Surat Keterangan Domisili": False,
-    "SKTM": False,
-    "Surat Keterangan Usaha": False,
-}
-PRIORITY_SERVICES = tuple(s for s, p in SERVICES.items() if p)
-#: Services a respondent can name in an SKM form beyond the queue services.
-SKM_SERVICES = tuple(SERVICES) + ("Pemeriksaan Kesehatan", "Imunisasi", "Layanan Pendidikan")
+# Vocabularies that vary by place (kelurahan, OPDs, unit types, services, diseases, courses) come from
+# the study (analysis.study); a column holding one carries metadata["vocabulary"] and validate() checks it.
 CHANNELS = ("online", "walk_in")
 RATINGS = ("di_atas", "sesuai", "di_bawah")
 PREDIKAT = ("Sangat Baik", "Baik", "Butuh Perbaikan", "Kurang", "Sangat Kurang")
@@ -71,8 +36,6 @@ GOLONGAN_PPPK = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "X
 SEX = ("L", "P")
 EDUCATION = ("SD", "SMP", "SMA", "D1-D3", "D4/S1", "S2/S3")
 OCCUPATION = ("PNS/TNI/Polri", "Pegawai Swasta", "Wiraswasta", "Pelajar/Mahasiswa", "Ibu Rumah Tangga", "Lainnya")
-COURSES = ("e_government", "project_management", "service_excellence", "performance_management", "data_analysis")
-DISEASES = ("diare_akut", "ili", "suspek_dbd")
 LIKERT = (1, 2, 3, 4)
 MUTU = ("A", "B", "C", "D")
 KINERJA = ("Sangat Baik", "Baik", "Kurang Baik", "Tidak Baik")
@@ -109,13 +72,17 @@ TS = "datetime64[ms]"  # timestamps and dates: millisecond resolution survives P
 
 
 def column_spec(dtype, description: str, *, unit: str = "", source: str = "", allowed=None, nullable: bool = False,
-                checks=None, unique: bool = False) -> pa.Column:
-    """A pandera Column carrying what the codebook prints (unit, source, exact dtype)."""
+                checks=None, unique: bool = False, vocabulary: str = "") -> pa.Column:
+    """A pandera Column carrying what the codebook prints (unit, source, exact dtype).
+
+    ``vocabulary`` names a study vocabulary (:meth:`analysis.study.Study.vocabulary`) the values must
+    belong to; it is checked by :func:`validate` against the run's study.
+    """
     chk = list(checks or [])
     if allowed is not None:
         chk.append(pa.Check.isin(list(allowed)))
     return pa.Column(dtype, checks=chk, nullable=nullable, unique=unique, description=description,
-                     metadata={"unit": unit, "source": source, "dtype": str(dtype)})
+                     metadata={"unit": unit, "source": source, "dtype": str(dtype), "vocabulary": vocabulary})
 
 
 _UNIT_ID = dict(description="stable unit code (not personal)", source="unit master list")
@@ -151,12 +118,12 @@ def bounds(table: str) -> dict[str, dict]:
 UNITS = _schema("units", {
     "unit_id": column_spec("str", **_UNIT_ID, unique=True),
     "unit_name": column_spec("str", "official unit name", source="unit master list"),
-    "unit_type": column_spec("str", "kind of service unit", allowed=UNIT_TYPES, source="unit master list"),
-    "opd": column_spec("str", "parent office (OPD)", allowed=OPDS, source="unit master list"),
-    "kelurahan": column_spec("str", "kelurahan where the unit sits", allowed=KELURAHAN, source="unit master list"),
-    "distance_km": column_spec("float64", "road distance to the Kantor Camat Plaju", unit="km",
+    "unit_type": column_spec("str", "kind of service unit", vocabulary="unit_type", source="unit master list"),
+    "opd": column_spec("str", "parent office (OPD)", vocabulary="opd", source="unit master list"),
+    "kelurahan": column_spec("str", "kelurahan where the unit sits", vocabulary="kelurahan", source="unit master list"),
+    "distance_km": column_spec("float64", "road distance to the office the study measures from", unit="km",
                         checks=[pa.Check.ge(0)], source="unit master list"),
-}, ["unit_id"], "Service units in Kecamatan Plaju (one row per unit).")
+}, ["unit_id"], "Service units of the study area (one row per unit).")
 
 ADOPTION = _schema("adoption", {
     "unit_id": column_spec("str", **_UNIT_ID, unique=True),
@@ -188,7 +155,7 @@ SKP = _schema("skp", {
 
 TRAINING = _schema("training", {
     "asn_id": column_spec("str", **_ASN_ID),
-    "course": column_spec("str", "course", allowed=COURSES, source="BKPSDM training records"),
+    "course": column_spec("str", "course", vocabulary="course", source="BKPSDM training records"),
     "start_date": column_spec(TS, "first day of the course", source="BKPSDM training records"),
     "end_date": column_spec(TS, "last day of the course", source="BKPSDM training records"),
     "hours": column_spec("int64", "lesson hours (JP)", unit="JP (45 min)", checks=[pa.Check.gt(0)],
@@ -198,7 +165,7 @@ TRAINING = _schema("training", {
 TICKETS = _schema("tickets", {
     "ticket_id": column_spec("str", "unit code, date and queue number", unique=True, source="queue system"),
     "unit_id": column_spec("str", **_UNIT_ID),
-    "service": column_spec("str", "service requested", allowed=tuple(SERVICES), source="queue system"),
+    "service": column_spec("str", "service requested", vocabulary="service", source="queue system"),
     "priority": column_spec("bool", "priority service (Permendagri 19/2018, KIA)", source="derived from service"),
     "channel": column_spec("str", "online booking or walk-in", allowed=CHANNELS, source="queue system"),
     "issued_at": column_spec(TS, "ticket issued", source="queue system"),
@@ -216,7 +183,7 @@ SKM = _schema("skm", {
     "sex": column_spec("str", "respondent sex", allowed=SEX, source="SKM survey export"),
     "education": column_spec("str", "respondent education", allowed=EDUCATION, source="SKM survey export"),
     "occupation": column_spec("str", "respondent occupation", allowed=OCCUPATION, source="SKM survey export"),
-    "service": column_spec("str", "service used", allowed=SKM_SERVICES, source="SKM survey export"),
+    "service": column_spec("str", "service used", vocabulary="skm_service", source="SKM survey export"),
     **{f"u{i}": column_spec("int64", f"element U{i} score (PermenPANRB 14/2017)", unit="1-4", allowed=LIKERT,
                      source="SKM survey export") for i in range(1, 10)},
 }, ["response_id"], "SKM responses, nine elements U1-U9 (one row per respondent).")
@@ -231,7 +198,7 @@ SERVICE_VOLUME = _schema("service_volume", {
 HEALTH = _schema("health", {
     "unit_id": column_spec("str", **_UNIT_ID),
     "week_start": column_spec(TS, "epi week start (Sunday)", source="SKDR weekly report"),
-    "disease": column_spec("str", "reported syndrome", allowed=DISEASES, source="SKDR weekly report"),
+    "disease": column_spec("str", "reported syndrome", vocabulary="disease", source="SKDR weekly report"),
     "cases": column_spec("int64", "cases in the week", unit="cases", checks=[pa.Check.ge(0)], source="SKDR weekly report"),
     "population": column_spec("int64", "catchment population", unit="persons", checks=[pa.Check.gt(0)],
                        source="SKDR weekly report"),
@@ -291,14 +258,28 @@ def conform(df: pd.DataFrame, schema: pa.DataFrameSchema) -> pd.DataFrame:
     return out.sort_values(schema.metadata["key"], kind="mergesort").reset_index(drop=True)
 
 
-def validate(df: pd.DataFrame, schema: pa.DataFrameSchema) -> pd.DataFrame:
-    return schema.validate(df, lazy=True)
+def validate(df: pd.DataFrame, schema: pa.DataFrameSchema, study=None) -> pd.DataFrame:
+    """pandera's checks, then each study-vocabulary column against ``study`` (default: the default study)."""
+    from analysis import study as St  # study reads schemas' neighbours only; imported late to keep imports light
+
+    out = schema.validate(df, lazy=True)
+    st = study if study is not None else St.load()
+    for cname, col in schema.columns.items():
+        voc = col.metadata.get("vocabulary")
+        if voc and cname in df:
+            bad = sorted(set(df[cname].dropna()) - set(st.vocabulary(voc)))
+            if bad:
+                raise ValueError(f"table {schema.name}, column {cname}: {len(bad)} value(s) outside the study "
+                                 f"{st.name!r} {voc} vocabulary, e.g. {bad[:3]}")
+    return out
 
 
 # --------------------------------------------------------------------------
 # Codebook
 # --------------------------------------------------------------------------
 def _allowed(col: pa.Column) -> str:
+    if col.metadata.get("vocabulary"):
+        return f"study vocabulary `{col.metadata['vocabulary']}`"
     for chk in col.checks:
         stats = chk.statistics or {}
         if "allowed_values" in stats:
@@ -334,7 +315,7 @@ def codebook_markdown(schemas: dict[str, pa.DataFrameSchema] | None = None) -> s
         for cname, col in sch.columns.items():
             b = col.metadata.get("plausible") or {}
             if b:
-                bound = (f"{w['start']} to {w['end']} +/- {b['tolerance_days']} days" if b.get("window")
+                bound = (f"study window +/- {b['tolerance_days']} days" if b.get("window")
                          else f"{b['min']} to {b['max']}")
                 lines.append(f"| `{name}` | `{cname}` | {bound} | `{b['reason']}` |")
         for d in sch.metadata.get("durations", {}).values():

@@ -10,7 +10,8 @@ from analysis import schemas
 from analysis.clean import parse as P
 from analysis.clean import specs as S
 from analysis.clean.tables import _parse_quarter, _parse_semester
-from analysis.synth import catalog, export
+from analysis.study import load as load_study
+from analysis.synth import export
 
 
 def test_dates_indonesian_and_slash_day_first():
@@ -52,22 +53,27 @@ def test_quarter_and_semester_labels():
     assert bad[5]
 
 
+STUDY = load_study()
+ALIASES = S.study_aliases(STUDY)
+UNIT_ROWS = list(zip(STUDY.units["unit_id"], STUDY.units["unit_name"]))
+
+
 def test_every_unit_name_variant_maps_to_its_unit():
     lookup = {}
-    for uid, name, *_ in catalog.UNIT_ROWS:
+    for uid, name, *_ in UNIT_ROWS:
         k = S.unit_key(name)
         assert k not in lookup, f"{name} collides with {lookup.get(k)}"
         lookup[k] = uid
-    for uid, name, *_ in catalog.UNIT_ROWS:
+    for uid, name, *_ in UNIT_ROWS:
         for v in export.name_variants(name):
             assert lookup.get(S.unit_key(v)) == uid, v
-    assert S.unit_key(export.UNKNOWN_UNIT) not in lookup
+    assert S.unit_key(export.unknown_unit(STUDY)) not in lookup
 
 
 @pytest.mark.parametrize("variants, aliases", [
     (export.CHANNEL_VARIANTS, S.CHANNEL), (export.SEX_VARIANTS, S.SEX), (export.EDU_VARIANTS, S.EDUCATION_A),
-    (export.OCC_VARIANTS, S.OCCUPATION_A), (export.RATING_VARIANTS, S.RATING), (export.SERVICE_VARIANTS, S.SERVICE),
-    (export.DISEASE_RAW, S.DISEASE)])
+    (export.OCC_VARIANTS, S.OCCUPATION_A), (export.RATING_VARIANTS, S.RATING), (export.SERVICE_VARIANTS, ALIASES["service"]),
+    (export.DISEASE_RAW, ALIASES["disease"])])
 def test_every_label_variant_is_accepted(variants, aliases):
     for canon, spellings in variants.items():
         vals, bad = P.parse_category(pd.Series(list(spellings)), aliases)
@@ -83,6 +89,6 @@ def test_every_header_variant_is_accepted():
 
 
 def test_course_titles_with_suffix():
-    titles = pd.Series([t for title in catalog.COURSE_TITLES.values() for t in (title, title.upper())])
-    vals, bad = P.parse_category(titles, S.COURSE)
+    titles = pd.Series([t for title in STUDY.courses.values() for t in (title, title.upper())])
+    vals, bad = P.parse_category(titles, ALIASES["course"])
     assert not bad.any() and np.all(vals.notna())

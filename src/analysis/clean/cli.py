@@ -19,7 +19,8 @@ from analysis.clean.safe import scrub
 @click.command()
 @click.option("--raw", "raw", type=click.Path(path_type=Path), default=Path("data/raw"), show_default=True)
 @click.option("--out", "out", type=click.Path(path_type=Path), default=Path("data/interim"), show_default=True)
-def clean(raw: Path, out: Path) -> None:
+@click.option("--study", default=None, help="Study name or folder (default: the synthetic marker's, else plaju).")
+def clean(raw: Path, out: Path, study: str | None) -> None:
     """Clean raw exports into canonical, pseudonymised Parquet tables and a data-quality summary.
 
     Exit codes: 0 done, 1 the data failed (the message names where), 2 wrong command line or setup.
@@ -31,7 +32,7 @@ def clean(raw: Path, out: Path) -> None:
         click.echo(f"error: {raw}: raw directory does not exist", err=True)
         sys.exit(2)
     try:
-        report = clean_raw(raw, out)
+        report = clean_raw(raw, out, study=study)
     except MissingKeyError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)

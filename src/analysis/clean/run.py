@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import schemas
+from analysis.study import DEFAULT as DEFAULT_STUDY, Study, load as load_study
 from analysis.clean import specs as S
 from analysis.clean.errors import DataInputError
 from analysis.clean.tables import CLEANERS, Context, RawTable
@@ -200,21 +201,25 @@ def clean_file(path: Path, raw_dir: Path, table: str, ctx: Context) -> tuple[pd.
     return typed, rj, quality[0]
 
 
-def study_window(marker_info: dict | None) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """First and last day of the study window of plausibility.yaml, or for verified synthetic data of
-    the generator's own months (each date column adds its tolerance)."""
-    w = schemas.PLAUSIBILITY["study_window"]
+def study_window(marker_info: dict | None, study: Study | None = None) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last day of the study's window (study.yaml), or for verified synthetic data of
+    the generator's own months (each date column adds its tolerance, plausibility.yaml)."""
+    w = (study or load_study()).window
     if marker_info:
         p = marker_info["parameters"]
         start = pd.Timestamp(f"{p['start']}-01")
         end = start + pd.DateOffset(months=int(p["months"])) - pd.Timedelta(days=1)
     else:
-        start, end = pd.Timestamp(w["start"]), pd.Timestamp(w["end"])
+        start, end = pd.Timestamp(w.start), pd.Timestamp(w.end)
     return start, end
 
 
-def clean_raw(raw_dir: Path, interim_dir: Path, *, key: bytes | None = None) -> CleanReport:
-    """Clean every raw export under ``raw_dir`` into canonical Parquet tables in ``interim_dir``."""
+def clean_raw(raw_dir: Path, interim_dir: Path, *, key: bytes | None = None, study: str | None = None) -> CleanReport:
+    """Clean every raw export under ``raw_dir`` into canonical Parquet tables in ``interim_dir``.
+
+    ``study`` (a name or folder, see :mod:`analysis.study`) supplies the vocabularies and the window;
+    by default the study the synthetic marker records, else the default study.
+    """
     raw_dir, interim_dir = Path(raw_dir), Path(interim_dir)
     if not raw_dir.is_dir():
         raise DataInputError(str(raw_dir), "-", 0, "raw directory does not exist")
@@ -235,7 +240,9 @@ def clean_raw(raw_dir: Path, interim_dir: Path, *, key: bytes | None = None) -> 
             raise DataInputError(str(raw_dir), "-", 0, f"no raw file for table '{table}' "
                                  f"(expected {[p for p, t in S.FILE_PATTERNS if t == table]}"
                                  + (f"; ignored: {near}" if near else "") + ")")
-    ctx = Context(key=secret, window=study_window(marker.info if synthetic else None))
+    recorded = (marker.info or {}).get("parameters", {}).get("study") if synthetic else None
+    st = load_study(study or recorded or DEFAULT_STUDY)
+    ctx = Context(key=secret, window=study_window(marker.info if synthetic else None, st), study=st)
     interim_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{interim_dir.name}-", dir=interim_dir.parent))
     try:

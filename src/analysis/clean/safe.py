@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from analysis.study import load as load_study
+
 _DIGITS_SHOWN = 10  # fewer digits than this: a date, a time, a count
 
 
@@ -34,8 +36,10 @@ def vocabulary() -> frozenset[str]:
             for v in obj:
                 walk(v)
 
-    for name in ("HEADERS", "COURSE_TITLES", "TEST_SERVICES", *(n for n in dir(S) if n.isupper())):
+    for name in ("HEADERS", "TEST_SERVICES", *(n for n in dir(S) if n.isupper())):
         walk(getattr(S, name))
+    st = load_study()  # the default study's labels (kelurahan, OPDs, course titles, ...) are not personal
+    walk([st.opds, st.unit_types, list(st.services), st.skm_services, st.diseases, st.courses, st.kelurahan])
     words.update({"tw", "triwulan", "ganjil", "genap", "semester", "q1", "q2", "q3", "q4", "test", "tes"})
     return frozenset(w for w in words if w and not w.isdigit())
 

@@ -2,15 +2,15 @@
 
 Headers and labels are matched after :func:`analysis.clean.parse.norm`-style
 normalisation, so ``Jenis Kelamin``, ``jenis_kelamin`` and ``JENIS KELAMIN``
-are one header. To accept a new export, add its spellings here.
+are one header. Study vocabularies (services, courses, ...) come from the study; the spellings
+here are matched only to values the study lists.
 """
 
 from __future__ import annotations
 
 import re
 
-from analysis.schemas import (COURSES, DISEASES, EDUCATION, GOLONGAN_PNS, GOLONGAN_PPPK, KELURAHAN, OCCUPATION,
-                              OPDS, PREDIKAT, SERVICES)
+from analysis.schemas import EDUCATION, GOLONGAN_PNS, GOLONGAN_PPPK, OCCUPATION, PREDIKAT
 
 
 def key(s: str) -> str:
@@ -99,27 +99,39 @@ RATING = _aliases({"di_atas": ("di atas ekspektasi", "diatas ekspektasi", "di at
                    "sesuai": ("sesuai ekspektasi", "sesuai"),
                    "di_bawah": ("di bawah ekspektasi", "dibawah ekspektasi", "di bawah", "dibawah")})
 PREDIKAT_A = _aliases({p: () for p in PREDIKAT})
-SERVICE = _aliases({s: () for s in SERVICES} | {
-    "KTP-el": ("ktp elektronik", "e ktp", "ektp", "ktp el", "ktp"), "KK": ("kartu keluarga",),
-    "Akta Kelahiran": ("akte kelahiran",), "Akta Kematian": ("akte kematian",),
-    "Akta Perkawinan": ("akte perkawinan",), "KIA": ("kartu identitas anak",)})
-SKM_SERVICE = SERVICE | _aliases({"Pemeriksaan Kesehatan": (), "Imunisasi": (), "Layanan Pendidikan": ()})
+#: Export spellings of study-vocabulary labels (canonical -> spellings); a label the study does not
+#: list is dropped, so these never add a value to a study's vocabulary.
+SERVICE_SPELLINGS = {"KTP-el": ("ktp elektronik", "e ktp", "ektp", "ktp el", "ktp"), "KK": ("kartu keluarga",),
+                     "Akta Kelahiran": ("akte kelahiran",), "Akta Kematian": ("akte kematian",),
+                     "Akta Perkawinan": ("akte perkawinan",), "KIA": ("kartu identitas anak",)}
 TEST_SERVICES = {"tes sistem", "test", "tes", "testing", "uji coba"}
-COURSE_TITLES = {"e_government": ("pelatihan aplikasi e government spbe", "aplikasi e government", "spbe"),
-                 "project_management": ("pelatihan manajemen proyek", "manajemen proyek"),
-                 "service_excellence": ("pelatihan pelayanan prima", "pelayanan prima"),
-                 "performance_management": ("bimtek manajemen kinerja e kinerja", "manajemen kinerja"),
-                 "data_analysis": ("pelatihan analisis data", "analisis data")}
-assert set(COURSE_TITLES) == set(COURSES)
-COURSE = _aliases(COURSE_TITLES)
-DISEASE = _aliases({"diare_akut": ("diare akut", "diare"), "ili": ("influenza like illness",),
-                    "suspek_dbd": ("suspek dbd", "suspek demam berdarah dengue", "dbd")})
-assert set(DISEASE.values()) == set(DISEASES)
-UNIT_TYPE = _aliases({"disdukcapil": ("dukcapil",), "kecamatan": ("kantor camat",), "kelurahan": ("kantor lurah",),
-                      "puskesmas": ("pustu", "puskesmas pembantu"), "school": ("sekolah", "sd", "smp")})
-OPD = _aliases({o: () for o in OPDS} | {"Dinas Kependudukan dan Pencatatan Sipil": ("disdukcapil",)})
-KELURAHAN_A = _aliases({k: () for k in KELURAHAN})
+COURSE_SPELLINGS = {"e_government": ("pelatihan aplikasi e government spbe", "aplikasi e government", "spbe"),
+                    "project_management": ("pelatihan manajemen proyek", "manajemen proyek"),
+                    "service_excellence": ("pelatihan pelayanan prima", "pelayanan prima"),
+                    "performance_management": ("bimtek manajemen kinerja e kinerja", "manajemen kinerja"),
+                    "data_analysis": ("pelatihan analisis data", "analisis data")}
+DISEASE_SPELLINGS = {"diare_akut": ("diare akut", "diare"), "ili": ("influenza like illness",),
+                     "suspek_dbd": ("suspek dbd", "suspek demam berdarah dengue", "dbd")}
+UNIT_TYPE_SPELLINGS = {"disdukcapil": ("dukcapil",), "kecamatan": ("kantor camat",), "kelurahan": ("kantor lurah",),
+                       "puskesmas": ("pustu", "puskesmas pembantu"), "school": ("sekolah", "sd", "smp")}
+OPD_SPELLINGS = {"Dinas Kependudukan dan Pencatatan Sipil": ("disdukcapil",)}
 GOLONGAN = {key(g): g for g in GOLONGAN_PNS + GOLONGAN_PPPK} | {key(g.replace("/", "")): g for g in GOLONGAN_PNS}
+
+
+def _study_aliases(values, spellings: dict) -> dict[str, str]:
+    return _aliases({v: tuple(spellings.get(v, ())) for v in values})
+
+
+def study_aliases(study) -> dict[str, dict[str, str]]:
+    """Label aliases of the study's vocabularies: ``{vocabulary: {normalised label: canonical}}``."""
+    courses = {c: (t, *COURSE_SPELLINGS.get(c, ())) for c, t in study.courses.items()}
+    return {"service": _study_aliases(study.services, SERVICE_SPELLINGS),
+            "skm_service": _study_aliases(study.all_skm_services, SERVICE_SPELLINGS),
+            "course": _study_aliases(study.courses, courses),
+            "disease": _study_aliases(study.diseases, DISEASE_SPELLINGS),
+            "unit_type": _study_aliases(study.unit_types, UNIT_TYPE_SPELLINGS),
+            "opd": _study_aliases(study.opds, OPD_SPELLINGS)}
+
 
 _UNIT_PHRASES = ((r"\bpuskesmas pembantu\b", "pustu"), (r"\bsd n\b", "sd negeri"), (r"\bsmp n\b", "smp negeri"))
 _UNIT_TOKENS = {"kel": "kelurahan", "lurah": "kelurahan", "kec": "kecamatan", "camat": "kecamatan", "pkm": "puskesmas",

@@ -22,7 +22,8 @@ from analysis.clean.errors import DataInputError
 from analysis.clean.safe import shown
 from analysis.measures import SKP_MATRIX
 from analysis.pseudonym import pseudonymise_series
-from analysis.schemas import SERVICES
+from analysis.names import lookup as name_lookup, name_key
+from analysis.study import Study, load as load_study
 
 #: A required column where more than this share of non-empty cells fails to parse is
 #: "the wrong column", not a few bad rows: stop instead of rejecting most of the file.
@@ -36,6 +37,12 @@ class Context:
     unit_lookup: dict[str, str] = field(default_factory=dict)  # unit_key(name) or code -> unit_id
     roster: set[str] = field(default_factory=set)  # asn_id
     memo: dict[str, dict] = field(default_factory=dict)  # parser name -> {text: (value, bad)}, shared by files
+    study: Study | None = None  # vocabularies; None: the default study
+
+    def __post_init__(self):
+        self.study = self.study or load_study()
+        self.aliases = S.study_aliases(self.study)
+        self.areas = name_lookup(self.study.kelurahan)
 
 
 @dataclass
@@ -166,6 +173,14 @@ class RawTable:
         self.reject(bad, "invalid_value", column)
         return vals
 
+    def area(self, fld: str, ctx: Context) -> pd.Series:
+        """Kelurahan names matched to the study's official names (spacing, case, "Kel." tolerant)."""
+        vals, bad = self.parsed(fld, lambda s: _mapped(s.map(name_key).map(ctx.areas), s), f"area:{id(ctx.areas)}")
+        self._guard(bad, fld, "kelurahan")
+        self.reject(self.empty(fld), "missing_value", "kelurahan")
+        self.reject(bad, "invalid_value", "kelurahan")
+        return vals
+
     def unit(self, fld: str, ctx: Context) -> pd.Series:
         names = self.cells[fld]
 
@@ -213,6 +228,11 @@ class RawTable:
         return out[self.ok].reset_index(drop=True)
 
 
+def _mapped(out: pd.Series, raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    out = out.astype(object)
+    return out, (out.isna() & ~pd.Series(P.is_empty(raw), index=raw.index)).to_numpy()
+
+
 def _month_start(s: pd.Series) -> pd.Series:
     return s.dt.to_period("M").dt.to_timestamp().astype(P.TS).where(s.notna())
 
@@ -224,8 +244,8 @@ def clean_units(r: RawTable, ctx: Context) -> pd.DataFrame:
     r.reject(r.empty("name"), "missing_value", "unit_name")
     return r.result({
         "unit_id": code, "unit_name": r.cells["name"].str.strip().str.replace(r"\s+", " ", regex=True),
-        "unit_type": r.category("type", S.UNIT_TYPE, "unit_type"), "opd": r.category("opd", S.OPD, "opd"),
-        "kelurahan": r.category("kel", S.KELURAHAN_A, "kelurahan"),
+        "unit_type": r.category("type", ctx.aliases["unit_type"], "unit_type"),
+        "opd": r.category("opd", ctx.aliases["opd"], "opd"), "kelurahan": r.area("kel", ctx),
         "distance_km": r.field("dist", P.parse_float, "distance_km", reason="invalid_value")})
 
 
@@ -265,7 +285,7 @@ def clean_skp(r: RawTable, ctx: Context) -> pd.DataFrame:
 def clean_training(r: RawTable, ctx: Context) -> pd.DataFrame:
     ids, _ = r.nip("nip", ctx, "asn_id", must_be_known=True)
     course = r.field("diklat", lambda s: P.parse_category(s.str.replace(r"(?i)\s+angkatan\b.*$", "", regex=True),
-                                                          S.COURSE), "course", reason="invalid_value")
+                                                          ctx.aliases["course"]), "course", reason="invalid_value")
     start = r.field("mulai", P.parse_date, "start_date", reason="invalid_date", ctx=ctx)
     end = r.field("selesai", P.parse_date, "end_date", reason="invalid_date", ctx=ctx)
     hours = r.integer("jp", "hours")
@@ -280,7 +300,7 @@ def clean_tickets(r: RawTable, ctx: Context) -> pd.DataFrame:
     r.reject(r.empty("no"), "missing_value", "ticket_id")
     uid = r.unit("unit", ctx)
     day = r.field("tanggal", P.parse_date, "issued_at", reason="invalid_date", ctx=ctx)
-    service = r.category("layanan", S.SERVICE, "service")
+    service = r.category("layanan", ctx.aliases["service"], "service")
     channel = r.category("jalur", S.CHANNEL, "channel")
     ts = {}
     for fld, col in (("ambil", "issued_at"), ("panggil", "called_at"), ("mulai", "served_at"),
@@ -293,7 +313,7 @@ def clean_tickets(r: RawTable, ctx: Context) -> pd.DataFrame:
     r.durations(ts)
     tid = uid.fillna("") + "-" + day.dt.strftime("%Y%m%d").fillna("") + "-" + c["no"].str.strip()
     return r.result({"ticket_id": tid, "unit_id": uid, "service": service,
-                     "priority": service.map(SERVICES).fillna(False).astype(bool), "channel": channel, **ts})
+                     "priority": service.map({k: v.priority for k, v in ctx.study.services.items()}).fillna(False).astype(bool), "channel": channel, **ts})
 
 
 def clean_skm(r: RawTable, ctx: Context) -> pd.DataFrame:
@@ -304,7 +324,7 @@ def clean_skm(r: RawTable, ctx: Context) -> pd.DataFrame:
     data = {"response_id": r.cells["id"].str.strip(), "unit_id": uid, "survey_date": date, "age": age,
             "sex": r.category("jk", S.SEX, "sex"), "education": r.category("pendidikan", S.EDUCATION_A, "education"),
             "occupation": r.category("pekerjaan", S.OCCUPATION_A, "occupation"),
-            "service": r.category("layanan", S.SKM_SERVICE, "service")}
+            "service": r.category("layanan", ctx.aliases["skm_service"], "service")}
     for i in range(1, 10):
         data[f"u{i}"] = r.integer(f"u{i}", f"u{i}")
     return r.result(data)
@@ -335,7 +355,7 @@ def clean_health(r: RawTable, ctx: Context) -> pd.DataFrame:
     uid = r.unit("unit", ctx)
     week = r.field("minggu", P.parse_date, "week_start", reason="invalid_date", ctx=ctx)
     r.reject((week.dt.day_of_week != 6).to_numpy() & week.notna().to_numpy(), "invalid_date", "week_start")
-    dis = r.category("penyakit", S.DISEASE, "disease")
+    dis = r.category("penyakit", ctx.aliases["disease"], "disease")
     cases = r.integer("kasus", "cases")
     pop = r.integer("pop", "population")
     return r.result({"unit_id": uid, "week_start": week, "disease": dis, "cases": cases, "population": pop})

@@ -49,11 +49,13 @@ class ParameterError(ValueError):
 
 
 class RunParams(BaseModel):
-    """Parameters of one evaluation run (defaults: the main Plaju specification)."""
+    """Parameters of one evaluation run (defaults: the main specification of the default study)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     # --- data -----------------------------------------------------------------
+    study: str = Field("plaju", description="Study area: a folder under studies/ (study.yaml + unit catalogue) "
+                                            "or a path to one")
     raw_dir: str = Field("data/raw", description="Folder of raw exports (synthetic or a real export)")
     interim_dir: str = Field("data/interim", description="Folder for canonical, pseudonymised tables")
     processed_dir: str = Field("data/processed", description="Folder for analysis panels")

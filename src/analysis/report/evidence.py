@@ -17,7 +17,6 @@ from analysis.report.disclosure import merge_small
 from analysis.report.figures import draw_adoption_timeline, draw_event_study, draw_unit_ikm, event_rows
 from analysis.report.i18n import CHANNELS, ESTIMATORS, KINERJA, SERVICES, join_list, t, vocab
 from analysis.report.results import RunResults
-from analysis.schemas import PRIORITY_SERVICES
 
 
 def evidence_sections(run_dir, language: str = "id", min_cell: int = 10, unit_id: str = "", alp: float = 0.05) -> str:
@@ -183,8 +182,9 @@ def ikm_cells(led: Ledger, r: dict, language: str, min_cell: int) -> list[str]:
 def _wait_section(res: RunResults, language: str, min_cell: int, led: Ledger) -> str:
     wait = res.table("wait_by_service_channel")
     parts = [f"## {t(language, 'h_wait')}"]
-    priority = wait[wait["service"].isin(PRIORITY_SERVICES)]
-    services = "|".join(s for s in PRIORITY_SERVICES if s in set(priority["service"]))
+    priority_services = res.study.priority_services
+    priority = wait[wait["service"].isin(priority_services)]
+    services = "|".join(s for s in priority_services if s in set(priority["service"]))
     by_channel = {}
     for channel, part in priority.groupby("channel"):
         n = part["n_tickets"].sum()
@@ -211,7 +211,7 @@ def _wait_section(res: RunResults, language: str, min_cell: int, led: Ledger) ->
     table = merge_small(wait, ["channel"], "service", merged_label, "n_tickets",
                         ["wait_mean", "within_1h_share"], ["wait_median", "wait_p90"], min_cell)
     # priority services first (in regulation order), then the rest alphabetically, merged rows last
-    order = {name: i for i, name in enumerate(PRIORITY_SERVICES)}
+    order = {name: i for i, name in enumerate(priority_services)}
     table["_rank"] = [len(order) + 1 if name == merged_label else order.get(name, len(order))
                       for name in table["service"]]
     table = table.sort_values(["_rank", "service", "channel"])

@@ -8,14 +8,16 @@ are translated here too, because they appear in the brief's tables.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 LANGUAGES = ("id", "en")
 
 STRINGS: dict[str, dict[str, str]] = {
     "id": {
         # --- titles and headings ------------------------------------------------
-        "title": "Ringkasan Kebijakan: Manajemen ASN Berbasis Kinerja di Kecamatan Plaju, Kota Palembang",
+        "title": "Ringkasan Kebijakan: Manajemen ASN Berbasis Kinerja di {area_title}",
         "title_unit": "Ringkasan Kebijakan Unit: {unit}",
-        "subtitle_unit": "Manajemen ASN berbasis kinerja di Kecamatan Plaju, Kota Palembang",
+        "subtitle_unit": "Manajemen ASN berbasis kinerja di {area_title}",
         "meta_period": "Periode data: {start} – {end}",
         "meta_made": "Disusun: {date}",
         "meta_run": "Kode pengolahan: {run_id}",
@@ -39,11 +41,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "h_unit_ikm": "IKM unit per triwulan",
         # --- page one -----------------------------------------------------------
         "synthetic_warning": "**Perhatian:** angka dalam ringkasan ini berasal dari data sintetis (simulasi) dan hanya "
-                             "menggambarkan cara kerja evaluasi; angka ini bukan kondisi nyata Kecamatan Plaju.",
-        "context": "Evaluasi ini mencakup {n_units} unit layanan di Kecamatan Plaju. Sebanyak {n_adopted} unit menerapkan "
+                             "menggambarkan cara kerja evaluasi; angka ini bukan kondisi nyata {area_short}.",
+        "context": "Evaluasi ini mencakup {n_units} unit layanan di {area_short}. Sebanyak {n_adopted} unit menerapkan "
                    "manajemen ASN berbasis kinerja antara {first} dan {last} dalam {n_cohorts} gelombang; {n_never} unit "
                    "yang belum menerapkan menjadi pembanding.",
-        "context_all_adopted": "Evaluasi ini mencakup {n_units} unit layanan di Kecamatan Plaju. Semua unit menerapkan "
+        "context_all_adopted": "Evaluasi ini mencakup {n_units} unit layanan di {area_short}. Semua unit menerapkan "
                                "manajemen kinerja antara {first} dan {last} dalam {n_cohorts} gelombang; unit yang "
                                "belum menerapkan pada suatu bulan menjadi pembanding.",
         "ci_explained": "Angka dalam kurung adalah selang kepercayaan {level}: rentang nilai yang sejalan dengan data. "
@@ -196,7 +198,7 @@ STRINGS: dict[str, dict[str, str]] = {
                           "jumlahnya kurang dari {min_cell}, dan tanda \"—\" hanya berarti angka disembunyikan karena "
                           "alasan itu; angka yang tidak ada karena alasan lain ditulis dengan kata-kata.",
         "lim_synthetic": "Data yang dipakai adalah data sintetis; temuan tidak boleh dipakai sebagai dasar kebijakan nyata.",
-        "lim_unit_average": "Perkiraan dampak adalah rata-rata seluruh unit yang menerapkan di Kecamatan Plaju, bukan dampak "
+        "lim_unit_average": "Perkiraan dampak adalah rata-rata seluruh unit yang menerapkan di {area_short}, bukan dampak "
                             "khusus unit ini.",
         # --- recommendations ----------------------------------------------------
         "rec_indicators": "**Tetapkan indikator kinerja yang jelas dan terukur.**",
@@ -252,7 +254,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "unit_ikm_suppressed": "Pada {quarter}, responden unit ini kurang dari {min_cell}, sehingga IKM tidak ditampilkan.",
         "unit_ikm_table_caption": "IKM {unit} per triwulan",
         "fig_unit_ikm": "IKM {unit} per triwulan (garis putus-putus = batas mutu B dan A)",
-        "unit_context": "Dampak rata-rata di seluruh Kecamatan Plaju",
+        "unit_context": "Dampak rata-rata di seluruh {area_short}",
         "unit_het": "Untuk jenis unit {type}, perkiraan dampak terhadap {label} adalah {estimate} ({level}: {low} sampai "
                     "{high}).",
         "unit_not_found": "unit '{unit}' tidak ada dalam jadwal penerapan run ini",
@@ -338,9 +340,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "event_estimate": "Perkiraan",
     },
     "en": {
-        "title": "Policy Brief: Performance-Based ASN Management in Plaju, Palembang",
+        "title": "Policy Brief: Performance-Based ASN Management in {area_title}",
         "title_unit": "Unit Policy Brief: {unit}",
-        "subtitle_unit": "Performance-based ASN management in Plaju, Palembang",
+        "subtitle_unit": "Performance-based ASN management in {area_title}",
         "meta_period": "Data period: {start} – {end}",
         "meta_made": "Prepared: {date}",
         "meta_run": "Run code: {run_id}",
@@ -362,11 +364,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "h_unit_profile": "Unit profile",
         "h_unit_ikm": "The unit's IKM by quarter",
         "synthetic_warning": "**Note:** the numbers in this brief come from synthetic (simulated) data and only "
-                             "illustrate how the evaluation works; they do not describe the real situation in Plaju.",
-        "context": "This evaluation covers {n_units} service units in Plaju district. {n_adopted} units adopted "
+                             "illustrate how the evaluation works; they do not describe the real situation in {area_short}.",
+        "context": "This evaluation covers {n_units} service units in {area}. {n_adopted} units adopted "
                    "performance-based management between {first} and {last} in {n_cohorts} waves; the {n_never} units "
                    "that had not adopted serve as the comparison.",
-        "context_all_adopted": "This evaluation covers {n_units} service units in Plaju district. All units adopted "
+        "context_all_adopted": "This evaluation covers {n_units} service units in {area}. All units adopted "
                                "performance-based management between {first} and {last} in {n_cohorts} waves; units "
                                "that had not yet adopted in a given month serve as the comparison.",
         "ci_explained": "Figures in brackets are {level} confidence intervals: the range of values consistent with the "
@@ -512,7 +514,7 @@ STRINGS: dict[str, dict[str, str]] = {
                           "{min_cell}, and \"—\" only means a figure hidden for that reason; figures missing for any "
                           "other reason are said in words.",
         "lim_synthetic": "The data are synthetic; the findings must not be used for real policy decisions.",
-        "lim_unit_average": "Effect estimates are averages over all adopting units in Plaju, not effects specific to "
+        "lim_unit_average": "Effect estimates are averages over all adopting units in {area_short}, not effects specific to "
                             "this unit.",
         "rec_indicators": "**Set clear, measurable performance indicators.**",
         "rec_indicators_skp": "In {year}, {share} of ASN received an SKP rating of Good or Very Good. When almost everyone "
@@ -567,7 +569,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "unit_ikm_suppressed": "In {quarter}, the unit had fewer than {min_cell} respondents, so its IKM is not shown.",
         "unit_ikm_table_caption": "IKM of {unit} by quarter",
         "fig_unit_ikm": "IKM of {unit} by quarter (dashed lines = grade B and A thresholds)",
-        "unit_context": "Average effects across Plaju",
+        "unit_context": "Average effects across {area_short}",
         "unit_het": "For {type} units, the estimated effect on {label} is {estimate} ({level}: {low} to {high}).",
         "unit_not_found": "unit '{unit}' is not in this run's adoption schedule",
         "prov_run": "Run code: {run_id}, started {date}.",
@@ -860,9 +862,28 @@ def check_language(language: str) -> str:
     return language
 
 
+_STUDY: ContextVar = ContextVar("study", default=None)
+
+
+def use_study(study) -> None:
+    """Name this study's area in the strings that follow (``{area}``, ``{area_short}``, ``{area_title}``)."""
+    _STUDY.set(study)
+
+
+def area_values(language: str) -> dict[str, str]:
+    """The study's area names in ``language`` (default study until :func:`use_study`)."""
+    from analysis.study import load  # late: the study module reads files, i18n stays import-light
+
+    n = (_STUDY.get() or load()).names[check_language(language)]
+    return {"area": n.area, "area_short": n.short, "area_title": n.title}
+
+
 def t(language: str, key: str, **values) -> str:
-    """The string ``key`` in ``language``, formatted with ``values``."""
-    return STRINGS[check_language(language)][key].format(**values)
+    """The string ``key`` in ``language``, formatted with ``values`` (and the study's area names)."""
+    text = STRINGS[check_language(language)][key]
+    if "{area" in text:
+        values = {**area_values(language), **values}
+    return text.format(**values)
 
 
 def vocab(table: dict[str, dict[str, str]], language: str, value: str) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.report.i18n import use_study
 from analysis.outputs import read_table
 
 
@@ -26,6 +27,14 @@ class RunResults:
         if not (self.run_dir / "manifest.json").exists():
             raise FileNotFoundError(f"no manifest.json in {self.run_dir}: not a run folder")
         self._tables: dict[str, pd.DataFrame] = {}
+        use_study(self.study)  # sentences built from this run name its study's area
+
+    @cached_property
+    def study(self):
+        """The run's study (``study`` parameter; runs made before it existed: the default study)."""
+        from analysis.study import DEFAULT, load
+
+        return load(self.manifest.get("parameters", {}).get("study", DEFAULT))
 
     def table(self, name: str) -> pd.DataFrame:
         """A required result table (FileNotFoundError names the table if the step did not make it)."""

@@ -1,45 +1,30 @@
-"""Fixed facts of the synthetic Plaju: units, staff sizes, service mixes, volumes.
+"""Fixed facts of the synthetic world: service mixes, volumes, rates; units come from the study.
 
-Names follow the real pattern of offices in Kecamatan Plaju; school numbers and
-the placement of gerai/pustu are invented (the data set is marked synthetic).
+The units, their names and sizes are the study's unit catalogue (studies/<name>/units.csv); the
+Plaju catalogue's school numbers and placement of gerai/pustu are invented (the data set is marked
+synthetic).
 """
 
 from __future__ import annotations
 
-from analysis.schemas import KELURAHAN
-
-DUKCAPIL, KESEHATAN, PENDIDIKAN, KECAMATAN = (
-    "Dinas Kependudukan dan Pencatatan Sipil", "Dinas Kesehatan", "Dinas Pendidikan", "Kecamatan Plaju")
-
-#: (unit_id, name, unit_type, opd, kelurahan, staff, daily_tickets_at_full_volume, users_per_day)
-_UNITS: list[tuple[str, str, str, str, str, int, int, int]] = [
-    ("DUK01", "UPTD Disdukcapil Kecamatan Plaju", "disdukcapil", DUKCAPIL, "Plaju Ulu", 24, 300, 300),
-    ("DUK02", "Gerai Dukcapil Talang Bubuk", "disdukcapil", DUKCAPIL, "Talang Bubuk", 8, 60, 60),
-    ("DUK03", "Gerai Dukcapil Komperta", "disdukcapil", DUKCAPIL, "Komperta", 8, 60, 60),
-    ("KEC01", "Kantor Camat Plaju", "kecamatan", KECAMATAN, "Plaju Ulu", 28, 40, 40),
-]
-_UNITS += [(f"KEL{i + 1:02d}", f"Kantor Lurah {k}", "kelurahan", KECAMATAN, k, 11 + (i % 3), 25, 25)
-           for i, k in enumerate(KELURAHAN)]
-_UNITS += [
-    ("PKM01", "Puskesmas Plaju", "puskesmas", KESEHATAN, "Plaju Ulu", 45, 0, 140),
-    ("PKM02", "Puskesmas Bagus Kuning", "puskesmas", KESEHATAN, "Bagus Kuning", 36, 0, 100),
-    ("PKM03", "Puskesmas Talang Putri", "puskesmas", KESEHATAN, "Talang Putri", 34, 0, 90),
-    ("PST01", "Pustu Plaju Darat", "puskesmas", KESEHATAN, "Plaju Darat", 7, 0, 30),
-    ("PST02", "Pustu Plaju Ilir", "puskesmas", KESEHATAN, "Plaju Ilir", 6, 0, 25),
-    ("PST03", "Pustu Komperta", "puskesmas", KESEHATAN, "Komperta", 7, 0, 30),
-    ("PST04", "Pustu Talang Bubuk", "puskesmas", KESEHATAN, "Talang Bubuk", 6, 0, 25),
-]
-_SD = [(52, "Plaju Ulu"), (53, "Plaju Ulu"), (54, "Plaju Ilir"), (55, "Plaju Ilir"), (56, "Plaju Darat"),
-       (57, "Plaju Darat"), (58, "Komperta"), (59, "Bagus Kuning"), (60, "Bagus Kuning"), (61, "Talang Bubuk"),
-       (62, "Talang Putri"), (63, "Talang Putri")]
-_SMP = [(10, "Plaju Ulu"), (14, "Plaju Ilir"), (30, "Bagus Kuning"), (43, "Talang Putri")]
-_UNITS += [(f"SCH{i + 1:02d}", f"SD Negeri {n} Palembang", "school", PENDIDIKAN, k, 16 + (i * 5) % 9, 0, 4)
-           for i, (n, k) in enumerate(_SD)]
-_UNITS += [(f"SCH{i + 13:02d}", f"SMP Negeri {n} Palembang", "school", PENDIDIKAN, k, 32 + (i * 3) % 8, 0, 6)
-           for i, (n, k) in enumerate(_SMP)]
+import pandas as pd
 
 UNIT_COLUMNS = ["unit_id", "unit_name", "unit_type", "opd", "kelurahan", "staff", "daily_tickets", "users_per_day"]
-UNIT_ROWS = _UNITS
+#: Sizes of a catalogue unit that leaves them empty, by unit type: (staff, daily tickets at full volume,
+#: users per day). Medians of the Plaju catalogue's units of that type.
+DEFAULT_SIZE = {"disdukcapil": (8, 60, 60), "kecamatan": (28, 40, 40), "kelurahan": (12, 25, 25),
+                "puskesmas": (7, 0, 30), "school": (21, 0, 4)}
+
+
+def units(study) -> pd.DataFrame:
+    """The study's unit catalogue as the generator needs it (sizes filled by unit type where empty)."""
+    cat = study.units
+    out = cat[["unit_id", "unit_name", "unit_type", "opd", "kelurahan"]].copy()
+    for i, col in enumerate(("staff", "daily_tickets", "users_per_day")):
+        default = cat["unit_type"].map(lambda t: DEFAULT_SIZE.get(t, (10, 0, 10))[i])
+        out[col] = cat[col].fillna(default).astype("int64")
+    return out.reset_index(drop=True)
+
 
 #: Services offered per ticketing unit type, with mix weights and mean service minutes.
 SERVICE_MIX: dict[str, list[tuple[str, float, float]]] = {
@@ -64,13 +49,6 @@ LEBARAN_SURGE = 1.6
 DISEASE_RATE = {"diare_akut": 4.0, "ili": 7.0, "suspek_dbd": 0.8}
 CATCHMENT = {"puskesmas": (24_000, 36_000), "pustu": (6_000, 10_000)}
 
-COURSE_TITLES = {
-    "e_government": "Pelatihan Aplikasi e-Government (SPBE)",
-    "project_management": "Pelatihan Manajemen Proyek",
-    "service_excellence": "Pelatihan Pelayanan Prima",
-    "performance_management": "Bimtek Manajemen Kinerja (e-Kinerja)",
-    "data_analysis": "Pelatihan Analisis Data",
-}
 COURSE_WEIGHTS = (0.3, 0.15, 0.25, 0.2, 0.1)
 
 FIRST_NAMES = ("Ahmad", "Siti", "Muhammad", "Nur’aini", "Rina", "Dedi", "Yuliana", "Hendra", "Fitri", "Agus",

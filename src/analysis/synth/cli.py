@@ -13,6 +13,7 @@ from analysis.synth.generate import generate
 @click.command()
 @click.option("--out", type=click.Path(path_type=Path), default=Path("data/raw"), show_default=True,
               help="Directory for the raw exports (replaced).")
+@click.option("--study", default=SynthConfig.study, show_default=True, help="Study name (under studies/) or folder.")
 @click.option("--seed", type=int, default=SynthConfig.seed, show_default=True)
 @click.option("--months", type=int, default=SynthConfig.months, show_default=True)
 @click.option("--start", type=str, default=SynthConfig.start, show_default=True, help="First month, YYYY-MM.")
@@ -22,10 +23,10 @@ from analysis.synth.generate import generate
 @click.option("--anticipation", type=int, default=0, show_default=True, help="Months of anticipation.")
 @click.option("--effect-scale", type=float, default=1.0, show_default=True)
 @click.option("--clean-exports", is_flag=True, help="Write perfectly clean exports (all messy rates 0).")
-def synth(out: Path, seed: int, months: int, start: str, scale: float, pretrend_violation: float,
+def synth(out: Path, study: str, seed: int, months: int, start: str, scale: float, pretrend_violation: float,
           anticipation: int, effect_scale: float, clean_exports: bool) -> None:
-    """Generate the synthetic Plaju raw exports and their truth."""
-    cfg = SynthConfig(seed=seed, months=months, start=start, scale=scale, pretrend_violation=pretrend_violation,
+    """Generate the synthetic raw exports of a study and their truth."""
+    cfg = SynthConfig(seed=seed, study=study, months=months, start=start, scale=scale, pretrend_violation=pretrend_violation,
                       anticipation=anticipation, effect_scale=effect_scale,
                       messy=MessyConfig.none() if clean_exports else MessyConfig())
     generate(out, cfg)

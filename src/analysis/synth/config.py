@@ -1,4 +1,4 @@
-"""Parameters of the synthetic Plaju data set (seeded; same config => same bytes)."""
+"""Parameters of the synthetic data set (seeded; same config => same bytes)."""
 
 from __future__ import annotations
 
@@ -61,6 +61,7 @@ class SynthConfig:
     """
 
     seed: int = 20240101
+    study: str = "plaju"  # study name or folder (analysis.study): units, vocabularies
     months: int = 36
     start: str = "2023-01"
     scale: float = 1.0

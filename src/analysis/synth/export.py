@@ -88,7 +88,11 @@ SERVICE_VARIANTS = {"KTP-el": ("KTP-el", "KTP Elektronik", "e-KTP"), "KK": ("KK"
                                                                                             "Akte Kematian")}
 DISEASE_RAW = {"diare_akut": ("Diare Akut", "DIARE AKUT"), "ili": ("ILI", "Influenza Like Illness"),
                "suspek_dbd": ("Suspek DBD", "Suspek Demam Berdarah Dengue")}
-UNKNOWN_UNIT = "UPT Pelayanan Terpadu Plaju Seberang"
+
+
+def unknown_unit(study) -> str:
+    """A plausible office name that is in no catalogue (the generator's unknown_unit corruption)."""
+    return f"UPT Pelayanan Terpadu {study.area.name} Seberang"
 
 
 def name_variants(name: str) -> tuple[str, ...]:

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import schemas
+from analysis import study as St
 from analysis.io import write_parquet
 from analysis.panels import compute_panels, connect_frames
 from analysis.pseudonym import DEMO_KEY, pseudonymise_series
@@ -58,7 +59,7 @@ def _txt(s: pd.Series) -> np.ndarray:
     return s.to_numpy().astype(str).astype(object)
 
 
-def _raw_files(t: dict[str, pd.DataFrame], m, rng: np.random.Generator, sink) -> None:
+def _raw_files(t: dict[str, pd.DataFrame], m, rng: np.random.Generator, sink, study) -> None:
     """Build each raw file and hand ``sink(file, canonical source rows)`` the finished one.
 
     Source rows align with the file's rows before messing. A file is finished when the
@@ -116,14 +117,14 @@ def _raw_files(t: dict[str, pd.DataFrame], m, rng: np.random.Generator, sink) ->
             return "asn_id"
 
         def bad_unit(i, f=f):
-            f.cells["unit"][i] = X.UNKNOWN_UNIT
+            f.cells["unit"][i] = X.unknown_unit(study)
             return "unit_id"
 
         X.corrupt(f, rng, m.invalid_nip, "invalid_nip", bad_nip)
         X.corrupt(f, rng, m.unknown_unit, "unknown_unit", bad_unit)
         X.add_duplicates(f, rng, m.duplicates)
     tr = t["training"].sort_values(["start_date", "nip", "course"], kind="mergesort")
-    titles = {c: (title, title.upper(), f"{title} Angkatan II") for c, title in catalog.COURSE_TITLES.items()}
+    titles = {c: (title, title.upper(), f"{title} Angkatan II") for c, title in study.courses.items()}
     f = new("diklat/riwayat_diklat", "training", tr, {
         "nip": X.fmt_nip(tr["nip"], X.styles(len(tr), m.nip_spaces, rng)), "nama": tr["nip"].map(nama),
         "diklat": X.pick(tr["course"], titles, m.category_variants, rng), "mulai": dates(tr["start_date"]),
@@ -131,7 +132,7 @@ def _raw_files(t: dict[str, pd.DataFrame], m, rng: np.random.Generator, sink) ->
     X.add_duplicates(f, rng, m.duplicates)
     # tickets per unit and year
     tk = t["tickets"]
-    svc_var = {s: X.SERVICE_VARIANTS.get(s, (s, s.upper())) for s in schemas.SERVICES}
+    svc_var = {s: X.SERVICE_VARIANTS.get(s, (s, s.upper())) for s in study.services}
     for (uid, year), part in tk.groupby([tk["unit_id"], tk["issued_at"].dt.year], sort=True):
         n = len(part)
         ts = X.styles(n, m.date_formats, rng, 2)
@@ -259,7 +260,7 @@ def generate(raw_dir: Path, config: SynthConfig = SynthConfig()) -> Path:
         bad = f.status["src"][f.status["kind"] == "corrupt"]
         dropped.setdefault(f.table, []).append(src.iloc[np.sort(bad)])
 
-    _raw_files(observed, cfg.messy, mrng, write)
+    _raw_files(observed, cfg.messy, mrng, write, St.load(cfg.study))
     for name, df in obs_c.items():
         gone = pd.concat(dropped.get(name, []), ignore_index=True) if dropped.get(name) else None
         if gone is not None and len(gone):

@@ -1,4 +1,4 @@
-"""Simulate Plaju's canonical tables under KPI adoption and under no adoption.
+"""Simulate the study's canonical tables under KPI adoption and under no adoption.
 
 Every random number is drawn once (common random numbers); outcomes are then a
 deterministic function of the draws and the treatment exposure. Building the
@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from analysis import measures
-from analysis.schemas import (COURSES, EDUCATION, GOLONGAN_PNS, OCCUPATION, SERVICES, TS)
+from analysis import study as St
+from analysis.schemas import EDUCATION, GOLONGAN_PNS, OCCUPATION, TS
 from analysis.synth import catalog as C
 from analysis.synth.config import SynthConfig
 
@@ -73,9 +74,11 @@ def _fmt_round(x: np.ndarray, decimals: int) -> np.ndarray:
 
 def make_design(cfg: SynthConfig, rng: np.random.Generator) -> Design:
     cal = Calendar.build(cfg.start, cfg.months)
-    units = pd.DataFrame(C.UNIT_ROWS, columns=C.UNIT_COLUMNS)
-    units["distance_km"] = _fmt_round(rng.uniform(0.3, 6.5, len(units)), 1)
-    units.loc[units["unit_id"] == "KEC01", "distance_km"] = 0.0
+    study = St.load(cfg.study)
+    units = C.units(study)
+    units["distance_km"] = _fmt_round(rng.uniform(0.3, 6.5, len(units)), 1)  # drawn for all: one random stream
+    given = study.units["distance_km"].to_numpy()
+    units["distance_km"] = np.where(np.isnan(given), units["distance_km"], given)
     cohorts = sorted({int(round(f * cfg.months)) + 1 for f in cfg.cohort_fractions})
     cohorts = [c for c in cohorts if 2 <= c <= cfg.months]
     stratum = units["unit_type"].map({"disdukcapil": "civil", "kecamatan": "civil", "kelurahan": "civil",
@@ -301,7 +304,7 @@ def build_tables(d: Design, roster: pd.DataFrame, dr: Draws, treated: bool) -> d
     start = month[ev] + pd.to_timedelta(s["train_day"].to_numpy()[ev], unit="D")
     length = s["train_len"].to_numpy()[ev]
     out["training"] = pd.DataFrame({"nip": roster["nip"].to_numpy()[s["emp"].to_numpy()[ev]],
-                                    "course": np.array(COURSES)[course_idx], "start_date": start,
+                                    "course": np.array(list(St.load(d.cfg.study).courses))[course_idx], "start_date": start,
                                     "end_date": start + pd.to_timedelta(length - 1, unit="D"), "hours": length * 8})
 
     # tickets --------------------------------------------------------------
@@ -335,7 +338,7 @@ def build_tables(d: Design, roster: pd.DataFrame, dr: Draws, treated: bool) -> d
     uid = units["unit_id"].to_numpy()[tu]
     out["tickets"] = pd.DataFrame({
         "ticket_id": pd.Series(uid, dtype=object) + "-" + pd.Series(day.strftime("%Y%m%d")) + "-" + ticket_no,
-        "unit_id": uid, "service": service, "priority": [SERVICES[x] for x in service],
+        "unit_id": uid, "service": service, "priority": [St.load(d.cfg.study).services[x].priority for x in service],
         "channel": np.where(online, "online", "walk_in"), "issued_at": issued, "called_at": called,
         "served_at": served, "finished_at": finished})
     out["tickets"]["ticket_no"] = ticket_no
