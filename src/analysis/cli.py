@@ -70,7 +70,7 @@ class LazyGroup(click.Group):
 @click.group(cls=LazyGroup)
 @click.version_option(package_name="analysis")
 def main() -> None:
-    """Evaluate performance-based ASN management in Plaju (Kota Palembang)."""
+    """Evaluate performance-based ASN management in a study area (default: studies/DEFAULT names it)."""
 
 
 def _params(params_file, sets):

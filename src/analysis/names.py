@@ -1,8 +1,8 @@
 """Match an area name as an export spells it to an official Kemendagri name.
 
 Tolerant of case, spacing and punctuation, of the prefixes "Kel." / "Kelurahan" / "Desa" /
-"Kec." / "Kecamatan", and of spelling variants that differ only in spaces ("Bagus Kuning" =
-"Baguskuning"). An unknown or ambiguous name raises :class:`NameMatchError` with the reason and the
+"Kec." / "Kecamatan", and of spelling variants that differ only in spaces (an export's "Talang X"
+for the official "Talangx"). An unknown or ambiguous name raises :class:`NameMatchError` with the reason and the
 closest official name; a name is never silently assigned. Hand-written: the rule is short and ours
 (difflib only suggests, it never decides).
 """

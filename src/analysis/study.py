@@ -15,15 +15,28 @@ import datetime as dt
 import os
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from analysis import names as N
 
-DEFAULT = "plaju"
+if TYPE_CHECKING:
+    import pandas as pd
+
+_ROOTS = (Path.cwd() / "studies", Path(__file__).resolve().parents[2] / "studies")
+
+
+def _default() -> str:
+    """The default study's name: the one line of ``studies/DEFAULT`` (data, so no Python names a place)."""
+    for root in _ROOTS:
+        if (root / "DEFAULT").is_file():
+            return (root / "DEFAULT").read_text(encoding="utf-8").strip()
+    raise FileNotFoundError(f"no studies/DEFAULT under {', '.join(map(str, _ROOTS))}")
+
+
+DEFAULT = _default()
 #: Columns of a unit catalogue; the last four may be empty.
 CATALOGUE_COLUMNS = ["unit_id", "unit_name", "unit_type", "opd", "kelurahan_code", "staff", "daily_tickets",
                      "users_per_day", "distance_km"]
@@ -112,6 +125,12 @@ class Study(_Strict):
         return tuple(sorted(a.name for a in self.areas))
 
     @property
+    def city(self) -> str:
+        """The kota/kabupaten's name without its prefix (units often end with it: ``SD Negeri 1 <city>``)."""
+        full = self.area.name if self.area.level in ("kota", "kabupaten") else self.area.parent
+        return full.removeprefix("Kota ").removeprefix("Kabupaten ")
+
+    @property
     def priority_services(self) -> tuple[str, ...]:
         return tuple(s for s, v in self.services.items() if v.priority)
 
@@ -141,7 +160,7 @@ class Study(_Strict):
         return {a.name: a.code for a in self.areas}
 
     @cached_property
-    def units(self) -> pd.DataFrame:
+    def units(self) -> "pd.DataFrame":
         """The unit catalogue with the kelurahan name beside its code (validated)."""
         return read_catalogue(self.folder / self.catalogue, self)
 
@@ -173,7 +192,7 @@ def folder_of(study: str | os.PathLike) -> Path:
     p = Path(study)
     if (p / "study.yaml").is_file():
         return p
-    roots = [Path.cwd() / "studies", Path(__file__).resolve().parents[2] / "studies"]
+    roots = _ROOTS
     for root in roots:
         if (root / str(study) / "study.yaml").is_file():
             return root / str(study)
@@ -198,8 +217,10 @@ def load(study: str | os.PathLike = DEFAULT) -> Study:
     return _load(folder_of(study).resolve())
 
 
-def read_catalogue(path: Path, study: Study) -> pd.DataFrame:
+def read_catalogue(path: Path, study: Study) -> "pd.DataFrame":
     """Read and check a unit catalogue; every mistake names the file, the row and the column."""
+    import pandas as pd  # heavy: only when a catalogue is read (the CLI's --help stays fast)
+
     if not path.is_file():
         raise StudyError(f"{path}: unit catalogue not found (study.yaml 'catalogue')")
     df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")

@@ -55,19 +55,20 @@ def test_quarter_and_semester_labels():
 
 STUDY = load_study()
 ALIASES = S.study_aliases(STUDY)
+CITY = frozenset(S.key(STUDY.city).split())
 UNIT_ROWS = list(zip(STUDY.units["unit_id"], STUDY.units["unit_name"]))
 
 
 def test_every_unit_name_variant_maps_to_its_unit():
     lookup = {}
     for uid, name, *_ in UNIT_ROWS:
-        k = S.unit_key(name)
+        k = S.unit_key(name, CITY)
         assert k not in lookup, f"{name} collides with {lookup.get(k)}"
         lookup[k] = uid
     for uid, name, *_ in UNIT_ROWS:
-        for v in export.name_variants(name):
-            assert lookup.get(S.unit_key(v)) == uid, v
-    assert S.unit_key(export.unknown_unit(STUDY)) not in lookup
+        for v in export.name_variants(name, STUDY.city):
+            assert lookup.get(S.unit_key(v, CITY)) == uid, v
+    assert S.unit_key(export.unknown_unit(STUDY), CITY) not in lookup
 
 
 @pytest.mark.parametrize("variants, aliases", [

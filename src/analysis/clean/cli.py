@@ -19,7 +19,7 @@ from analysis.clean.safe import scrub
 @click.command()
 @click.option("--raw", "raw", type=click.Path(path_type=Path), default=Path("data/raw"), show_default=True)
 @click.option("--out", "out", type=click.Path(path_type=Path), default=Path("data/interim"), show_default=True)
-@click.option("--study", default=None, help="Study name or folder (default: the synthetic marker's, else plaju).")
+@click.option("--study", default=None, help="Study name or folder (default: the synthetic marker's, else the default study).")
 def clean(raw: Path, out: Path, study: str | None) -> None:
     """Clean raw exports into canonical, pseudonymised Parquet tables and a data-quality summary.
 

@@ -302,7 +302,7 @@ def _clean_into(raw_dir: Path, out: Path, files: dict[str, list[Path]], ctx: Con
 
 def _register_units(ctx: Context, units: pd.DataFrame, rel: str) -> None:
     for uid, name in zip(units["unit_id"], units["unit_name"]):
-        k = S.unit_key(name)
+        k = S.unit_key(name, ctx.city_words)
         if k in ctx.unit_lookup and ctx.unit_lookup[k] != uid:
             raise DataInputError(rel, "unit_name", 0, f"two units normalise to the same name "
                                  f"({shown(k, 'unit_name', 0)})")

@@ -136,13 +136,16 @@ def study_aliases(study) -> dict[str, dict[str, str]]:
 _UNIT_PHRASES = ((r"\bpuskesmas pembantu\b", "pustu"), (r"\bsd n\b", "sd negeri"), (r"\bsmp n\b", "smp negeri"))
 _UNIT_TOKENS = {"kel": "kelurahan", "lurah": "kelurahan", "kec": "kecamatan", "camat": "kecamatan", "pkm": "puskesmas",
                 "pusk": "puskesmas", "sdn": "sd negeri", "smpn": "smp negeri", "dukcapil": "disdukcapil"}
-_UNIT_DROP = {"kantor", "palembang", "kota"}
+_UNIT_DROP = {"kantor", "kota"}
 
 
-def unit_key(name: str) -> str:
-    """Normalise a unit name so the spellings of one office coincide (``Kel. Plaju Ulu`` = ``Kantor Lurah Plaju Ulu``)."""
+def unit_key(name: str, drop: frozenset[str] = frozenset()) -> str:
+    """Normalise a unit name so the spellings of one office coincide (``Kel. X`` = ``Kantor Lurah X``).
+
+    ``drop``: further words to ignore, e.g. the study's city (``SD Negeri 1 <city>`` = ``SDN 1``).
+    """
     s = key(name)
     for pat, rep in _UNIT_PHRASES:
         s = re.sub(pat, rep, s)
-    toks = [_UNIT_TOKENS.get(t, t) for t in s.split() if t not in _UNIT_DROP]
+    toks = [_UNIT_TOKENS.get(t, t) for t in s.split() if t not in _UNIT_DROP and t not in drop]
     return " ".join(toks)

@@ -43,6 +43,7 @@ class Context:
         self.study = self.study or load_study()
         self.aliases = S.study_aliases(self.study)
         self.areas = name_lookup(self.study.kelurahan)
+        self.city_words = frozenset(S.key(self.study.city).split())
 
 
 @dataclass
@@ -185,7 +186,7 @@ class RawTable:
         names = self.cells[fld]
 
         def lookup(u: pd.Series):
-            out = u.map(S.unit_key).map(ctx.unit_lookup).fillna(u.str.strip().map(ctx.unit_lookup))
+            out = u.map(lambda v: S.unit_key(v, ctx.city_words)).map(ctx.unit_lookup).fillna(u.str.strip().map(ctx.unit_lookup))
             return out, out.isna().to_numpy()
 
         out, _ = self.parsed(fld, lookup, "unit")

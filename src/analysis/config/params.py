@@ -20,6 +20,8 @@ from typing import Any, Literal, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from analysis.study import DEFAULT as DEFAULT_STUDY
+
 #: Parameters the runner sets itself; every other notebook parameter must be a RunParams field.
 RUNNER_PARAMETERS = {
     "run_dir": "Run folder the notebook writes into (set by the runner)",
@@ -54,7 +56,7 @@ class RunParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     # --- data -----------------------------------------------------------------
-    study: str = Field("plaju", description="Study area: a folder under studies/ (study.yaml + unit catalogue) "
+    study: str = Field(DEFAULT_STUDY, description="Study area: a folder under studies/ (study.yaml + unit catalogue) "
                                             "or a path to one")
     raw_dir: str = Field("data/raw", description="Folder of raw exports (synthetic or a real export)")
     interim_dir: str = Field("data/interim", description="Folder for canonical, pseudonymised tables")

@@ -1,7 +1,7 @@
 """Few-cluster inference: the rule, wild cluster bootstrap, randomisation inference,
 multiplier bootstrap on influence functions.
 
-Plaju has 30-40 service units, so cluster-robust analytic SEs (which need many
+The default study has 30-40 service units, so cluster-robust analytic SEs (which need many
 clusters) are at the edge of reliability. :func:`choose_inference` encodes the
 project's rule; the other functions implement the alternatives.
 

@@ -2,7 +2,7 @@
 
 Written by hand because the point is to know the truth: every draw returns the data
 *and* the population ATT(g,t), so estimators can be checked for bias and coverage.
-The default design is Plaju-sized: 36 service units, 36 months, four adoption
+The default design is the size of the default study: 36 service units, 36 months, four adoption
 cohorts (months 7, 13, 19, 25) plus never-treated units, effects that grow with
 exposure and differ by cohort (the case where static TWFE is biased).
 

@@ -1,4 +1,4 @@
-"""Seeded synthetic Plaju data: messy raw exports plus the truth they encode.
+"""Seeded synthetic data of a study area: messy raw exports plus the truth they encode.
 
     from analysis.synth import generate, SynthConfig, MessyConfig
     generate(Path("data/raw"), SynthConfig(seed=1, scale=1.0))

@@ -1,8 +1,8 @@
 """Fixed facts of the synthetic world: service mixes, volumes, rates; units come from the study.
 
-The units, their names and sizes are the study's unit catalogue (studies/<name>/units.csv); the
-Plaju catalogue's school numbers and placement of gerai/pustu are invented (the data set is marked
-synthetic).
+The units, their names and sizes are the study's unit catalogue (studies/<name>/units.csv); in the
+default study's catalogue school numbers and the placement of gerai/pustu are invented (the data set
+is marked synthetic).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pandas as pd
 
 UNIT_COLUMNS = ["unit_id", "unit_name", "unit_type", "opd", "kelurahan", "staff", "daily_tickets", "users_per_day"]
 #: Sizes of a catalogue unit that leaves them empty, by unit type: (staff, daily tickets at full volume,
-#: users per day). Medians of the Plaju catalogue's units of that type.
+#: users per day). Medians of the default study's units of that type.
 DEFAULT_SIZE = {"disdukcapil": (8, 60, 60), "kecamatan": (28, 40, 40), "kelurahan": (12, 25, 25),
                 "puskesmas": (7, 0, 30), "school": (21, 0, 4)}
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
+from analysis.study import DEFAULT as DEFAULT_STUDY
+
 
 @dataclass(frozen=True)
 class MessyConfig:
@@ -18,7 +20,7 @@ class MessyConfig:
     header_variants: bool = True
     date_formats: float = 0.3  # Indonesian dates: "12 Maret 2024", "12/03/2024"
     nip_spaces: float = 0.3  # NIP printed in groups "YYYYMMDD YYYYMM S NNN"
-    unit_name_variants: float = 0.2  # "Kel. Plaju Ulu", "PKM Plaju", upper case, extra spaces
+    unit_name_variants: float = 0.2  # "Kel. X", "PKM X", upper case, extra spaces
     category_variants: float = 0.2  # "Datang Langsung"/"Walk-in", "Laki-laki"/"L", ...
     duplicates: float = 0.01  # resubmitted rows (merged, not rejected)
     likert_out_of_range: float = 0.004  # SKM answer 0, 5 or 9
@@ -45,7 +47,7 @@ class SynthConfig:
     """Generator parameters.
 
     ``scale`` sets ticket volume: scale=1 writes 10% of the reported daily volumes
-    (Disdukcapil Plaju ~30 tickets a day instead of ~300) so the default data set
+    (the default study's main Disdukcapil office ~30 tickets a day instead of ~300) so the default data set
     generates and cleans in seconds; scale=10 is the reported volume. Surveys,
     rosters, SKP, health and school tables do not depend on ``scale``; SKM samples
     are drawn around the Krejcie-Morgan size (x0.65-1.25, so some unit-quarters
@@ -61,7 +63,7 @@ class SynthConfig:
     """
 
     seed: int = 20240101
-    study: str = "plaju"  # study name or folder (analysis.study): units, vocabularies
+    study: str = DEFAULT_STUDY  # study name or folder (analysis.study): units, vocabularies
     months: int = 36
     start: str = "2023-01"
     scale: float = 1.0

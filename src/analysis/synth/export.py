@@ -95,12 +95,12 @@ def unknown_unit(study) -> str:
     return f"UPT Pelayanan Terpadu {study.area.name} Seberang"
 
 
-def name_variants(name: str) -> tuple[str, ...]:
+def name_variants(name: str, city: str = "") -> tuple[str, ...]:
     """Ways the same unit is written across systems (all map back in cleaning)."""
     v = [name, name.upper(), f"  {name} ", name.replace(" ", "  ", 1)]
     for a, b in (("Kantor Lurah ", "Kel. "), ("Kantor Lurah ", "Kelurahan "), ("Kantor Camat ", "Kecamatan "),
                  ("Puskesmas ", "PKM "), ("Pustu ", "Puskesmas Pembantu "), ("SD Negeri ", "SDN "),
-                 ("SMP Negeri ", "SMPN "), (" Palembang", ""), ("Disdukcapil Kecamatan", "Dukcapil Kec."),
+                 ("SMP Negeri ", "SMPN "), (f" {city}" if city else "\0", ""), ("Disdukcapil Kecamatan", "Dukcapil Kec."),
                  ("Gerai Dukcapil", "Gerai Disdukcapil")):
         if a in name:
             v.append(name.replace(a, b))

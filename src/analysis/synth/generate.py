@@ -1,4 +1,4 @@
-"""``generate()``: simulate Plaju, write messy raw exports and the truth next to them.
+"""``generate()``: simulate a study area, write messy raw exports and the truth next to them.
 
 Layout of ``raw_dir``::
 
@@ -68,7 +68,7 @@ def _raw_files(t: dict[str, pd.DataFrame], m, rng: np.random.Generator, sink, st
     pending = []
     units = t["units"]
     name_of = units.set_index("unit_id")["unit_name"]
-    variants = {n: X.name_variants(n) for n in units["unit_name"]}
+    variants = {n: X.name_variants(n, study.city) for n in units["unit_name"]}
 
     def unit_cells(ids: pd.Series) -> pd.Series:
         return X.pick(ids.map(name_of), variants, m.unit_name_variants, rng)
