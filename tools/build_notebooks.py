@@ -301,7 +301,7 @@ NOTEBOOKS["05_heterogeneity"] = notebook(
     "Effects by channel (online vs walk-in) and service for the queue outcomes, by unit type and kelurahan; "
     "which unit characteristics predict larger effects (cross-fitted gradient boosting, judged out of fold); "
     "and whether training coverage moves with adoption (a channel of the reform).",
-    ["interim_dir", "processed_dir", "run_dir", "outcomes", *SPEC, *SELECTION],
+    ["study", "interim_dir", "processed_dir", "run_dir", "outcomes", *SPEC, *SELECTION],
     [
         ("code", """
 import pandas as pd
@@ -310,6 +310,7 @@ from analysis.runner import enter_project
 
 enter_project()  # paths in the parameters are relative to the project folder
 
+from analysis.study import load as load_study
 from analysis.evaluation import heterogeneity as het
 from analysis.evaluation.estimate import Spec, estimate_outcome
 from analysis.evaluation.panel import load_panel, outcome_panel
@@ -321,8 +322,9 @@ spec = Spec(est_method=est_method, control_group=control_group, covariates=tuple
             inference=inference, biters=biters, alp=alp, seed=seed)
 monthly = load_panel(processed_dir)
 unit_info = monthly.drop_duplicates("unit_id")[["unit_id", "unit_type", "kelurahan", "distance_km"]]
+area = load_study(study)  # units are grouped at the study's level: kelurahan, or kecamatan for a city
 """),
-        ("md", "## Effects by channel, service, unit type and kelurahan"),
+        ("md", "## Effects by channel, service, unit type and area (the study's grouping level)"),
         ("code", """
 rows = []
 for yname in outcomes:
@@ -330,7 +332,8 @@ for yname in outcomes:
                           start_month=start_month, end_month=end_month)
     levels = panel.data["unit_id"].map(unit_info.set_index("unit_id")["unit_type"])
     rows.append(het.by_level(panel, spec, levels, "unit_type"))
-    rows.append(het.by_level(panel, spec, panel.data["unit_id"].map(unit_info.set_index("unit_id")["kelurahan"]), "kelurahan"))
+    kelurahan = panel.data["unit_id"].map(unit_info.set_index("unit_id")["kelurahan"])
+    rows.append(het.by_level(panel, spec, kelurahan.map(area.group_of), area.grouping))
     if yname in het.TICKET_MEASURES:
         rows.append(het.by_ticket_level(interim_dir, monthly, yname, spec, "channel"))
         rows.append(het.by_ticket_level(interim_dir, monthly, yname, spec, "service"))

@@ -104,6 +104,13 @@ def _context(res: RunResults, language: str, led: Ledger) -> str:
     return t(language, key, **values)
 
 
+def _place(res: RunResults, kelurahan: str, language: str) -> str:
+    """The unit's kelurahan, with its kecamatan when the study groups units by kecamatan (a city)."""
+    if res.study.grouping != "kecamatan":
+        return kelurahan
+    return t(language, "kelurahan_in_kecamatan", kelurahan=kelurahan, kecamatan=res.study.group_of(kelurahan))
+
+
 def _unit_profile(res: RunResults, unit_id: str, language: str, min_cell: int, led: Ledger) -> str:
     unit = unit_row(res, unit_id)
     key = row_key(unit_id=unit_id)
@@ -113,7 +120,7 @@ def _unit_profile(res: RunResults, unit_id: str, language: str, min_cell: int, l
                 if adopted(unit.get("adoption_month")) else
                 led.add(t(language, "unit_not_adopted"), "", "adoption_schedule", key, "adoption_month", "text"))
     text = t(language, "unit_profile", unit=unit["unit_name"], type=type_word(unit["unit_type"], language),
-             kelurahan=unit["kelurahan"], adoption=adoption)
+             kelurahan=_place(res, unit["kelurahan"], language), adoption=adoption)
     ikm = ikm_frame(res, min_cell)
     own = ikm[ikm["unit_id"].astype(str) == str(unit_id)]
     if not own.empty:

@@ -42,10 +42,10 @@ STRINGS: dict[str, dict[str, str]] = {
         # --- page one -----------------------------------------------------------
         "synthetic_warning": "**Perhatian:** angka dalam ringkasan ini berasal dari data sintetis (simulasi) dan hanya "
                              "menggambarkan cara kerja evaluasi; angka ini bukan kondisi nyata {area_short}.",
-        "context": "Evaluasi ini mencakup {n_units} unit layanan di {area_short}. Sebanyak {n_adopted} unit menerapkan "
+        "context": "Evaluasi ini mencakup {n_units} unit layanan di {area}. Sebanyak {n_adopted} unit menerapkan "
                    "manajemen ASN berbasis kinerja antara {first} dan {last} dalam {n_cohorts} gelombang; {n_never} unit "
                    "yang belum menerapkan menjadi pembanding.",
-        "context_all_adopted": "Evaluasi ini mencakup {n_units} unit layanan di {area_short}. Semua unit menerapkan "
+        "context_all_adopted": "Evaluasi ini mencakup {n_units} unit layanan di {area}. Semua unit menerapkan "
                                "manajemen kinerja antara {first} dan {last} dalam {n_cohorts} gelombang; unit yang "
                                "belum menerapkan pada suatu bulan menjadi pembanding.",
         "ci_explained": "Angka dalam kurung adalah selang kepercayaan {level}: rentang nilai yang sejalan dengan data. "
@@ -248,6 +248,7 @@ STRINGS: dict[str, dict[str, str]] = {
                              "evaluasi ulang.",
         # --- unit brief ---------------------------------------------------------
         "unit_profile": "{unit} adalah unit {type} di Kelurahan {kelurahan}. {adoption}",
+        "kelurahan_in_kecamatan": "{kelurahan}, Kecamatan {kecamatan}",
         "unit_adopted": "Unit ini mulai menerapkan manajemen kinerja pada {month}.",
         "unit_not_adopted": "Unit ini belum menerapkan manajemen kinerja dalam periode data.",
         "unit_ikm_text": "Pada {quarter}, IKM unit ini {ikm} (mutu {mutu}, {kinerja}).",
@@ -563,6 +564,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "rec_scale_unclear": "The main result for {label} is not yet clear; any extension should come with close "
                              "monitoring and a repeat evaluation.",
         "unit_profile": "{unit} is a {type} unit in {kelurahan}. {adoption}",
+        "kelurahan_in_kecamatan": "{kelurahan}, {kecamatan} district",
         "unit_adopted": "The unit began using performance-based management in {month}.",
         "unit_not_adopted": "The unit had not adopted performance-based management within the data period.",
         "unit_ikm_text": "In {quarter}, the unit's IKM was {ikm} (grade {mutu}, {kinerja}).",
