@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import schemas
+from analysis.clean.profile import MAPPING_FILE, MappingError, Profile, for_raw_dir, shipped
 from analysis.study import DEFAULT as DEFAULT_STUDY, Study, load as load_study
 from analysis.clean import specs as S
 from analysis.clean.errors import DataInputError
@@ -66,7 +67,8 @@ def _match(rel: PurePosixPath, pattern: str) -> bool:
     return rel.parent.as_posix().lower() == folder.lower() and fnmatch.fnmatchcase(rel.name.lower(), name.lower())
 
 
-def discover(raw_dir: Path, generator_files: bool = False) -> tuple[dict[str, list[Path]], dict[str, str]]:
+def discover(raw_dir: Path, generator_files: bool = False, profile: Profile | None = None
+             ) -> tuple[dict[str, list[Path]], dict[str, str]]:
     """Raw files per table, sorted, and every other file under ``raw_dir`` with the reason it is ignored.
 
     ``generator_files``: the synthetic generator's own files (``_truth/``) are accounted for by its
@@ -78,7 +80,9 @@ def discover(raw_dir: Path, generator_files: bool = False) -> tuple[dict[str, li
         rel = PurePosixPath(p.relative_to(raw_dir).as_posix())
         if not p.is_file() or p.name in NOT_DATA or (generator_files and rel.parts[0] == "_truth"):
             continue
-        table = next((t for pattern, t in S.FILE_PATTERNS if _match(rel, pattern)), None)
+        if str(rel) == MAPPING_FILE:  # the user's spellings, read by for_raw_dir(), not an export
+            continue
+        table = next((t for pattern, t in (profile or shipped()).file_patterns if _match(rel, pattern)), None)
         if p.name.startswith(("~$", ".")):
             ignored[str(rel)] = "temporary or hidden file (e.g. an Excel lock file)"
         elif table is None:
@@ -95,9 +99,10 @@ def _header_key(h: str) -> str:
     return S.key(str(h).replace("\ufeff", ""))
 
 
-def map_headers(df: pd.DataFrame, table: str, rel: str) -> pd.DataFrame:
+def map_headers(df: pd.DataFrame, table: str, rel: str, profile: Profile | None = None) -> pd.DataFrame:
     """Rename raw headers to field ids; a required field without a matching header is fatal."""
-    spec = S.HEADERS[table]
+    profile = profile or shipped()
+    spec = profile.headers[table]
     lookup = {_header_key(a): fld for fld, aliases in spec.items() for a in (fld, *aliases)}
     rename, seen = {}, {}
     for h in df.columns:
@@ -105,7 +110,7 @@ def map_headers(df: pd.DataFrame, table: str, rel: str) -> pd.DataFrame:
         if fld and fld not in seen:
             rename[h] = fld
             seen[fld] = h
-    missing = [f for f in spec if f not in seen and f not in S.OPTIONAL.get(table, set())]
+    missing = [f for f in spec if f not in seen and f not in profile.optional.get(table, set())]
     if missing:
         f = missing[0]
         found = [str(c) for c in df.columns]
@@ -114,11 +119,12 @@ def map_headers(df: pd.DataFrame, table: str, rel: str) -> pd.DataFrame:
         note = (f" and {hidden} not shown (they look like data, not headers: is the header row missing?)"
                 if hidden else "")
         raise DataInputError(rel, f, 0, f"required column '{f}' missing; expected a header like {list(spec[f])}, "
-                             f"found [{', '.join(safe)}]{note}")
+                             f"found [{', '.join(safe)}]{note}; add the file's header to {MAPPING_FILE} "
+                             f"(tables: {table}: headers: {f}: [...])")
     return df[list(rename)].rename(columns=rename)
 
 
-def read_cells(path: Path, raw_dir: Path, table: str) -> tuple[str, pd.DataFrame]:
+def read_cells(path: Path, raw_dir: Path, table: str, profile: Profile | None = None) -> tuple[str, pd.DataFrame]:
     """One raw file as text cells under field ids (header mapping applied)."""
     rel = path.relative_to(raw_dir).as_posix()
     try:
@@ -130,7 +136,7 @@ def read_cells(path: Path, raw_dir: Path, table: str) -> tuple[str, pd.DataFrame
     if len(df.columns) == 0 or len(df) == 0:
         raise DataInputError(rel, "-", 1, "file has a header but no data rows" if len(df.columns) else "file is empty")
     df.columns = [str(c) for c in df.columns]
-    df = map_headers(df.fillna(""), table, rel)
+    df = map_headers(df.fillna(""), table, rel, profile)
     return rel, df.apply(lambda col: blank_missing(col.astype(str), schemas.MISSING_VALUES))
 
 
@@ -166,8 +172,8 @@ def clean_batch(paths: list[Path], raw_dir: Path, table: str, ctx: Context
     """Clean raw files of one table: (canonical rows + ``_file``/``_row``, rejects, data-quality rows)."""
     sch = schemas.CANONICAL[table]
     pk = sch.metadata["key"]
-    rels, frames = zip(*(read_cells(p, raw_dir, table) for p in paths))
-    fields = [f for f in S.HEADERS[table] if any(f in fr.columns for fr in frames)]
+    rels, frames = zip(*(read_cells(p, raw_dir, table, ctx.profile) for p in paths))
+    fields = [f for f in ctx.profile.headers[table] if any(f in fr.columns for fr in frames)]
     cells = pd.concat([fr.reindex(columns=fields, fill_value="") for fr in frames], ignore_index=True)
     sizes = np.array([len(fr) for fr in frames])
     file_idx = np.repeat(np.arange(len(frames)), sizes)
@@ -233,16 +239,20 @@ def clean_raw(raw_dir: Path, interim_dir: Path, *, key: bytes | None = None, stu
     synthetic = marker.synthetic
     # MissingKeyError for real data without a key, before anything is read or written
     secret = resolve_key(key, synthetic=synthetic, search=(raw_dir, raw_dir.parent, raw_dir.parent.parent))
-    files, ignored = discover(raw_dir, generator_files=synthetic)
+    recorded = (marker.info or {}).get("parameters", {}).get("study") if synthetic else None
+    st = load_study(study or recorded or DEFAULT_STUDY)
+    try:
+        profile = for_raw_dir(raw_dir, S.vocabularies(st))
+    except MappingError as exc:
+        raise DataInputError(MAPPING_FILE, "-", 0, str(exc)) from None
+    files, ignored = discover(raw_dir, generator_files=synthetic, profile=profile)
     for table in S.TABLE_ORDER:
         if not files[table]:
             near = [r for r, why in ignored.items() if f"'{table}'" in why]
             raise DataInputError(str(raw_dir), "-", 0, f"no raw file for table '{table}' "
-                                 f"(expected {[p for p, t in S.FILE_PATTERNS if t == table]}"
+                                 f"(expected {[p for p, t in profile.file_patterns if t == table]}"
                                  + (f"; ignored: {near}" if near else "") + ")")
-    recorded = (marker.info or {}).get("parameters", {}).get("study") if synthetic else None
-    st = load_study(study or recorded or DEFAULT_STUDY)
-    ctx = Context(key=secret, window=study_window(marker.info if synthetic else None, st), study=st)
+    ctx = Context(key=secret, window=study_window(marker.info if synthetic else None, st), study=st, profile=profile)
     interim_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{interim_dir.name}-", dir=interim_dir.parent))
     try:

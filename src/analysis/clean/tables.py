@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import difflib
+
 import numpy as np
 import pandas as pd
 
@@ -24,6 +26,7 @@ from analysis.measures import SKP_MATRIX
 from analysis.pseudonym import pseudonymise_series
 from analysis.names import lookup as name_lookup, name_key
 from analysis.study import Study, load as load_study
+from analysis.clean.profile import Profile, shipped
 
 #: A required column where more than this share of non-empty cells fails to parse is
 #: "the wrong column", not a few bad rows: stop instead of rejecting most of the file.
@@ -38,11 +41,15 @@ class Context:
     roster: set[str] = field(default_factory=set)  # asn_id
     memo: dict[str, dict] = field(default_factory=dict)  # parser name -> {text: (value, bad)}, shared by files
     study: Study | None = None  # vocabularies; None: the default study
+    profile: Profile | None = None  # export profiles (+ mapping.yaml); None: the shipped profiles
 
     def __post_init__(self):
         self.study = self.study or load_study()
-        self.aliases = S.study_aliases(self.study)
+        self.profile = self.profile or shipped()
+        self.aliases = S.label_aliases(self.study, self.profile)
         self.areas = name_lookup(self.study.kelurahan)
+        for canon, spellings in self.profile.labels.get("kelurahan", {}).items():
+            self.areas.update({name_key(s): canon for s in spellings})
         self.city_words = frozenset(S.key(self.study.city).split())
 
 
@@ -126,6 +133,22 @@ class RawTable:
             f"{nb} of {n} values do not parse (e.g. {shown(self.cells[fld].iat[i], column, int(self.rows[i]))}); "
             "is this the right column?"))
 
+    def _guard_labels(self, bad: np.ndarray, fld: str, column: str, vocabulary: str, aliases: dict) -> None:
+        """Like :meth:`_guard`, naming the unknown labels, their counts and the closest known label."""
+        def problem(nb, n, i):
+            f = self.file_idx[i]
+            unknown = self.cells[fld][bad & (self.file_idx == f)].str.strip().value_counts().head(5)
+            known = sorted(set(aliases.values()))
+            parts = []
+            for label, count in unknown.items():
+                near = difflib.get_close_matches(P.norm(pd.Series([label])).iat[0], list(aliases), n=1, cutoff=0.4)
+                hint = f", closest known: {aliases[near[0]]!r}" if near else ""
+                parts.append(f"{shown(label, column, int(self.rows[i]))} x{count}{hint}")
+            return (f"{nb} of {n} labels match no known {vocabulary} label: {'; '.join(parts)}. Known values: "
+                    f"{known[:8]}{' ...' if len(known) > 8 else ''}. If these are spellings of known values, add them "
+                    f"to mapping.yaml beside the raw files (labels: {vocabulary}: {{value: [spelling]}})")
+        self._check_share(bad, ~self.empty(fld), column, problem)
+
     def bound(self, vals: pd.Series, column: str, ctx: Context | None = None) -> None:
         """Reject values outside the column's plausibility bound declared in the schema (plausibility.yaml)."""
         b = schemas.CANONICAL[self.table].columns[column].metadata["plausible"] if (
@@ -167,9 +190,9 @@ class RawTable:
         locale = schemas.CANONICAL[self.table].columns[column].metadata["locale"]
         return self.field(fld, P.INT_PARSERS[locale], column, reason="invalid_value")
 
-    def category(self, fld: str, aliases: dict, column: str):
+    def category(self, fld: str, aliases: dict, column: str, vocabulary: str = ""):
         vals, bad = self.parsed(fld, lambda s: P.parse_category(s, aliases), f"category:{id(aliases)}")
-        self._guard(bad, fld, column)
+        self._guard_labels(bad, fld, column, vocabulary or column, aliases)
         self.reject(self.empty(fld), "missing_value", column)
         self.reject(bad, "invalid_value", column)
         return vals
@@ -177,7 +200,7 @@ class RawTable:
     def area(self, fld: str, ctx: Context) -> pd.Series:
         """Kelurahan names matched to the study's official names (spacing, case, "Kel." tolerant)."""
         vals, bad = self.parsed(fld, lambda s: _mapped(s.map(name_key).map(ctx.areas), s), f"area:{id(ctx.areas)}")
-        self._guard(bad, fld, "kelurahan")
+        self._guard_labels(bad, fld, "kelurahan", "kelurahan", ctx.areas)
         self.reject(self.empty(fld), "missing_value", "kelurahan")
         self.reject(bad, "invalid_value", "kelurahan")
         return vals
@@ -270,11 +293,11 @@ def clean_skp(r: RawTable, ctx: Context) -> pd.DataFrame:
     ids, _ = r.nip("nip", ctx, "asn_id", must_be_known=True)
     uid = r.unit("unit", ctx)
     month = r.field("periode", P.parse_month, "month", reason="invalid_date", ctx=ctx)
-    hasil = r.category("hasil", S.RATING, "hasil_kerja")
-    peril = r.category("perilaku", S.RATING, "perilaku")
+    hasil = r.category("hasil", ctx.aliases["rating"], "hasil_kerja", "rating")
+    peril = r.category("perilaku", ctx.aliases["rating"], "perilaku", "rating")
     derived = (hasil + "|" + peril).map({f"{h}|{p}": v for (h, p), v in SKP_MATRIX.items()})
     if "predikat" in r.cells:
-        pred, bad = r.parsed("predikat", lambda u: P.parse_category(u, S.PREDIKAT_A), "predikat")
+        pred, bad = r.parsed("predikat", lambda u: P.parse_category(u, ctx.aliases["predikat"]), "predikat")
         r.reject(bad, "invalid_value", "predikat")  # empty = not exported: the matrix decides
         r.reject((pred.notna() & derived.notna() & (pred != derived)).to_numpy(), "invalid_value", "predikat")
     sup, _ = r.nip("atasan", ctx, "supervisor_id", must_be_known=False)
@@ -296,13 +319,13 @@ def clean_training(r: RawTable, ctx: Context) -> pd.DataFrame:
 
 def clean_tickets(r: RawTable, ctx: Context) -> pd.DataFrame:
     c = r.cells
-    test = c["no"].str.strip().str.upper().str.startswith("TEST") | P.norm(c["layanan"]).isin(S.TEST_SERVICES)
+    test = c["no"].str.strip().str.upper().str.startswith("TEST") | P.norm(c["layanan"]).isin(ctx.profile.test_services)
     r.reject(test.to_numpy(), "test_ticket", "ticket_id")
     r.reject(r.empty("no"), "missing_value", "ticket_id")
     uid = r.unit("unit", ctx)
     day = r.field("tanggal", P.parse_date, "issued_at", reason="invalid_date", ctx=ctx)
     service = r.category("layanan", ctx.aliases["service"], "service")
-    channel = r.category("jalur", S.CHANNEL, "channel")
+    channel = r.category("jalur", ctx.aliases["channel"], "channel")
     ts = {}
     for fld, col in (("ambil", "issued_at"), ("panggil", "called_at"), ("mulai", "served_at"),
                      ("selesai", "finished_at")):
@@ -323,9 +346,9 @@ def clean_skm(r: RawTable, ctx: Context) -> pd.DataFrame:
     date = r.field("tanggal", P.parse_date, "survey_date", reason="invalid_date", ctx=ctx)
     age = r.integer("umur", "age")
     data = {"response_id": r.cells["id"].str.strip(), "unit_id": uid, "survey_date": date, "age": age,
-            "sex": r.category("jk", S.SEX, "sex"), "education": r.category("pendidikan", S.EDUCATION_A, "education"),
-            "occupation": r.category("pekerjaan", S.OCCUPATION_A, "occupation"),
-            "service": r.category("layanan", ctx.aliases["skm_service"], "service")}
+            "sex": r.category("jk", ctx.aliases["sex"], "sex"), "education": r.category("pendidikan", ctx.aliases["education"], "education"),
+            "occupation": r.category("pekerjaan", ctx.aliases["occupation"], "occupation"),
+            "service": r.category("layanan", ctx.aliases["skm_service"], "service", "skm_service")}
     for i in range(1, 10):
         data[f"u{i}"] = r.integer(f"u{i}", f"u{i}")
     return r.result(data)
