@@ -316,4 +316,4 @@ def _sources(res: RunResults, unit_id: str, language: str) -> str:
                          "; ".join(vocab(SOURCE_TABLES, language, name) for name in tables)])
     return "\n\n".join([f"# {t(language, 'h_sources')}", t(language, "sources_text"),
                          md.table([t(language, "col_section"), t(language, "col_sources")], rows, align="ll",
-                                  widths=[25, 75])])
+                                  widths=[25, 75], caption=t(language, "sources_caption"))])
