@@ -56,7 +56,7 @@ def summary_section(run_dir, language: str = "id", min_cell: int = 10, unit_id: 
     parts.append("\n".join(f"| {m}" for m in meta))  # a line block: one line each, never justified
     if str(info.get("data_source")) == "synthetic":
         parts.append(f"> {t(language, 'synthetic_warning')}")
-    parts.append(since_section(res.run_dir, language, alp))  # "Sejak analisis sebelumnya", if this run continues one
+    parts.append(since_section(res.run_dir, language, alp, led))  # "Sejak analisis sebelumnya", if this run continues one
     if unit_id:
         parts += [f"## {t(language, 'h_unit_profile')}", _unit_profile(res, unit_id, language, min_cell, led)]
         parts.append(f"## {t(language, 'unit_context')}")
@@ -323,4 +323,4 @@ def _sources(res: RunResults, unit_id: str, language: str) -> str:
                          "; ".join(vocab(SOURCE_TABLES, language, name) for name in tables)])
     return "\n\n".join([f"# {t(language, 'h_sources')}", t(language, "sources_text"),
                          md.table([t(language, "col_section"), t(language, "col_sources")], rows, align="ll",
-                                  widths=[25, 75])])
+                                  widths=[25, 75], caption=t(language, "sources_caption"))])
