@@ -240,7 +240,7 @@ def clean_raw(raw_dir: Path, interim_dir: Path, *, key: bytes | None = None, stu
     try:
         profile = for_raw_dir(raw_dir, S.vocabularies(st))
     except MappingError as exc:
-        raise DataInputError(MAPPING_FILE, "-", 0, str(exc)) from None
+        raise DataInputError(MAPPING_FILE, "-", 0, str(exc).removeprefix(f"{MAPPING_FILE}: ")) from None
     files, ignored = discover(raw_dir, generator_files=synthetic, profile=profile)
     for table in S.TABLE_ORDER:
         if not files[table]:
