@@ -110,3 +110,40 @@ def test_catalogue_mistakes_name_row_and_column(tmp_path):
 def test_unknown_study_lists_known_ones():
     with pytest.raises(St.StudyError, match="known studies: .*plaju"):
         St.load("atlantis")
+
+
+needs_wilayah = pytest.mark.skipif(not WILAYAH.is_file(), reason=f"Kemendagri code list not found at {WILAYAH} "
+                                   "(../shared/data/wilayah; it is not shipped with the repository)")
+
+
+@needs_wilayah
+def test_study_create_writes_a_valid_city_study(tmp_path):
+    from click.testing import CliRunner
+
+    from analysis.study_create import study as study_cli
+
+    out = tmp_path / "palembang"
+    res = CliRunner().invoke(study_cli, ["create", "--catalogue", str(WILAYAH), "--area", "16.71", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    s = St.load(out)
+    # ../shared/data/wilayah/README.md: Kota Palembang 16.71 has 18 kecamatan and 107 kelurahan
+    assert s.area.name == "Kota Palembang" and s.grouping == "kecamatan"
+    assert len(s.kecamatan) == 18 and len(s.areas) == 107
+    units = s.units
+    kec = units["kelurahan_code"].str.rsplit(".", n=1).str[0]
+    assert kec.nunique() == 18 and units["unit_id"].is_unique  # units spread over every kecamatan
+    assert {s.group_of(k) for k in units["kelurahan"]} == {k.name for k in s.kecamatan}
+
+
+@needs_wilayah
+def test_study_create_for_a_kecamatan_matches_the_default_study(tmp_path):
+    from click.testing import CliRunner
+
+    from analysis.study_create import study as study_cli
+
+    out = tmp_path / "kec"
+    res = CliRunner().invoke(study_cli, ["create", "--catalogue", str(WILAYAH), "--area", "16.71.14", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    made, default = St.load(out), St.load()
+    assert made.areas == default.areas and made.names == default.names and made.opds == default.opds
+    assert made.area == default.area and made.window == default.window and made.courses == default.courses

@@ -195,7 +195,7 @@ def clean_batch(paths: list[Path], raw_dir: Path, table: str, ctx: Context
         quality.append(_quality_row(rel, table, int(sizes[i]), int(n_clean[i]), int(n_dup[i]), reasons))
     df = df.sort_values(pk, kind="mergesort")
     typed = schemas.conform(df, sch)
-    schemas.validate(typed, sch)  # a failure here is a cleaning bug, not bad input: every bad cell was rejected
+    schemas.validate(typed, sch, ctx.study)  # a failure here is a cleaning bug, not bad input: every bad cell was rejected
     typed = typed.assign(_file=np.array(rels, dtype=object)[df["_fi"].to_numpy()],
                                             _row=df["_row"].to_numpy())
     return typed, rj, quality
