@@ -40,6 +40,8 @@ class LazyGroup(click.Group):
                   "Make a policy brief (HTML + PDF) from a finished run, for one unit or all units."),
         "audit": ("analysis.audit:audit_command",
                   "Recompute every claim of every brief of RUN_DIR from its result tables; list disagreements."),
+        "inspect": ("analysis.clean.cli:inspect",
+                    "Report how cleaning sees each raw file and suggest a mapping.yaml: run it first on real data."),
         "study": ("analysis.study_create:study", "Study areas: create one from the Kemendagri code list."),
         "render": ("analysis.report.cli:render", "Render an executed brief notebook to HTML and PDF next to it."),
     }

@@ -110,3 +110,26 @@ def test_mapping_mistakes_are_named(exports, tmp_path, text, named):
     with pytest.raises(DataInputError) as e:
         clean_raw(raw, tmp_path / "out", key=KEY)
     assert MAPPING_FILE in str(e.value) and named in str(e.value)
+
+
+def test_inspect_names_what_is_unknown_and_suggests_the_mapping(exports, tmp_path):
+    from click.testing import CliRunner
+
+    from analysis.clean.cli import inspect
+
+    _, base, _ = exports
+    raw = real_copy(base, tmp_path / "other")
+    _rewrite(raw)
+    res = CliRunner().invoke(inspect, [str(raw), "--html", str(tmp_path / "inspect.html")])
+    assert res.exit_code == 1, res.output  # a required column is missing
+    out = res.output
+    assert "master/daftar_unit.csv: units" in out and "missing: kel" in out and "'Nama Kelurahan'" in out
+    assert "missing: jalur" in out and "'Cara Daftar'" in out  # a label column is checked once it is mapped
+    assert "service labels matching nothing: 'Perekaman KTP' x" in out and "(closest: 'KTP-el')" in out
+    assert "disease labels matching nothing: 'Diare Akut (DA)' x" in out
+    assert "kel: [nama kelurahan]" in out and "KTP-el: [perekaman ktp]" in out  # the suggested mapping.yaml
+    assert "date formats: tanggal: YYYY-MM-DD x" in out
+    assert "Perekaman KTP" in (tmp_path / "inspect.html").read_text(encoding="utf-8")
+    (raw / MAPPING_FILE).write_text(MAPPING, encoding="utf-8")
+    res = CliRunner().invoke(inspect, [str(raw), "--html", str(tmp_path / "inspect.html")])
+    assert res.exit_code == 0 and "Nothing to map" in res.output, res.output

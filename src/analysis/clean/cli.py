@@ -53,3 +53,24 @@ def clean(raw: Path, out: Path, study: str | None) -> None:
     click.echo(f"cleaned {len(done)} files, ignored {len(report.ignored)}: {int(done['rows_raw'].sum())} raw rows -> "
                f"{int(done['rows_clean'].sum())} clean, {int(done['rows_rejected'].sum())} rejected, "
                f"{int(done['rows_duplicate'].sum())} duplicates; summary in {out / 'data_quality.csv'}")
+
+
+@click.command()
+@click.argument("raw_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--study", default=None, help="Study name or folder (default: the synthetic marker's, else the default).")
+@click.option("--html", "html_out", type=click.Path(path_type=Path), default=None,
+              help="HTML report (default: RAW_DIR/../inspect.html).")
+def inspect(raw_dir: Path, study: str | None, html_out: Path | None) -> None:
+    """Report how cleaning sees each raw file (tables, headers, labels, dates, names) and suggest a mapping.yaml.
+
+    Exit codes: 0 every required table and column found, 1 something required is missing.
+    """
+    from analysis.clean.inspect import inspect_raw, render_html, render_text
+
+    ins = inspect_raw(raw_dir, study)
+    text = render_text(ins)
+    click.echo(text)
+    html_out = html_out or raw_dir.resolve().parent / "inspect.html"
+    html_out.write_text(render_html(ins, text), encoding="utf-8")
+    click.echo(f"HTML report: {html_out}")
+    sys.exit(0 if ins.ok else 1)
