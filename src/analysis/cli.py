@@ -41,7 +41,7 @@ class LazyGroup(click.Group):
         "audit": ("analysis.audit:audit_command",
                   "Recompute every claim of every brief of RUN_DIR from its result tables; list disagreements."),
         "inspect": ("analysis.clean.cli:inspect",
-                    "Report how cleaning sees each raw file and suggest a mapping.yaml: run it first on real data."),
+                    "Report how cleaning sees each raw file (tables, headers, labels, dates, names) and suggest a mapping.yaml."),
         "study": ("analysis.study_create:study", "Study areas: create one from the Kemendagri code list."),
         "render": ("analysis.report.cli:render", "Render an executed brief notebook to HTML and PDF next to it."),
     }
