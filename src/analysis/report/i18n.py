@@ -300,6 +300,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "prov_param_row": "{name} = {value} (bawaan: {default})",
         "prov_quality": "Mutu data: dari {raw} baris mentah, {clean} dipakai, {rejected} ditolak, dan {duplicate} "
                         "duplikat digabung.",
+        "prov_ignored": "{n} berkas di folder data mentah tidak dibaca:",
+        "ignored_temporary": "berkas sementara atau tersembunyi (misalnya berkas kunci Excel)",
+        "ignored_unknown_name": "namanya tidak cocok dengan ekspor mana pun yang dikenal",
+        "ignored_unreadable": "jenis berkasnya tidak dapat dibaca",
+        "ignored_other": "tidak dikenali",
         "prov_quality_table_caption": "Baris data per tabel",
         "col_table": "Tabel",
         "col_rows_raw": "Mentah",
@@ -646,6 +651,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "prov_param_row": "{name} = {value} (default: {default})",
         "prov_quality": "Data quality: of {raw} raw rows, {clean} were used, {rejected} were rejected and {duplicate} "
                         "duplicates were merged.",
+        "prov_ignored": "{n} files in the raw data folder were not read:",
+        "ignored_temporary": "a temporary or hidden file (e.g. an Excel lock file)",
+        "ignored_unknown_name": "its name matches no known export",
+        "ignored_unreadable": "its file type cannot be read",
+        "ignored_other": "not recognised",
         "prov_quality_table_caption": "Data rows by table",
         "col_table": "Table",
         "col_rows_raw": "Raw",
