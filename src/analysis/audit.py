@@ -298,6 +298,9 @@ def recompute(tables: Tables, claim: dict):
     if base.startswith("robust_"):
         same, total, missing = _alternatives(tables, outcome)
         return {"robust_same": same, "robust_total": total, "robust_na": missing}[base]
+    if base == "untested" and table == "pretrend" and outcome is not None:
+        found = _pretrend_row(tables, outcome)  # no table or no row: the test did not run for it
+        return "" if found is None or _empty(found["p_value"]) else "tested"
     frame = tables.need(table)
     sel = tables.rows(table, row)
     if base == "untested":

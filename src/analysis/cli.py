@@ -156,19 +156,19 @@ def compare(run_a, run_b, language, html_path):
     text = words(language)
     params, estimates = compare_runs(run_a, run_b, language)
     out = Console()
-    table = Table(title=text["params"])
+    table = Table(title=text["compare_params"])
     for col in ("parameter", "run_a", "run_b"):
         table.add_column(col)
     for row in params.itertuples(index=False):
         table.add_row(*(str(v) for v in row))
-    out.print(table if len(params) else f"[green]{text['no_params']}[/green]")
-    table = Table(title=f"{text['estimates']}: run_a -> run_b")
-    for col in (text["outcome"], "run_a", "run_b", text["change"], text["interval_change"], text["same_sign"],
-                text["note"]):
+    out.print(table if len(params) else f"[green]{text['compare_no_params']}[/green]")
+    table = Table(title=f"{text['compare_estimates']}: run_a -> run_b")
+    for col in (text["compare_outcome"], "run_a", "run_b", text["compare_change"], text["compare_interval_change"], text["compare_same_sign"],
+                text["compare_note"]):
         table.add_column(col, overflow="fold")
     for r in shown_rows(estimates, language):
         table.add_row(r["outcome"], r["run_a"], r["run_b"], r["change"], r["interval_change"],
-                      text["yes"] if r["same_sign"] else text["no"], r["note"])
+                      text["compare_yes"] if r["same_sign"] else text["compare_no"], r["note"])
     out.print(table)
     if html_path:
         Path(html_path).write_text(html_report(Path(run_a), Path(run_b), language), encoding="utf-8")
