@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PARAMS ?= params/main.yaml
 
-.PHONY: run test lab env lock bench clean-runs help
+.PHONY: run test lab env lock bench clean-runs docs-images help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -45,6 +45,9 @@ lock:  ## re-resolve requirements.lock from pyproject.toml in a scratch venv
 	.lock-venv/bin/python -m pip install --quiet ".[test]"
 	.lock-venv/bin/python -m pip freeze --exclude-editable | grep -v '^analysis' > requirements.lock
 	rm -rf .lock-venv
+
+docs-images: $(STAMP)  ## README pictures: page one of the Indonesian brief and its event study (docs/)
+	$(BIN)/python tools/docs_images.py
 
 clean-runs:  ## delete every run folder (reports/runs)
 	rm -rf reports/runs

@@ -354,6 +354,10 @@ def run(
     try:
         for stage in stages(chosen):
             run_stage(stage, one, jobs)
+        if any(step.is_brief for step in chosen):  # every brief's claims, recomputed from the tables
+            from analysis.audit import run_step
+
+            run_step(run_dir, manifest, say)
         status = "complete"
     except KeyboardInterrupt:
         status = "interrupted"

@@ -22,6 +22,7 @@ def html_text(path) -> str:
     raw = path.read_text(encoding="utf-8")
     raw = re.sub(r"<(script|style)\b.*?</\1>", " ", raw, flags=re.S | re.I)
     raw = re.sub(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+", "", raw)
+    raw = re.sub(r"</?span\b[^>]*>", "", raw)  # inline claim spans (source on hover) are not word breaks
     return html_lib.unescape(re.sub(r"<[^>]+>", " ", raw))
 
 
@@ -66,8 +67,9 @@ def test_pdf_page_one_is_the_summary(rendered):
     assert pages[1].lstrip().startswith("Bukti") and "Penerapan manajemen kinerja" not in first  # evidence: page 2
     rest = " ".join(pages[1:])
     assert "Gambar 1" in rest and "Tabel 1" in rest
-    tail = " ".join(pages[-2:])  # provenance closes the brief
+    tail = " ".join(pages[-3:])  # provenance, then the glossary and the sources of the numbers close the brief
     assert "Asal-usul angka" in tail and "20260115-083000-3fa2c1d9" in tail
+    assert "Daftar istilah" in tail and "Sumber angka" in pages[-1]
 
 
 def test_pdf_in_english_is_english(rendered):

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from analysis.report import brief
+from brief_text import brief
 from analysis.report.disclosure import DisclosureError
 from brief_run_fixture import set_value
 
@@ -84,9 +84,11 @@ def test_provenance_lists_changed_parameters_and_data_quality(run_dir):
     manifest["parameters_changed"] = {"anticipation": 1, "control_group": "notyettreated"}
     (run_dir / "manifest.json").write_text(json.dumps(manifest))
     text = brief.provenance_section(run_dir, "id", 10, "", 0.05)
-    assert "Run: 20260115-083000-3fa2c1d9, dimulai 15 Januari 2026." in text
-    assert "`anticipation` = 1 (bawaan: 0)" in text
-    assert "`control_group` = notyettreated (bawaan: nevertreated)" in text
+    assert "Kode pengolahan: 20260115-083000-3fa2c1d9, dimulai 15 Januari 2026." in text
+    assert "bulan antisipasi sebelum penerapan = 1 (bawaan: 0)" in text
+    assert ("kelompok pembanding = unit yang belum menerapkan (bawaan: unit yang tidak pernah menerapkan)"
+            in text)
+    assert "anticipation" not in text and "control_group" not in text  # no parameter code names
     assert "dari 73.815 baris mentah, 72.909 dipakai, 658 ditolak, dan 248 duplikat digabung" in text
     assert "Januari 2022 – Desember 2024; 36 bulan" in text
     assert "4b825dc642" in text and "4b825dc642cb6eb9" not in text
@@ -114,15 +116,13 @@ def test_a_pseudonym_in_a_table_never_reaches_the_brief(run_dir):
         brief.evidence_sections(run_dir, "id", 10, "", 0.05)
 
 
-def test_figures_follow_the_brief_language(run_dir):
-    en_text = brief.evidence_sections(run_dir, "en", 10, "", 0.05)
-    assert "](figures/event_study_ikm.png)" in en_text  # redrawn in English into the brief's folder
-    assert (run_dir / "brief-en" / "figures" / "event_study_ikm.png").exists()
-    assert not (run_dir / "brief").exists()
-    id_text = brief.evidence_sections(run_dir, "id", 10, "", 0.05)
-    assert "](figures/event_study_ikm.png)" in id_text  # the run's own figure (drawn in id), copied next to
-    own = run_dir / "figures" / "event_study_ikm.png"  # the brief: Quarto reads nothing outside its folder
-    assert (run_dir / "brief" / "figures" / "event_study_ikm.png").read_bytes() == own.read_bytes()
+def test_briefs_draw_their_own_figures_in_every_language(run_dir):
+    """The research figures stay in the notebooks: every brief draws planner figures into its own folder."""
+    for language, folder in (("id", "brief"), ("en", "brief-en")):
+        text = brief.evidence_sections(run_dir, language, 10, "", 0.05)
+        assert "](figures/brief_event_ikm.png)" in text and "](figures/brief_adoption.png)" in text
+        assert "../figures/" not in text
+        assert (run_dir / folder / "figures" / "brief_event_ikm.png").exists()
 
 
 @pytest.mark.parametrize("missing", [("pretrend", "honest_bounds", "robustness", "spec_curve"),

@@ -46,7 +46,7 @@ def test_lab_run_gets_a_manifest_and_an_interactive_brief(dev_run, monkeypatch):
     assert "commit" in manifest["git"] and manifest["packages"]["pandas"]
 
     assert "From an interactive run" in summary_section(dev_run, "en")
-    assert "Dari run interaktif" in summary_section(dev_run, "id")
+    assert "Dari pengolahan interaktif" in summary_section(dev_run, "id")  # plain Indonesian: no "run"
 
     monkeypatch.chdir(ROOT)
     result = CliRunner().invoke(brief, ["--run", str(dev_run), "--no-render"])

@@ -7,7 +7,8 @@ import string
 
 import pytest
 
-from analysis.report import brief, i18n
+from analysis.report import i18n
+from brief_text import brief
 
 SECTIONS = (brief.summary_section, brief.evidence_sections, brief.limitations_section,
             brief.recommendations_section, brief.provenance_section)

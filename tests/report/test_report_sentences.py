@@ -62,7 +62,7 @@ def test_conclusion_word_knows_which_direction_is_better(outcome, estimate, word
 
 def test_every_outcome_has_wording_in_both_languages():
     for outcome in OUTCOMES:
-        assert outcome in sentences.OUTCOMES
+        assert outcome in sentences.outcome_specs()
         assert OUTCOME_LABEL["id"][outcome] and OUTCOME_LABEL["en"][outcome]
     with pytest.raises(KeyError, match="no wording"):
         sentences.label("unknown_outcome", "id")

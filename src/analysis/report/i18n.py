@@ -18,8 +18,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "subtitle_unit": "Manajemen ASN berbasis kinerja di Kecamatan Plaju, Kota Palembang",
         "meta_period": "Periode data: {start} – {end}",
         "meta_made": "Disusun: {date}",
-        "meta_run": "Run analisis: {run_id}",
-        "meta_interactive": "Dari run interaktif (notebook dijalankan di JupyterLab, bukan `analysis run`)",
+        "meta_run": "Kode pengolahan: {run_id}",
+        "meta_interactive": "Dari pengolahan interaktif (notebook dijalankan di JupyterLab, bukan lewat perintah "
+                            "pengolahan lengkap)",
         "h_findings": "Temuan utama",
         "h_context": "Gambaran singkat",
         "h_actions": "Yang perlu dilakukan",
@@ -59,7 +60,7 @@ STRINGS: dict[str, dict[str, str]] = {
                             "({level}: {low} sampai {high}) tidak boleh dibaca sebagai dampak penerapan.",
         "finding_few_units": "Angka ini hanya berdasarkan {n} unit.",
         "reason_pretest": "sebelum penerapan, tren unit yang menerapkan sudah berbeda dari unit pembanding "
-                          "(uji pra-tren {p})",
+                          "(uji tren sebelum penerapan, {p})",
         "reason_honest": "hasilnya tidak bertahan dalam analisis sensitivitas terhadap perbedaan tren sebelum "
                          "penerapan",
         "up": "naik",
@@ -67,7 +68,8 @@ STRINGS: dict[str, dict[str, str]] = {
         # --- adoption -----------------------------------------------------------
         "adoption_text": "Gambar di bawah menunjukkan kapan setiap kelompok unit mulai menerapkan manajemen kinerja. "
                          "Gelombang terbesar ({n} unit) mulai pada {month}.",
-        "fig_adoption": "Jumlah unit yang telah menerapkan manajemen kinerja per bulan",
+        "fig_adoption": "Jumlah unit yang telah menerapkan manajemen kinerja, per bulan: {n} dari {total} unit pada "
+                        "{end} (garis titik-titik = semua unit)",
         "cohort_table_caption": "Gelombang penerapan",
         "col_cohort_month": "Bulan mulai",
         "col_n_units": "Jumlah unit",
@@ -77,7 +79,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "effects_intro": "Setiap gambar menunjukkan selisih antara unit yang menerapkan dan unit pembanding, per bulan "
                          "sebelum dan sesudah penerapan (bulan 0). Titik sebelum bulan 0 yang dekat dengan nol mendukung "
                          "perbandingan yang adil.",
-        "fig_event": "{label}: selisih sebelum dan sesudah penerapan ({unit}; garis vertikal = selang {level})",
+        "fig_event": "{label}: selisih antara unit yang menerapkan dan unit pembanding per bulan sebelum dan sesudah "
+                     "penerapan ({unit}; titik = perkiraan, pita = selang kepercayaan {level})",
         "event_x": "Bulan sejak penerapan",
         "event_x_week": "Minggu sejak penerapan",
         "event_y": "Selisih ({unit})",
@@ -86,16 +89,18 @@ STRINGS: dict[str, dict[str, str]] = {
         "col_estimate": "Perkiraan",
         "col_measure": "Satuan",
         "col_ci": "Selang {level}",
-        "col_pretrend": "Uji pra-tren (p)",
+        "col_pretrend": "Uji tren sebelum penerapan (p)",
         "col_conclusion": "Kesimpulan",
-        "concl_clear_better": "membaik",
-        "concl_clear_worse": "memburuk",
-        "concl_clear_up": "naik",
-        "concl_clear_down": "turun",
         "concl_zero": "tidak jelas",
         "concl_unreliable": "belum dapat diandalkan",
-        "twfe_note": "Sebagai pembanding, regresi efek tetap dua arah (TWFE) biasa memberi {twfe} untuk {label}; "
-                     "metode ini dapat bias bila unit menerapkan pada waktu berbeda, sehingga ringkasan memakai {estimator}.",
+        "concl_fragile": "belum kuat",
+        "concl_better": "membaik",
+        "concl_worse": "memburuk",
+        "concl_up": "naik",
+        "concl_down": "turun",
+        "twfe_note": "Sebagai pembanding, cara hitung lama yang membandingkan semua unit sekaligus (disebut TWFE) "
+                     "memberi {twfe} untuk {label}; cara ini dapat keliru bila unit mulai menerapkan pada waktu "
+                     "berbeda, sehingga ringkasan memakai metode {estimator}.",
         # --- IKM ----------------------------------------------------------------
         "ikm_text": "Pada {quarter}, {counts}. Unit dengan responden kurang dari ukuran sampel Krejcie–Morgan ditandai "
                     "\"tidak\" pada kolom sampel memadai.",
@@ -130,27 +135,42 @@ STRINGS: dict[str, dict[str, str]] = {
         "other_services": "Layanan lain (digabung)",
         "minutes_value": "{value} menit",
         # --- robustness ---------------------------------------------------------
-        "robust_intro": "Hasil utama diuji dengan beberapa cara: uji tren sebelum penerapan, analisis sensitivitas "
-                        "terhadap pelanggaran tren sejajar (Rambachan–Roth), dan spesifikasi alternatif. M̄ "
-                        "membandingkan pelanggaran tren setelah penerapan dengan pelanggaran terbesar sebelum penerapan: "
-                        "makin besar M̄ yang masih memberi hasil berbeda dari nol, makin kuat hasilnya.",
+        "robust_intro": "Hasil utama diuji dengan tiga cara. Pertama, apakah sebelum penerapan unit yang menerapkan "
+                        "dan unit pembanding sudah bergerak berbeda. Kedua, analisis sensitivitas: seberapa besar "
+                        "perbedaan tren yang masih dapat ditoleransi; angka M̄ menyatakan perbedaan tren sesudah "
+                        "penerapan sebagai kelipatan perbedaan terbesar sebelum penerapan (M̄ = 1: sama besar). Ketiga, "
+                        "cara hitung lain (pembanding, metode atau asumsi berbeda); hasil disebut searah bila "
+                        "perkiraannya bertanda sama dengan hasil utama. Hasil utama sendiri, hasil kembar dan uji "
+                        "tanggal semu (plasebo) tidak ikut dihitung.",
         "robust_table_caption": "Pemeriksaan ketahanan per ukuran hasil",
         "col_honest": "Tetap berbeda dari nol sampai M̄",
-        "col_checks": "Spesifikasi searah",
+        "col_checks": "Cara hitung lain yang searah",
         "honest_never": "di semua M̄ yang diuji",
-        "honest_zero": "tidak pada M̄ = 0",
+        "honest_zero": "tidak, bahkan pada M̄ = 0",
         "honest_only_zero": "hanya pada M̄ = 0",
+        "honest_upto": "sampai M̄ = {m}",
         "checks_count": "{same} dari {total}",
+        "checks_missing": "({n} tidak dapat dihitung)",
         "robust_flagged": "Peringatan tren sebelum penerapan muncul untuk: {outcomes}. Angka untuk ukuran ini tidak "
                           "boleh dipakai sebagai dasar keputusan tanpa pemeriksaan lanjutan.",
-        "robust_clean": "Tidak ada peringatan tren sebelum penerapan pada ukuran hasil mana pun.",
-        "robust_honest_text": "Untuk {label}, kesimpulan tetap berlaku selama pelanggaran tren sejajar setelah penerapan "
-                              "tidak lebih dari {m} kali pelanggaran terbesar sebelum penerapan.",
-        "robust_honest_zero": "Untuk {label}, kesimpulan hanya berlaku bila tren setelah penerapan persis sejajar "
-                              "(M̄ = 0); sedikit saja pelanggaran membuat hasilnya tidak lagi berbeda dari nol.",
+        "robust_clean": "Tidak ada peringatan tren sebelum penerapan pada {n} ukuran hasil yang diuji.",
+        "robust_untested": "Tidak diuji: {outcomes}.",
+        "untested_few_units": "hanya {n} unit, uji perlu minimal {need}",
+        "untested_no_pre": "tidak ada cukup bulan sebelum penerapan untuk diuji",
+        "untested_not_run": "uji tidak dijalankan",
+        "robust_honest_text": "Untuk {label}, analisis sensitivitas menilai {target}: hasilnya tetap berbeda dari nol "
+                              "selama perbedaan tren sesudah penerapan tidak lebih dari {m} kali perbedaan terbesar "
+                              "sebelum penerapan.",
+        "robust_honest_never": "Untuk {label}, analisis sensitivitas menilai {target}: hasilnya tetap berbeda dari "
+                               "nol sampai M̄ = {m}, nilai terbesar yang diuji.",
+        "robust_honest_zero": "Untuk {label}, analisis sensitivitas menilai {target}: hasilnya hanya berbeda dari nol "
+                              "bila tren sesudah penerapan persis sejajar (M̄ = 0); sedikit saja perbedaan tren membuat "
+                              "selangnya mencakup nol.",
+        "robust_honest_includes_zero": "Untuk {label}, analisis sensitivitas menilai {target}: selangnya mencakup nol "
+                                       "bahkan bila tren sesudah penerapan persis sejajar (M̄ = 0), jadi data tidak "
+                                       "menyingkirkan kemungkinan tanpa dampak.",
         "robust_missing": "Pemeriksaan ketahanan tidak dijalankan dalam run ini; hasil di atas belum diuji ketahanannya.",
-        "spec_text": "Dari {total} spesifikasi alternatif untuk {label}, {same} memberi arah yang sama dengan hasil utama "
-                     "dan {significant} selang kepercayaannya tidak mencakup nol.",
+        "spec_text": "Dari {total} cara hitung lain untuk {label}, {same} searah dengan hasil utama.",
         # --- heterogeneity ------------------------------------------------------
         "het_text": "Dampak terhadap {label} menurut jenis unit. Perkiraan untuk kelompok kecil kurang pasti.",
         "het_table_caption": "Perkiraan dampak terhadap {label} menurut jenis unit",
@@ -162,7 +182,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "lim_sample_ok": "Semua unit-triwulan memenuhi ukuran sampel Krejcie–Morgan.",
         "lim_unit_quarters": "{unit} ({n} triwulan)",
         "lim_few_units": "Evaluasi hanya mencakup {n_units} unit ({n_adopted} menerapkan). Dengan sedikit unit, selang "
-                         "kepercayaan lebar dan satu unit dapat menggeser hasil; ketidakpastian dihitung dengan {inference}.",
+                         "kepercayaan lebar dan satu unit dapat menggeser hasil; cara menghitung ketidakpastian per "
+                         "ukuran ada di bagian Asal-usul angka.",
         "lim_outcome_units": "Beberapa ukuran hanya tersedia untuk sedikit unit, sehingga hasilnya kurang pasti: {outcomes}.",
         "lim_outcome_unit": "{label} ({n} unit)",
         "lim_control_changed": "Untuk {outcomes}, unit yang tidak pernah menerapkan terlalu sedikit, sehingga pembandingnya "
@@ -171,7 +192,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "lim_design": "Unit tidak dipilih secara acak untuk menerapkan manajemen kinerja. Perbandingan ini sahih hanya bila "
                       "tanpa penerapan, unit yang menerapkan akan berkembang sejajar dengan unit pembanding.",
         "lim_suppressed": "Untuk melindungi data pribadi, angka yang berasal dari kurang dari {min_cell} orang atau tiket "
-                          "tidak ditampilkan (ditulis \"<{min_cell}\" atau \"—\") atau digabung dengan kelompok lain.",
+                          "tidak ditampilkan atau digabung dengan kelompok lain. Dalam tabel, \"<{min_cell}\" berarti "
+                          "jumlahnya kurang dari {min_cell}, dan tanda \"—\" hanya berarti angka disembunyikan karena "
+                          "alasan itu; angka yang tidak ada karena alasan lain ditulis dengan kata-kata.",
         "lim_synthetic": "Data yang dipakai adalah data sintetis; temuan tidak boleh dipakai sebagai dasar kebijakan nyata.",
         "lim_unit_average": "Perkiraan dampak adalah rata-rata seluruh unit yang menerapkan di Kecamatan Plaju, bukan dampak "
                             "khusus unit ini.",
@@ -187,21 +210,35 @@ STRINGS: dict[str, dict[str, str]] = {
                               "pegawai unit tersebut dan sepakati langkah perbaikan yang dipantau setiap triwulan.",
         "rec_feedback_ok": "Semua unit yang dapat dinilai bermutu A atau B pada {quarter}. Tetap bagikan hasil SKM dan "
                            "penilaian kinerja kepada pegawai secara berkala, disertai umpan balik tertulis.",
+        "rec_feedback_unit_ok": "Unit ini bermutu {mutu} pada {quarter}. Tetap bagikan hasil SKM dan penilaian kinerja "
+                                "kepada pegawai secara berkala, disertai umpan balik tertulis.",
+        "rec_feedback_unit_weak": "Unit ini bermutu {mutu} pada {quarter}. Bahas hasil SKM bersama pegawai unit ini dan "
+                                  "sepakati langkah perbaikan yang dipantau setiap triwulan.",
+        "rec_feedback_unit_hidden": "Pada {quarter}, responden unit ini terlalu sedikit untuk menilai mutunya. Perbanyak "
+                                    "responden SKM dan bahas hasilnya bersama pegawai.",
         "rec_training": "**Perkuat pelatihan.**",
         "rec_training_low": "Cakupan pelatihan terendah ada pada jenis unit {types} ({share}). Prioritaskan pelatihan "
                             "manajemen kinerja dan pelayanan prima bagi ASN di unit tersebut.",
         "rec_training_generic": "Sediakan pelatihan manajemen kinerja dan pelayanan prima bagi ASN sebelum dan selama "
                                 "penerapan.",
+        "rec_training_unit": "Cakupan pelatihan ASN di unit jenis {type} adalah {share}, urutan ke-{rank} dari {n} jenis "
+                             "unit (urutan 1 = tertinggi). Sediakan pelatihan manajemen kinerja dan pelayanan prima "
+                             "bagi ASN unit ini.",
         "rec_support": "**Dampingi unit yang belum berubah.**",
         "rec_support_never": "{n} unit belum menerapkan manajemen kinerja ({units}). Beri pendampingan, contoh praktik baik "
                              "dari unit lain, dan jadwal penerapan yang jelas.",
         "rec_support_unit": "Unit ini telah menerapkan manajemen kinerja; agar perubahan tidak berhenti pada prosedur, "
                             "tinjau hasil SKM dan capaian SKP bersama pegawai setiap triwulan.",
+        "rec_support_unit_never": "Unit ini belum menerapkan manajemen kinerja. Siapkan jadwal penerapan yang jelas, "
+                                  "pendampingan, dan contoh praktik baik dari unit yang sudah menerapkan.",
+        "rec_keep_going": "**Jaga agar perubahan berlanjut.**",
+        "rec_prepare": "**Siapkan penerapan di unit ini.**",
         "rec_support_all": "Semua unit telah menerapkan; dampingi unit dengan IKM terendah agar perubahan tidak berhenti "
                            "pada prosedur.",
         "rec_evaluation": "**Lanjutkan evaluasi secara berkala.**",
         "rec_evaluation_text": "Ulangi analisis ini setiap triwulan dengan data baru. {sample}{pretrend}",
         "rec_evaluation_sample": "Perbanyak responden SKM agar setiap unit memenuhi ukuran sampel Krejcie–Morgan. ",
+        "rec_evaluation_sample_unit": "Perbanyak responden SKM unit ini agar memenuhi ukuran sampel Krejcie–Morgan. ",
         "rec_evaluation_pretrend": "Periksa lebih lanjut {outcomes} sebelum angka tersebut dipakai untuk keputusan.",
         "rec_scale_up": "Hasil utama menunjukkan perbaikan {label}; perluasan penerapan ke unit lain layak dipertimbangkan "
                         "dengan pemantauan yang sama.",
@@ -218,14 +255,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "unit_context": "Dampak rata-rata di seluruh Kecamatan Plaju",
         "unit_het": "Untuk jenis unit {type}, perkiraan dampak terhadap {label} adalah {estimate} ({level}: {low} sampai "
                     "{high}).",
-        "unit_not_found": "unit '{unit}' tidak ada dalam adoption_schedule run ini",
+        "unit_not_found": "unit '{unit}' tidak ada dalam jadwal penerapan run ini",
         # --- provenance ---------------------------------------------------------
-        "prov_run": "Run: {run_id}, dimulai {date}.",
+        "prov_run": "Kode pengolahan: {run_id}, dimulai {date}.",
         "prov_source": "Sumber data: {source}; periode {start} – {end}; {n_months} bulan.",
         "prov_git": "Versi kode: {commit}{dirty}.",
         "prov_dirty": " (dengan perubahan yang belum disimpan)",
-        "prov_params_none": "Parameter: spesifikasi utama (semua parameter bawaan).",
-        "prov_params": "Parameter yang berbeda dari bawaan:",
+        "prov_params_none": "Pengaturan: semua pengaturan bawaan (analisis utama).",
+        "prov_params": "Pengaturan yang berbeda dari bawaan:",
         "prov_param_row": "{name} = {value} (bawaan: {default})",
         "prov_quality": "Mutu data: dari {raw} baris mentah, {clean} dipakai, {rejected} ditolak, dan {duplicate} "
                         "duplikat digabung.",
@@ -235,9 +272,24 @@ STRINGS: dict[str, dict[str, str]] = {
         "col_rows_clean": "Dipakai",
         "col_rows_rejected": "Ditolak",
         "col_rows_duplicate": "Duplikat",
-        "prov_method": "Metode: {estimator}; pembanding: {control}; ketidakpastian: {inference}; tingkat signifikansi {alp}.",
-        "prov_reproduce": "Semua angka dibaca dari tabel hasil run ini (folder tables/); ringkasan ini tidak menghitung "
-                          "ulang perkiraan apa pun.",
+        "prov_method": "Metode: {estimator}; tingkat signifikansi {alp}. Pembanding dan cara menghitung "
+                       "ketidakpastian yang benar-benar dipakai untuk setiap ukuran ada pada tabel di bawah.",
+        "prov_method_caption": "Pembanding dan cara menghitung ketidakpastian per ukuran hasil",
+        "col_control": "Pembanding",
+        "col_inference": "Ketidakpastian",
+        "col_reason": "Alasan",
+        "reason_few_never": "hanya {n0} unit yang tidak pernah menerapkan (perlu minimal {n1}), sehingga pembanding "
+                            "diganti otomatis",
+        "reason_few_clusters": "hanya {n0} unit (kurang dari {n1}), sehingga dipakai pengambilan ulang per unit",
+        "reason_many_clusters": "{n0} unit (minimal {n1}), cukup untuk rumus standar",
+        "reason_requested": "dipilih dalam pengaturan ({n0} unit)",
+        "reason_tiny": "hanya {n0} unit (kurang dari {n1}), terlalu sedikit untuk pengambilan ulang; dipakai rumus "
+                       "dengan koreksi untuk unit sedikit",
+        "reason_as_specified": "sesuai pengaturan",
+        "reason_unknown": "dipilih otomatis",
+        "reason_none": "tidak tercatat",
+        "prov_reproduce": "Semua angka dibaca dari tabel hasil pengolahan ini; ringkasan ini tidak menghitung ulang "
+                          "perkiraan apa pun.",
         "prov_truth": "Validasi pada data sintetis: dampak sebenarnya terhadap {label} adalah {truth}; selang {level} "
                       "hasil utama {covers}.",
         "covers_yes": "mencakupnya",
@@ -248,6 +300,42 @@ STRINGS: dict[str, dict[str, str]] = {
         "empty_value": "(kosong)",
         "and_more": "{n} unit lainnya",
         "to": "sampai",
+        "not_computed": "tidak dihitung",
+        "not_tested": "tidak diuji",
+        "not_estimable": "tidak dapat diperkirakan",
+        "not_mergeable": "tidak dapat digabung",
+        "not_priority": "tanpa target satu jam",
+        "not_recorded": "tidak tercatat",
+        "finding_fragile": "Namun hasil ini belum kuat: analisis sensitivitas tidak menyingkirkan kemungkinan tanpa "
+                           "dampak (lihat Seberapa kuat hasilnya).",
+        "claim_source": "Sumber: tabel {table}, baris {row}, kolom {column}",
+        "h_glossary": "Daftar istilah",
+        "h_sources": "Sumber angka",
+        "sources_text": "Setiap angka dalam ringkasan ini dibaca dari tabel hasil pengolahan dan diperiksa ulang secara "
+                        "otomatis. Di versi HTML, arahkan kursor ke angka untuk melihat tabel, baris dan kolom asalnya; "
+                        "daftar lengkapnya ada di berkas claims.csv di samping ringkasan ini.",
+        "col_section": "Bagian",
+        "col_sources": "Sumber",
+        "section_summary": "Ringkasan (halaman pertama)",
+        "section_evidence": "Bukti",
+        "section_limitations": "Keterbatasan",
+        "section_recommendations": "Rekomendasi",
+        "section_provenance": "Asal-usul angka",
+        "lim_sample_unit": "Pada {short} dari {total} triwulan, jumlah responden Survei Kepuasan Masyarakat unit ini di "
+                           "bawah ukuran sampel Krejcie–Morgan; IKM triwulan tersebut kurang pasti.{units}",
+        "lim_sample_ok_unit": "Pada setiap triwulan, responden unit ini memenuhi ukuran sampel Krejcie–Morgan.",
+        "event_band": "Selang {level}",
+        "target_mean": "rata-rata dampak {unit} {first}–{last} sesudah penerapan",
+        "target_one": "dampak pada {unit} {e} sesudah penerapan",
+        "target_month": "bulan",
+        "target_week": "minggu",
+        "target_month_one": "bulan",
+        "target_week_one": "minggu",
+        "h_comparators": "Lampiran: metode lain",
+        "comparators_text": "Gambar berikut menempatkan hasil metode utama ({estimator}) di samping metode lain untuk "
+                            "{label}. Bila titik-titiknya berdekatan, kesimpulan tidak bergantung pada pilihan metode.",
+        "fig_comparators": "{label}: perkiraan per bulan menurut metode utama dan metode lain ({unit})",
+        "event_estimate": "Perkiraan",
     },
     "en": {
         "title": "Policy Brief: Performance-Based ASN Management in Plaju, Palembang",
@@ -255,7 +343,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "subtitle_unit": "Performance-based ASN management in Plaju, Palembang",
         "meta_period": "Data period: {start} – {end}",
         "meta_made": "Prepared: {date}",
-        "meta_run": "Analysis run: {run_id}",
+        "meta_run": "Run code: {run_id}",
         "meta_interactive": "From an interactive run (notebooks run in JupyterLab, not `analysis run`)",
         "h_findings": "Key findings",
         "h_context": "At a glance",
@@ -300,7 +388,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "down": "fell",
         "adoption_text": "The figure below shows when each group of units began using performance-based management. "
                          "The largest wave ({n} units) began in {month}.",
-        "fig_adoption": "Number of units using performance-based management, by month",
+        "fig_adoption": "Number of units using performance-based management, by month: {n} of {total} units by "
+                        "{end} (dotted line = all units)",
         "cohort_table_caption": "Adoption waves",
         "col_cohort_month": "Start month",
         "col_n_units": "Units",
@@ -308,7 +397,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "never_adopted": "Not yet adopted",
         "effects_intro": "Each figure shows the difference between adopting and comparison units, month by month before "
                          "and after adoption (month 0). Points before month 0 close to zero support a fair comparison.",
-        "fig_event": "{label}: difference before and after adoption ({unit}; vertical lines = {level} intervals)",
+        "fig_event": "{label}: difference between adopting and comparison units, month by month before and after "
+                     "adoption ({unit}; dots = estimates, band = {level} confidence interval)",
         "event_x": "Months since adoption",
         "event_x_week": "Weeks since adoption",
         "event_y": "Difference ({unit})",
@@ -319,14 +409,16 @@ STRINGS: dict[str, dict[str, str]] = {
         "col_ci": "{level} interval",
         "col_pretrend": "Pre-trend test (p)",
         "col_conclusion": "Conclusion",
-        "concl_clear_better": "improved",
-        "concl_clear_worse": "worsened",
-        "concl_clear_up": "rose",
-        "concl_clear_down": "fell",
         "concl_zero": "unclear",
         "concl_unreliable": "not reliable",
-        "twfe_note": "For comparison, a standard two-way fixed-effects (TWFE) regression gives {twfe} for {label}; it "
-                     "can be biased when units adopt at different times, so the summary uses {estimator}.",
+        "concl_fragile": "not yet solid",
+        "concl_better": "improved",
+        "concl_worse": "worsened",
+        "concl_up": "rose",
+        "concl_down": "fell",
+        "twfe_note": "For comparison, the older method that compares all units at once (called TWFE) gives {twfe} "
+                     "for {label}; it can mislead when units adopt at different times, so the summary uses "
+                     "{estimator}.",
         "ikm_text": "In {quarter}, {counts}. Units with fewer respondents than the Krejcie–Morgan sample size are "
                     "marked \"no\" in the adequate-sample column.",
         "ikm_count": "{n} units had grade {mutu}",
@@ -358,27 +450,43 @@ STRINGS: dict[str, dict[str, str]] = {
         "col_within_1h": "Done ≤ 1 hour",
         "other_services": "Other services (merged)",
         "minutes_value": "{value} minutes",
-        "robust_intro": "The main results were tested in several ways: a test of pre-adoption trends, a sensitivity "
-                        "analysis for violations of parallel trends (Rambachan–Roth), and alternative specifications. "
-                        "M̄ compares post-adoption trend violations with the largest pre-adoption violation: the larger "
-                        "the M̄ at which the result still differs from zero, the more solid it is.",
+        "robust_intro": "The main results were tested in three ways. First, whether adopting and comparison units "
+                        "were already moving differently before adoption. Second, a sensitivity analysis: how large a "
+                        "difference in trends the result tolerates; M̄ states the post-adoption difference in trends as "
+                        "a multiple of the largest pre-adoption difference (M̄ = 1: as large). Third, other ways of "
+                        "computing the effect (another comparison group, method or assumption); a result is in the "
+                        "same direction when its estimate has the sign of the main result. The main result itself, "
+                        "identical results and placebo (fake) adoption dates are not counted.",
         "robust_table_caption": "Robustness checks by outcome",
         "col_honest": "Still different from zero up to M̄",
-        "col_checks": "Specifications in the same direction",
+        "col_checks": "Other computations in the same direction",
         "honest_never": "at every M̄ tested",
-        "honest_zero": "not at M̄ = 0",
+        "honest_zero": "no, not even at M̄ = 0",
         "honest_only_zero": "only at M̄ = 0",
+        "honest_upto": "up to M̄ = {m}",
         "checks_count": "{same} of {total}",
+        "checks_missing": "({n} could not be computed)",
         "robust_flagged": "A pre-adoption trend warning was raised for: {outcomes}. Figures for these outcomes must not "
                           "be used for decisions without further checks.",
-        "robust_clean": "No pre-adoption trend warning was raised for any outcome.",
-        "robust_honest_text": "For {label}, the conclusion holds as long as post-adoption violations of parallel trends "
-                              "are no larger than {m} times the largest pre-adoption violation.",
-        "robust_honest_zero": "For {label}, the conclusion holds only if post-adoption trends are exactly parallel "
-                              "(M̄ = 0); any violation makes the result indistinguishable from zero.",
+        "robust_clean": "No pre-adoption trend warning was raised for the {n} outcomes tested.",
+        "robust_untested": "Not tested: {outcomes}.",
+        "untested_few_units": "only {n} units, the test needs at least {need}",
+        "untested_no_pre": "not enough months before adoption to test",
+        "untested_not_run": "the test was not run",
+        "robust_honest_text": "For {label}, the sensitivity analysis assesses {target}: it still differs from zero as "
+                              "long as the post-adoption difference in trends is no larger than {m} times the largest "
+                              "pre-adoption difference.",
+        "robust_honest_never": "For {label}, the sensitivity analysis assesses {target}: it still differs from zero up "
+                               "to M̄ = {m}, the largest value tested.",
+        "robust_honest_zero": "For {label}, the sensitivity analysis assesses {target}: it differs from zero only if "
+                              "post-adoption trends are exactly parallel (M̄ = 0); any difference in trends makes its "
+                              "interval include zero.",
+        "robust_honest_includes_zero": "For {label}, the sensitivity analysis assesses {target}: its interval includes "
+                                       "zero even if post-adoption trends are exactly parallel (M̄ = 0), so the data do "
+                                       "not exclude no effect.",
         "robust_missing": "Robustness checks were not run in this run; the results above have not been stress-tested.",
-        "spec_text": "Of {total} alternative specifications for {label}, {same} point in the same direction as the main "
-                     "result and {significant} have confidence intervals that exclude zero.",
+        "spec_text": "Of {total} other ways of computing {label}, {same} point in the same direction as the main "
+                     "result.",
         "het_text": "Effect on {label} by unit type. Estimates for small groups are less certain.",
         "het_table_caption": "Estimated effect on {label} by unit type",
         "training_channel_text": "Adopting performance management changed ASN training coverage by about {estimate} "
@@ -389,7 +497,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "lim_sample_ok": "Every unit-quarter met the Krejcie–Morgan sample size.",
         "lim_unit_quarters": "{unit} ({n} quarters)",
         "lim_few_units": "The evaluation covers only {n_units} units ({n_adopted} adopted). With few units, intervals "
-                         "are wide and a single unit can move the result; uncertainty was computed with {inference}.",
+                         "are wide and a single unit can move the result; how uncertainty was computed for each "
+                         "outcome is in Where the numbers come from.",
         "lim_outcome_units": "Some outcomes are measured in only a few units, so their results are less certain: "
                              "{outcomes}.",
         "lim_outcome_unit": "{label} ({n} units)",
@@ -399,7 +508,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "lim_design": "Units were not randomly chosen to adopt performance management. The comparison is valid only if, "
                       "without adoption, adopting units would have developed in parallel with comparison units.",
         "lim_suppressed": "To protect personal data, figures based on fewer than {min_cell} people or tickets are not "
-                          "shown (written \"<{min_cell}\" or \"—\") or are merged with another group.",
+                          "shown or are merged with another group. In tables, \"<{min_cell}\" means fewer than "
+                          "{min_cell}, and \"—\" only means a figure hidden for that reason; figures missing for any "
+                          "other reason are said in words.",
         "lim_synthetic": "The data are synthetic; the findings must not be used for real policy decisions.",
         "lim_unit_average": "Effect estimates are averages over all adopting units in Plaju, not effects specific to "
                             "this unit.",
@@ -414,21 +525,36 @@ STRINGS: dict[str, dict[str, str]] = {
                               "staff of these units and agree on improvement steps monitored every quarter.",
         "rec_feedback_ok": "Every unit that could be graded was graded A or B in {quarter}. Keep sharing survey and "
                            "appraisal results with staff regularly, with written feedback.",
+        "rec_feedback_unit_ok": "The unit was graded {mutu} in {quarter}. Keep sharing survey and appraisal results "
+                                "with staff regularly, with written feedback.",
+        "rec_feedback_unit_weak": "The unit was graded {mutu} in {quarter}. Discuss the survey results with its staff "
+                                  "and agree on improvement steps monitored every quarter.",
+        "rec_feedback_unit_hidden": "In {quarter}, the unit had too few respondents to be graded. Survey more "
+                                    "respondents and discuss the results with staff.",
         "rec_training": "**Strengthen training.**",
         "rec_training_low": "Training coverage is lowest in {types} units ({share}). Prioritise performance-management "
                             "and service-excellence training for ASN in these units.",
         "rec_training_generic": "Provide performance-management and service-excellence training for ASN before and "
                                 "during adoption.",
+        "rec_training_unit": "Training coverage of ASN in {type} units is {share}, rank {rank} of {n} unit types "
+                             "(rank 1 = highest). Provide performance-management and service-excellence training for "
+                             "the unit's ASN.",
         "rec_support": "**Support units that have not changed yet.**",
         "rec_support_never": "{n} units have not adopted performance management ({units}). Offer mentoring, examples of "
                              "good practice from other units and a clear adoption schedule.",
         "rec_support_unit": "The unit has adopted performance management; so that change goes beyond procedures, "
                             "review survey results and SKP achievements with staff every quarter.",
+        "rec_support_unit_never": "The unit has not adopted performance management. Prepare a clear adoption schedule, "
+                                  "mentoring and examples of good practice from units that have adopted.",
+        "rec_keep_going": "**Keep the change going.**",
+        "rec_prepare": "**Prepare adoption in this unit.**",
         "rec_support_all": "All units have adopted; support the units with the lowest IKM so that change goes beyond "
                            "procedures.",
         "rec_evaluation": "**Keep evaluating.**",
         "rec_evaluation_text": "Repeat this analysis every quarter with new data. {sample}{pretrend}",
         "rec_evaluation_sample": "Survey more respondents so that every unit meets the Krejcie–Morgan sample size. ",
+        "rec_evaluation_sample_unit": "Survey more of the unit's users so that it meets the Krejcie–Morgan sample "
+                                      "size. ",
         "rec_evaluation_pretrend": "Investigate {outcomes} further before those figures are used for decisions.",
         "rec_scale_up": "The main result shows an improvement in {label}; extending adoption to other units is worth "
                         "considering, with the same monitoring.",
@@ -443,13 +569,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "fig_unit_ikm": "IKM of {unit} by quarter (dashed lines = grade B and A thresholds)",
         "unit_context": "Average effects across Plaju",
         "unit_het": "For {type} units, the estimated effect on {label} is {estimate} ({level}: {low} to {high}).",
-        "unit_not_found": "unit '{unit}' is not in this run's adoption_schedule",
-        "prov_run": "Run: {run_id}, started {date}.",
+        "unit_not_found": "unit '{unit}' is not in this run's adoption schedule",
+        "prov_run": "Run code: {run_id}, started {date}.",
         "prov_source": "Data source: {source}; period {start} – {end}; {n_months} months.",
         "prov_git": "Code version: {commit}{dirty}.",
         "prov_dirty": " (with uncommitted changes)",
-        "prov_params_none": "Parameters: the main specification (all defaults).",
-        "prov_params": "Parameters that differ from the defaults:",
+        "prov_params_none": "Settings: all defaults (the main analysis).",
+        "prov_params": "Settings that differ from the defaults:",
         "prov_param_row": "{name} = {value} (default: {default})",
         "prov_quality": "Data quality: of {raw} raw rows, {clean} were used, {rejected} were rejected and {duplicate} "
                         "duplicates were merged.",
@@ -459,9 +585,23 @@ STRINGS: dict[str, dict[str, str]] = {
         "col_rows_clean": "Used",
         "col_rows_rejected": "Rejected",
         "col_rows_duplicate": "Duplicates",
-        "prov_method": "Method: {estimator}; comparison: {control}; uncertainty: {inference}; significance level {alp}.",
-        "prov_reproduce": "Every number is read from this run's result tables (folder tables/); this brief re-estimates "
-                          "nothing.",
+        "prov_method": "Method: {estimator}; significance level {alp}. The comparison group and the way uncertainty "
+                       "was computed for each outcome, as actually used, are in the table below.",
+        "prov_method_caption": "Comparison group and uncertainty method by outcome",
+        "col_control": "Comparison",
+        "col_inference": "Uncertainty",
+        "col_reason": "Why",
+        "reason_few_never": "only {n0} never-adopting units (at least {n1} needed), so the comparison was switched "
+                            "automatically",
+        "reason_few_clusters": "only {n0} units (fewer than {n1}), so resampling by unit was used",
+        "reason_many_clusters": "{n0} units (at least {n1}), enough for the standard formula",
+        "reason_requested": "chosen in the settings ({n0} units)",
+        "reason_tiny": "only {n0} units (fewer than {n1}), too few for resampling; the formula corrected for few "
+                       "units was used",
+        "reason_as_specified": "as set",
+        "reason_unknown": "chosen automatically",
+        "reason_none": "not recorded",
+        "prov_reproduce": "Every number is read from this run's result tables; this brief re-estimates nothing.",
         "prov_truth": "Check on synthetic data: the true effect on {label} is {truth}; the main {level} interval "
                       "{covers}.",
         "covers_yes": "contains it",
@@ -472,6 +612,42 @@ STRINGS: dict[str, dict[str, str]] = {
         "empty_value": "(empty)",
         "and_more": "{n} other units",
         "to": "to",
+        "not_computed": "not computed",
+        "not_tested": "not tested",
+        "not_estimable": "not estimable",
+        "not_mergeable": "cannot be merged",
+        "not_priority": "no one-hour target",
+        "not_recorded": "not recorded",
+        "finding_fragile": "This result is not yet solid: the sensitivity analysis does not exclude no effect (see How "
+                           "solid the results are).",
+        "claim_source": "Source: table {table}, row {row}, column {column}",
+        "h_glossary": "Glossary",
+        "h_sources": "Where each number comes from",
+        "sources_text": "Every number in this brief is read from the run's result tables and checked again "
+                        "automatically. In the HTML version, hover over a number to see its table, row and column; the "
+                        "full list is in the file claims.csv next to this brief.",
+        "col_section": "Section",
+        "col_sources": "Sources",
+        "section_summary": "Summary (page one)",
+        "section_evidence": "Evidence",
+        "section_limitations": "Limitations",
+        "section_recommendations": "Recommendations",
+        "section_provenance": "Where the numbers come from",
+        "lim_sample_unit": "In {short} of {total} quarters, the unit's Citizen Satisfaction Survey respondents were below "
+                           "the Krejcie–Morgan sample size, so its IKM for those quarters is less certain.{units}",
+        "lim_sample_ok_unit": "In every quarter, the unit's respondents met the Krejcie–Morgan sample size.",
+        "event_band": "{level} interval",
+        "target_mean": "the average effect over {unit} {first}–{last} after adoption",
+        "target_one": "the effect in {unit} {e} after adoption",
+        "target_month": "months",
+        "target_week": "weeks",
+        "target_month_one": "month",
+        "target_week_one": "week",
+        "h_comparators": "Appendix: other methods",
+        "comparators_text": "The figure below sets the main method ({estimator}) beside other methods for {label}. "
+                            "When the dots lie close together, the conclusion does not depend on the choice of method.",
+        "fig_comparators": "{label}: month-by-month estimates from the main method and other methods ({unit})",
+        "event_estimate": "Estimate",
     },
 }
 
@@ -539,17 +715,136 @@ SERVICES = {
     },
 }
 ESTIMATORS = {
-    "id": {"cs": "Callaway–Sant'Anna", "callaway_santanna": "Callaway–Sant'Anna", "sun_abraham": "Sun–Abraham", "twfe": "regresi efek tetap dua arah (TWFE)", "sunab": "Sun–Abraham",
-           "imputation": "estimator imputasi (Borusyak–Jaravel–Spiess)"},
+    "id": {"cs": "Callaway–Sant'Anna", "callaway_santanna": "Callaway–Sant'Anna", "sun_abraham": "Sun–Abraham", "twfe": "TWFE (cara hitung lama)", "sunab": "Sun–Abraham",
+           "imputation": "imputasi (Borusyak–Jaravel–Spiess)", "twfe_event": "TWFE per bulan (cara hitung lama)"},
     "en": {"cs": "Callaway–Sant'Anna", "callaway_santanna": "Callaway–Sant'Anna", "sun_abraham": "Sun–Abraham",
            "twfe": "two-way fixed effects (TWFE)", "sunab": "Sun–Abraham",
-           "imputation": "the imputation estimator (Borusyak–Jaravel–Spiess)"},
+           "imputation": "the imputation estimator (Borusyak–Jaravel–Spiess)",
+           "twfe_event": "TWFE by month (older method)"},
 }
 INFERENCE = {
-    "id": {"analytic": "galat baku analitis", "bootstrap": "bootstrap", "wild": "wild bootstrap per unit",
-           "randomization": "inferensi randomisasi atas tanggal penerapan", "auto": "metode yang dipilih otomatis"},
-    "en": {"analytic": "analytic standard errors", "bootstrap": "the bootstrap", "wild": "the wild cluster bootstrap",
-           "randomization": "randomisation inference over adoption dates", "auto": "an automatically chosen method"},
+    "id": {"analytic": "rumus standar (analitis)", "bootstrap": "pengambilan ulang (bootstrap)",
+           "wild": "pengambilan ulang per unit (wild bootstrap)",
+           "wild_bootstrap": "pengambilan ulang per unit (wild bootstrap)",
+           "randomization": "pengacakan tanggal penerapan", "auto": "dipilih otomatis"},
+    "en": {"analytic": "the standard formula (analytic)", "bootstrap": "resampling (bootstrap)",
+           "wild": "resampling by unit (wild bootstrap)", "wild_bootstrap": "resampling by unit (wild bootstrap)",
+           "randomization": "reshuffling adoption dates", "auto": "chosen automatically"},
+}
+#: Run parameters in words (a brief never prints a parameter's code name).
+PARAM_NAMES = {
+    "id": {"raw_dir": "folder data mentah", "interim_dir": "folder data antara", "processed_dir": "folder data olahan",
+           "synthesize": "pembuatan data sintetis", "start_month": "bulan pertama", "end_month": "bulan terakhir",
+           "units": "unit yang dianalisis", "unit_types": "jenis unit yang dianalisis", "outcomes": "ukuran hasil",
+           "estimator": "metode utama", "est_method": "cara penyesuaian pembanding",
+           "control_group": "kelompok pembanding", "covariates": "ciri unit yang diperhitungkan",
+           "anticipation": "bulan antisipasi sebelum penerapan", "base_period": "bulan acuan",
+           "min_e": "bulan pertama grafik", "max_e": "bulan terakhir grafik",
+           "inference": "cara menghitung ketidakpastian", "biters": "jumlah pengambilan ulang",
+           "alp": "tingkat signifikansi", "seed": "benih acak", "language": "bahasa ringkasan",
+           "min_cell": "jumlah terkecil yang ditampilkan", "synth_months": "bulan data sintetis",
+           "synth_scale": "skala data sintetis", "synth_pretrend_violation": "perbedaan tren buatan pada data sintetis",
+           "synth_anticipation": "antisipasi buatan pada data sintetis"},
+    "en": {"raw_dir": "raw data folder", "interim_dir": "interim data folder", "processed_dir": "processed data folder",
+           "synthesize": "synthetic data generation", "start_month": "first month", "end_month": "last month",
+           "units": "units analysed", "unit_types": "unit types analysed", "outcomes": "outcomes",
+           "estimator": "main method", "est_method": "comparison adjustment", "control_group": "comparison group",
+           "covariates": "unit characteristics accounted for", "anticipation": "months of anticipation",
+           "base_period": "reference month", "min_e": "first month in figures", "max_e": "last month in figures",
+           "inference": "uncertainty method", "biters": "resampling draws", "alp": "significance level",
+           "seed": "random seed", "language": "brief language", "min_cell": "smallest count shown",
+           "synth_months": "synthetic data months", "synth_scale": "synthetic data scale",
+           "synth_pretrend_violation": "built-in trend difference in the synthetic data",
+           "synth_anticipation": "built-in anticipation in the synthetic data"},
+}
+PARAM_VALUES = {
+    "id": {"nevertreated": "unit yang tidak pernah menerapkan", "notyettreated": "unit yang belum menerapkan",
+           "id": "Bahasa Indonesia", "en": "Inggris", "dr": "gabungan (doubly robust)", "ipw": "pembobotan",
+           "reg": "regresi", "varying": "berganti", "universal": "tetap", "if_empty": "bila folder kosong",
+           "never": "tidak pernah", "auto": "otomatis", "analytic": "rumus standar", "wild": "wild bootstrap",
+           "randomization": "pengacakan", "bootstrap": "bootstrap", "cs": "Callaway–Sant'Anna",
+           "sunab": "Sun–Abraham", "twfe": "TWFE", "imputation": "imputasi", "true": "ya", "false": "tidak",
+           "True": "ya", "False": "tidak"},
+    "en": {"nevertreated": "never-adopting units", "notyettreated": "not-yet-adopting units", "id": "Indonesian",
+           "en": "English", "dr": "doubly robust", "ipw": "weighting", "reg": "regression", "varying": "varying",
+           "universal": "fixed", "if_empty": "if the folder is empty", "never": "never", "auto": "automatic",
+           "analytic": "standard formula", "wild": "wild bootstrap", "randomization": "randomisation",
+           "bootstrap": "bootstrap", "cs": "Callaway–Sant'Anna", "sunab": "Sun–Abraham", "twfe": "TWFE",
+           "imputation": "imputation", "true": "yes", "false": "no", "True": "yes", "False": "no"},
+}
+#: Raw data tables (data_quality ``table``) in words.
+DATA_TABLES = {
+    "id": {"asn": "data pegawai (ASN)", "tickets": "tiket antrean", "skm": "survei kepuasan (SKM)",
+           "skp": "penilaian kinerja (SKP)", "training": "pelatihan", "units": "daftar unit",
+           "adoption": "jadwal penerapan", "assessment": "asesmen sekolah", "surveillance": "laporan penyakit",
+           "population": "penduduk", "attendance": "kehadiran", "health": "laporan kesehatan",
+           "schools": "data sekolah", "service_volume": "volume layanan"},
+    "en": {"asn": "staff (ASN)", "tickets": "queue tickets", "skm": "satisfaction survey (SKM)",
+           "skp": "performance appraisal (SKP)", "training": "training", "units": "unit list",
+           "adoption": "adoption schedule", "assessment": "school assessments", "surveillance": "disease reports",
+           "population": "population", "attendance": "attendance", "health": "health reports",
+           "schools": "school data", "service_volume": "service volume"},
+}
+#: Result tables in words, for the Sumber angka appendix.
+SOURCE_TABLES = {
+    "id": {"headline": "perkiraan dampak utama", "pretrend": "uji tren sebelum penerapan",
+           "honest_bounds": "analisis sensitivitas tren", "robustness": "pemeriksaan ketahanan dan cara hitung lain",
+           "spec_curve": "cara hitung lain", "ikm_unit_quarter": "IKM per unit dan triwulan",
+           "wait_by_service_channel": "waktu tunggu per layanan dan kanal", "cohort_sizes": "gelombang penerapan",
+           "adoption_schedule": "jadwal penerapan per unit", "run_info": "keterangan data",
+           "manifest": "catatan pengolahan (pengaturan)", "skp_predikat_shares": "predikat SKP per tahun",
+           "training_coverage": "cakupan pelatihan per jenis unit", "heterogeneity": "dampak per jenis unit",
+           "training_channel": "dampak terhadap pelatihan", "data_quality": "mutu data"},
+    "en": {"headline": "headline effect estimates", "pretrend": "pre-adoption trend test",
+           "honest_bounds": "trend sensitivity analysis", "robustness": "robustness checks and other computations",
+           "spec_curve": "other computations", "ikm_unit_quarter": "IKM by unit and quarter",
+           "wait_by_service_channel": "waiting time by service and channel", "cohort_sizes": "adoption waves",
+           "adoption_schedule": "adoption schedule by unit", "run_info": "data summary",
+           "manifest": "run record (settings)", "skp_predikat_shares": "SKP ratings by year",
+           "training_coverage": "training coverage by unit type", "heterogeneity": "effects by unit type",
+           "training_channel": "effect on training", "data_quality": "data quality"},
+}
+#: A short glossary at the end of every brief: the technical words it still uses, in plain language.
+GLOSSARY = {
+    "id": [
+        ("Selang kepercayaan", "rentang nilai yang sejalan dengan data; selang 95% berarti cara hitung ini mencakup "
+                               "nilai sebenarnya pada 95 dari 100 pengulangan."),
+        ("Tidak dapat dibedakan dari nol", "selang kepercayaan mencakup nol: data tidak menyingkirkan kemungkinan "
+                                           "bahwa penerapan tidak berdampak."),
+        ("Unit pembanding", "unit yang belum atau tidak pernah menerapkan manajemen kinerja pada bulan yang sama."),
+        ("Uji tren sebelum penerapan", "memeriksa apakah unit yang menerapkan dan unit pembanding sudah bergerak "
+                                       "berbeda sebelum penerapan; bila ya, perbandingannya tidak adil."),
+        ("p", "peluang melihat perbedaan sebesar ini bila sebenarnya tidak ada perbedaan; p kecil (di bawah 0,05) "
+              "menandakan perbedaan yang nyata."),
+        ("Analisis sensitivitas dan M̄", "menguji apakah kesimpulan bertahan bila tren sesudah penerapan boleh "
+                                        "berbeda; M̄ = 1 berarti perbedaan itu sebesar perbedaan terbesar sebelum "
+                                        "penerapan."),
+        ("Cara hitung lain", "perhitungan ulang dengan pembanding, metode atau asumsi lain untuk melihat apakah "
+                             "arahnya sama."),
+        ("TWFE", "cara hitung lama yang membandingkan semua unit sekaligus; dapat keliru bila unit mulai pada waktu "
+                 "berbeda."),
+        ("Poin persentase", "selisih dua persentase, misalnya dari 40% ke 46% adalah naik 6 poin persentase."),
+        ("Pengambilan ulang per unit", "cara menghitung ketidakpastian yang tetap tepat bila unitnya sedikit."),
+    ],
+    "en": [
+        ("Confidence interval", "the range of values consistent with the data; a 95% interval covers the true value "
+                                "in 95 of 100 repetitions."),
+        ("Cannot be distinguished from zero", "the interval includes zero: the data do not exclude that adoption had "
+                                              "no effect."),
+        ("Comparison units", "units that had not (yet) adopted performance management in the same month."),
+        ("Pre-adoption trend test", "checks whether adopting and comparison units were already moving differently "
+                                    "before adoption; if so, the comparison is not fair."),
+        ("p", "the chance of seeing a difference this large if there were none; a small p (below 0.05) signals a "
+              "real difference."),
+        ("Sensitivity analysis and M̄", "tests whether the conclusion holds when post-adoption trends may differ; "
+                                       "M̄ = 1 means as large a difference as the largest one before adoption."),
+        ("Other computations", "the effect recomputed with another comparison group, method or assumption, to see "
+                               "whether it points the same way."),
+        ("TWFE", "an older method comparing all units at once; it can mislead when units start at different times."),
+        ("Percentage points", "the difference between two percentages: from 40% to 46% is a rise of 6 percentage "
+                              "points."),
+        ("Resampling by unit", "a way of computing uncertainty that stays accurate with few units."),
+    ],
 }
 CONTROL_GROUPS = {
     "id": {"nevertreated": "unit yang tidak pernah menerapkan", "notyettreated": "unit yang belum menerapkan"},
