@@ -16,6 +16,7 @@ Layout of ``raw_dir``::
     _truth/clean/<table>.parquet        what cleaning must output (pseudonymised)
     _truth/raw_rows.parquet             every raw row that is not plain clean: corrupt/test/dup + reason
     _truth/att_gt.parquet, aggregates.parquet, cohorts.parquet   true effects
+    _truth/single_office.parquet        true effect of the online-queue launch at one office
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from analysis.synth import catalog
 from analysis.synth import export as X
 from analysis.synth.config import SynthConfig
 from analysis.synth.marker import MARKER, write_marker
+from analysis.synth.queue import apply_launch, launch_of, single_office_truth
 from analysis.synth.truth import aggregates, att_gt
 from analysis.synth.world import build_tables, make_design, make_draws, make_roster
 
@@ -233,17 +235,23 @@ def generate(raw_dir: Path, config: SynthConfig = SynthConfig()) -> Path:
     design = make_design(cfg, rng)
     roster = make_roster(design, rng)
     draws = make_draws(design, roster, rng)
-    observed = build_tables(design, roster, draws, treated=True)
-    untreated = build_tables(design, roster, draws, treated=False)
+    launch = launch_of(cfg, design.cal)
+    no_launch = build_tables(design, roster, draws, treated=True)
+    observed = apply_launch(no_launch, design.cal, launch)
+    untreated = apply_launch(build_tables(design, roster, draws, treated=False), design.cal, launch)
 
     # truth: effects on the panels built from both worlds
     obs_c, cf_c = canonical(observed), canonical(untreated)
     p_obs = compute_panels(connect_frames(obs_c))
     p_cf = compute_panels(connect_frames(cf_c))
     cells = att_gt(p_obs, p_cf)
-    del untreated, cf_c, p_cf, p_obs  # only the observed world is exported
     truth = raw_dir / "_truth"
     (truth / "clean").mkdir(parents=True)
+    if launch is not None:
+        p_nl = compute_panels(connect_frames(canonical(no_launch)))
+        write_parquet(single_office_truth(p_obs["panel_unit_month"], p_nl["panel_unit_month"], launch),
+                      truth / "single_office.parquet")
+    del untreated, cf_c, p_cf, p_obs, no_launch  # only the observed world is exported
     write_parquet(cells, truth / "att_gt.parquet")
     write_parquet(aggregates(cells), truth / "aggregates.parquet")
     cohorts = design.units[["unit_id", "first_treat", "cohort_mult", "pretrend"]]
