@@ -367,6 +367,79 @@ channel
     ],
 )
 
+NOTEBOOKS["06_single_office"] = notebook(
+    "6. One office, one change: the online-queue launch",
+    "A change made at a single office (here the online queue at the Disdukcapil office, listed in "
+    "`src/analysis/evaluation/interventions.yaml`) has no adoption cohorts, so Callaway-Sant'Anna does not "
+    "apply. Synthetic difference-in-differences (Arkhangelsky et al. 2021) weights donor offices and "
+    "pre-launch months so that the donors' past tracks the office's past; synthetic control and a plain "
+    "DiD are shown beside it. Inference is by in-space placebo: each donor in turn pretends to be treated.",
+    ["processed_dir", "run_dir", "alp", "seed", "language"],
+    [
+        ("code", """
+import pandas as pd
+
+from analysis.runner import enter_project
+
+enter_project()  # paths in the parameters are relative to the project folder
+
+from analysis.evaluation import figures
+from analysis.evaluation import single_office as so
+from analysis.evaluation.panel import load_panel
+from analysis.outputs import save_figure, save_table
+
+NOTEBOOK = "06_single_office"
+monthly = load_panel(processed_dir)
+unit_info = monthly.drop_duplicates("unit_id")[["unit_id", "unit_type"]]
+"""),
+        ("md", "## Effects of each single-office change\n\nOne row per outcome and estimator; `n_donors` offices "
+               "report the outcome in every month of the window (12 months before the launch to the last month)."),
+        ("code", """
+effects, paths, weights, months = [], [], [], []
+for iv in so.load_interventions():
+    launch = so.launch_period(monthly, iv.launch_month)
+    if launch is None or iv.unit_id not in set(monthly["unit_id"]):
+        print(f"{iv.name}: the data do not cover {iv.unit_id} in {iv.launch_month}; skipped")
+        continue
+    for yname in iv.outcomes:
+        try:
+            panel = so.office_panel(monthly, iv.unit_id, launch, yname)
+        except ValueError as exc:
+            print(f"{iv.name}, {yname}: {exc}")
+            continue
+        est = so.estimate_office(panel, yname, seed=seed, alp=alp)
+        tag = dict(intervention=iv.name, unit_id=iv.unit_id, launch_month=iv.launch_month)
+        effects.append(est.overall().assign(**tag))
+        paths.append(est.tidy().query("type == 'effect_path'").assign(**tag))
+        weights.append(est.unit_weights(unit_info).assign(intervention=iv.name))
+        months.append(est.time_weights().assign(intervention=iv.name))
+effects = pd.concat(effects, ignore_index=True)
+save_table(effects, "single_office", run_dir, notebook=NOTEBOOK, title="Effect of a change at one office")
+effects[["intervention", "outcome", "method", "estimate", "conf_low", "conf_high", "placebo_p_value", "n_donors"]]
+"""),
+        ("md", "## Who stands in for the office?\n\nDonor weights (synthetic DiD and synthetic control) and their "
+               "sum by unit type: the comparison the brief describes in words."),
+        ("code", """
+weights = pd.concat(weights, ignore_index=True)
+save_table(weights, "single_office_unit_weights", run_dir, notebook=NOTEBOOK, title="Donor unit weights")
+save_table(pd.concat(months, ignore_index=True), "single_office_time_weights", run_dir, notebook=NOTEBOOK,
+           title="Pre-launch month weights (synthetic DiD)")
+donors = so.donors_by_type(weights)
+save_table(donors, "single_office_donors", run_dir, notebook=NOTEBOOK, title="Donor weight by unit type")
+donors
+"""),
+        ("md", "## Month by month\n\nBefore the launch the gap should hover around zero (the fit); after it, "
+               "the gap is the effect."),
+        ("code", """
+paths = pd.concat(paths, ignore_index=True)
+save_table(paths, "single_office_path", run_dir, notebook=NOTEBOOK, title="Effect path of a change at one office")
+for (name, yname), part in paths.groupby(["intervention", "outcome"], sort=True):
+    save_figure(figures.office_effect_path(part, yname, language), f"single_office_{name}_{yname}", run_dir,
+                notebook=NOTEBOOK, title=f"{name}: {yname} month by month")
+"""),
+    ],
+)
+
 
 def main() -> None:
     for name, nb in NOTEBOOKS.items():

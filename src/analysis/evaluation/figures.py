@@ -153,3 +153,33 @@ def honest_bounds(bounds: pd.DataFrame, yname: str, language: str = "id") -> plt
     axes[0].set_ylabel(outcome_label(yname, language, with_unit=True))
     fig.tight_layout()
     return fig
+
+
+OFFICE_PALETTE = {"sdid": "#1f6f8b", "sc": "#d68910", "did": "#8e6c8a"}
+OFFICE_NAMES = {"sdid": "Synthetic DiD", "sc": {"id": "Kontrol sintetis", "en": "Synthetic control"},
+                "did": "DiD"}
+
+
+def office_effect_path(tidy: pd.DataFrame, yname: str, language: str = "id") -> plt.Figure:
+    """Month-by-month gap between the office and its synthetic comparison, per estimator (0 = launch month)."""
+    _style()
+    rows = tidy[tidy["type"] == "effect_path"]
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    for offset, method in zip((-0.2, 0.0, 0.2), ("sdid", "sc", "did")):
+        part = rows[rows["method"] == method].sort_values("event_time")
+        if part.empty:
+            continue
+        name = OFFICE_NAMES[method]
+        name = name[language] if isinstance(name, dict) else name
+        x = part["event_time"].to_numpy(float) + offset
+        post = part["event_time"].to_numpy() >= 0
+        ax.plot(x, part["estimate"], marker="o", ms=3, linewidth=0.8, color=OFFICE_PALETTE[method], label=name)
+        ax.vlines(x[post], part["conf_low"].to_numpy()[post], part["conf_high"].to_numpy()[post],
+                  color=OFFICE_PALETTE[method], linewidth=0.8)
+    ax.axhline(0, color="black", linewidth=0.7)
+    ax.axvline(-0.5, color="grey", linestyle=":", linewidth=0.8)
+    ax.set_xlabel("months since launch" if language == "en" else "bulan sejak peluncuran")
+    ax.set_ylabel(outcome_label(yname, language, with_unit=True))
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
