@@ -55,10 +55,12 @@ def test_stable_donors_drop_offices_adopting_inside_the_window(default_world):
     iv = so.load_interventions()[0]
     launch = so.launch_period(monthly, iv.launch_month)
     allp = so.office_panel(monthly, iv.unit_id, launch, "wait_minutes")
-    stable = so.office_panel(monthly, iv.unit_id, launch, "wait_minutes", donors="stable")
+    stable = so.office_panel(monthly, iv.unit_id, launch, "wait_minutes", donors="stable", min_donors=2)
     g = stable.drop_duplicates("unit_id").set_index("unit_id")["first_treat"]
     start = launch - 12
     assert ((g == 0) | (g <= start - 12) | (g.index == iv.unit_id)).all()
     assert stable["unit_id"].nunique() < allp["unit_id"].nunique()
+    with pytest.raises(ValueError, match="placebo inference needs at least 5"):
+        so.office_panel(monthly, iv.unit_id, launch, "wait_minutes", donors="stable")
     with pytest.raises(ValueError, match="not in the monthly panel"):
         so.office_panel(monthly, "NOPE", launch, "wait_minutes")

@@ -409,7 +409,10 @@ for iv in so.load_interventions():
             continue
         est = so.estimate_office(panel, yname, seed=seed, alp=alp)
         tag = dict(intervention=iv.name, unit_id=iv.unit_id, launch_month=iv.launch_month)
-        effects.append(est.overall().assign(**tag))
+        # fewest observations behind one of the office's monthly values (the brief hides effects below min_cell)
+        count = "n_skm" if yname == "ikm" else "n_tickets"
+        min_obs = int(panel.loc[panel["unit_id"] == iv.unit_id, count].min())
+        effects.append(est.overall().assign(**tag, min_obs=min_obs))
         paths.append(est.tidy().query("type == 'effect_path'").assign(**tag))
         weights.append(est.unit_weights(unit_info).assign(intervention=iv.name))
         months.append(est.time_weights().assign(intervention=iv.name))

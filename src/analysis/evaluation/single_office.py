@@ -11,6 +11,8 @@ management did not change around the launch (never adopted, or adopted at least
 ``settled_months`` before the window opens), because KPI effects ramp up for months
 after adoption; it is a sensitivity check only: in Plaju it leaves two to four donors,
 too few for placebo inference (the placebo needs donors to stand in for the office).
+With fewer than ``min_donors`` donors (default 5) the panel is refused: the placebo
+distribution would have only a handful of distinct values.
 
 The interventions analysed are data (``interventions.yaml`` beside this module),
 not code: which unit, which month, which outcomes.
@@ -59,7 +61,7 @@ def launch_period(monthly: pd.DataFrame, launch_month: str) -> int | None:
 
 
 def office_panel(monthly: pd.DataFrame, unit_id: str, launch: int, yname: str, *, pre_months: int = 12,
-                 donors: str = "all", settled_months: int = 12) -> pd.DataFrame:
+                 donors: str = "all", settled_months: int = 12, min_donors: int = 5) -> pd.DataFrame:
     """Balanced long panel (window ``launch - pre_months`` .. last month) with a 0/1 ``treated`` column."""
     if donors not in ("stable", "all"):
         raise ValueError(f"donors must be 'stable' or 'all', got {donors!r}")
@@ -76,8 +78,9 @@ def office_panel(monthly: pd.DataFrame, unit_id: str, launch: int, yname: str, *
         g = win.drop_duplicates("unit_id").set_index("unit_id")["first_treat"]
         keep = {u for u in keep if u == unit_id or g[u] == 0 or g[u] <= start - settled_months}
     out = win[win["unit_id"].isin(keep)].copy()
-    if out["unit_id"].nunique() < 3:
-        raise ValueError(f"fewer than two donor units report {yname} over the window")
+    if out["unit_id"].nunique() - 1 < min_donors:
+        raise ValueError(f"only {out['unit_id'].nunique() - 1} donor units report {yname} in every month of the "
+                         f"window; placebo inference needs at least {min_donors}")
     out["treated"] = ((out["unit_id"] == unit_id) & (out["period"] >= launch)).astype("int64")
     return out.sort_values(["unit_id", "period"]).reset_index(drop=True)
 

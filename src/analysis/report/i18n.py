@@ -125,6 +125,20 @@ STRINGS: dict[str, dict[str, str]] = {
                      "{share_walk_in} tiket datang langsung selesai dalam satu jam.",
         "wait_text_other": "Rata-rata waktu tunggu layanan prioritas per kanal: {parts}.",
         "wait_table_caption": "Waktu tunggu per layanan dan kanal (menit)",
+        "h_single_office": "Satu kantor, satu perubahan",
+        "office_online_queue": "antrean daring di UPTD Disdukcapil Kecamatan Plaju",
+        "office_text": "Sejak {month} berlaku {what}. Dalam {months} bulan sesudahnya, {label} di kantor itu "
+                       "{judged}: {estimate} (selang {level}: {low} sampai {high}) dibandingkan dengan kantor "
+                       "pembanding sintetis, yaitu gabungan tertimbang dari {donors} yang riwayatnya sebelum "
+                       "peluncuran paling mirip dengan kantor itu.",
+        "office_suppressed": "Sejak {month} berlaku {what}. Dampaknya pada {label} tidak ditampilkan: dalam "
+                             "sebagian bulan kantor itu melayani kurang dari {n} tiket.",
+        "office_donor_kind": "kantor {kind} ({n})",
+        "office_better": "membaik", "office_worse": "memburuk", "office_up": "naik", "office_down": "turun",
+        "office_zero": "tidak berubah secara jelas",
+        "office_method": "Perubahan di satu kantor tidak punya kelompok pembanding bertahap, sehingga dinilai dengan "
+                         "synthetic difference-in-differences (Arkhangelsky dkk. 2021); selangnya berasal dari uji "
+                         "plasebo: setiap kantor pembanding bergantian berpura-pura diberi perubahan itu.",
         "col_service": "Layanan",
         "col_channel": "Kanal",
         "col_tickets": "Tiket",
@@ -441,6 +455,20 @@ STRINGS: dict[str, dict[str, str]] = {
                      "walk-in tickets were finished within one hour.",
         "wait_text_other": "Average waiting time for priority services by channel: {parts}.",
         "wait_table_caption": "Waiting time by service and channel (minutes)",
+        "h_single_office": "One office, one change",
+        "office_online_queue": "the online queue at the UPTD Disdukcapil Kecamatan Plaju",
+        "office_text": "Since {month}, {what} has been running. In the {months} months that followed, {label} at "
+                       "that office {judged}: {estimate} ({level} interval: {low} to {high}) compared with a "
+                       "synthetic comparison office, a weighted blend of {donors} whose history before the launch "
+                       "was closest to the office's.",
+        "office_suppressed": "Since {month}, {what} has been running. Its effect on {label} is not shown: in some "
+                             "months the office served fewer than {n} tickets.",
+        "office_donor_kind": "{kind} ({n})",
+        "office_better": "improved", "office_worse": "worsened", "office_up": "rose", "office_down": "fell",
+        "office_zero": "did not change clearly",
+        "office_method": "A change at one office has no staggered comparison groups, so it is judged by synthetic "
+                         "difference-in-differences (Arkhangelsky et al. 2021); its interval comes from a placebo "
+                         "test in which each comparison office in turn pretends to have made the change.",
         "col_service": "Service",
         "col_channel": "Channel",
         "col_tickets": "Tickets",
