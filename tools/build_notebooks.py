@@ -99,6 +99,16 @@ info = run_info(monthly, source)
 save_table(info, "run_info", run_dir, notebook=NOTEBOOK, title="Data analysed")
 info
 """),
+            ("md", "## Uptake: used, not only adopted\n\nOn-time SKP submission, the share of staff appraised by a "
+                   "supervisor, the spread of ratings and training hours per ASN, per unit before and after "
+                   "adoption (`panel_unit_month_uptake`; definitions in docs/codebook.md)."),
+            ("code", """
+from analysis.uptake import uptake_summary
+
+uptake = uptake_summary(load_panel(processed_dir, "panel_unit_month_uptake"))
+save_table(uptake, "uptake_summary", run_dir, notebook=NOTEBOOK, title="Uptake measures by unit, before and after adoption")
+uptake.groupby("phase")[["ontime_share", "appraised_share", "rating_spread", "training_hours_per_asn"]].mean()
+"""),
         ],
     ),
     "02_describe": notebook(
@@ -354,6 +364,29 @@ for yname in outcomes:
 predictors = pd.concat(predictors, ignore_index=True)
 save_table(predictors, "effect_predictors", run_dir, notebook=NOTEBOOK, title="Predictors of unit-level effects")
 predictors.groupby("outcome").head(3)
+"""),
+        ("md", "## Readiness and uptake\n\nAdopters split into terciles of readiness (on-time SKP and appraisal "
+               "coverage in the six months before adoption) and of uptake (the same from adoption on). Uptake is "
+               "measured after adoption, so it is partly an outcome of adoption: effects by uptake show where the "
+               "reform worked, not what raising uptake would cause."),
+        ("code", """
+from analysis.evaluation import intensity
+
+scores = intensity.unit_scores(load_panel(processed_dir, "panel_unit_month_uptake"))
+save_table(scores, "uptake_scores", run_dir, notebook=NOTEBOOK, title="Readiness and uptake per adopting unit")
+rows = []
+for yname in outcomes:
+    panel = outcome_panel(processed_dir, yname, units=units, unit_types=unit_types,
+                          start_month=start_month, end_month=end_month)
+    for dimension in ("readiness", "uptake"):
+        rows.append(intensity.by_tercile(panel, spec, scores, dimension))
+by_intensity = pd.concat(rows, ignore_index=True)
+save_table(by_intensity, "effects_by_intensity", run_dir, notebook=NOTEBOOK,
+           title="Effects by readiness and uptake tercile")
+intensity_gradient = intensity.gradient(by_intensity, alp)
+save_table(intensity_gradient, "intensity_gradient", run_dir, notebook=NOTEBOOK,
+           title="High minus low tercile: readiness and uptake")
+intensity_gradient
 """),
         ("md", "## Mechanism: does training coverage move with adoption?"),
         ("code", """

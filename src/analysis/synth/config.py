@@ -75,6 +75,7 @@ class SynthConfig:
     queue_launch_month: str = "2025-07"
     queue_unit: str = "DUK01"
     queue_wait_factor: float = 0.7
+    paper_share: float = 0.25  # adopters whose uptake is low (adoption on paper): analysis.synth.uptake
 
     def __post_init__(self) -> None:
         if self.months < 4:
