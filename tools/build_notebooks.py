@@ -476,6 +476,47 @@ for (name, yname), part in paths.groupby(["intervention", "outcome"], sort=True)
     ],
 )
 
+NOTEBOOKS["07_design"] = notebook(
+    "7. Designing the next rollout",
+    "The units that have not adopted yet, scheduled three ways (all at once, staggered by kelurahan, randomised "
+    "order). Each outcome's noise (unit variances, serial correlation) is fitted on the data's untreated months; "
+    "rollouts are simulated (seeded, in parallel) and analysed with the evaluation's estimator. The table gives, "
+    "per outcome and schedule, the minimum detectable effect at 80% power and the interval width; months are "
+    "calendar months (`analysis design` prints the same comparison).",
+    ["processed_dir", "run_dir", "outcomes", "alp", "seed", "language"],
+    [
+        ("code", """
+from analysis.runner import enter_project
+
+enter_project()  # paths in the parameters are relative to the project folder
+
+from analysis.evaluation import figures
+from analysis.evaluation.panel import load_panel
+from analysis.evaluation.rollout import Plan, compare_schedules, default_adopt_month
+from analysis.outputs import save_figure, save_table
+
+NOTEBOOK = "07_design"
+monthly = load_panel(processed_dir)
+plan = Plan(default_adopt_month(monthly["month"].max().strftime("%Y-%m")))
+plan
+"""),
+        ("md", "## Three schedules compared\n\n`mde_size_adjusted` is the honest number to compare by (it uses "
+               "the critical value that gives the test its nominal size in the simulation); a missing MDE means "
+               "the schedule leaves nothing to compare within the window."),
+        ("code", """
+design, calendar = compare_schedules(monthly, [o for o in outcomes if o in monthly.columns], plan, reps=200,
+                                     seed=seed, n_jobs=2, progress=True, alpha=alp)
+save_table(design, "design", run_dir, notebook=NOTEBOOK, title="Next rollout: detectable effect by schedule")
+save_table(calendar, "design_calendar", run_dir, notebook=NOTEBOOK, title="Next rollout: adoption month per unit")
+design[["outcome", "scenario", "n_units", "mde", "mde_size_adjusted", "ci_width", "size", "note", "window"]]
+"""),
+        ("code", """
+save_figure(figures.design_mde(design, language), "design_mde", run_dir, notebook=NOTEBOOK,
+            title="Minimum detectable effect by schedule")
+"""),
+    ],
+)
+
 
 def main() -> None:
     for name, nb in NOTEBOOKS.items():

@@ -13,12 +13,6 @@ import click
 from analysis.config import ParameterError, load_params, parse_overrides
 
 
-def _default_adopt_month(data_end: str) -> str:
-    """The first July after the data end (the planner's "if the remaining units adopt in July")."""
-    year, month = (int(x) for x in data_end.split("-"))
-    return f"{year if month < 7 else year + 1}-07"
-
-
 @click.command()
 @click.option("--params", "params_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="Parameter file (processed_dir, outcomes, seed, alp); default: built-in values.")
@@ -50,11 +44,11 @@ def design(params_file, sets, adopt_month, follow_months, pre_months, spacing, r
     from rich.table import Table
 
     from analysis.evaluation.panel import load_panel
-    from analysis.evaluation.rollout import Plan, compare_schedules
+    from analysis.evaluation.rollout import Plan, compare_schedules, default_adopt_month
 
     monthly = load_panel(params.processed_dir)
     data_end = monthly["month"].max().strftime("%Y-%m")
-    plan = Plan(adopt_month or _default_adopt_month(data_end), follow_months, pre_months, spacing)
+    plan = Plan(adopt_month or default_adopt_month(data_end), follow_months, pre_months, spacing)
     outcomes = [o for o in params.outcomes if o in monthly.columns]
     table, _ = compare_schedules(monthly, outcomes, plan, reps=reps, seed=params.seed, n_jobs=jobs,
                                  progress=True, alpha=params.alp)
@@ -64,10 +58,12 @@ def design(params_file, sets, adopt_month, follow_months, pre_months, spacing, r
         view.add_column(col)
     for r in table.to_dict("records"):
         num = lambda v: "-" if v != v else f"{v:.3g}"  # noqa: E731  (NaN: no comparison in the window)
-        view.add_row(r["outcome"], str(r.get("scenario", "")), str(r.get("n_units", "")), num(r.get("mde", float("nan"))),
-                     num(r.get("mde_size_adjusted", float("nan"))), num(r.get("ci_width", float("nan"))),
-                     r.get("note", "") or ("no comparison left in the window" if r.get("n_failed") == r.get("reps")
-                                           else ""))
+        scenario = r.get("scenario")
+        failed = scenario == scenario and r.get("n_failed") == r.get("reps")
+        view.add_row(r["outcome"], scenario if scenario == scenario else "-",
+                     "-" if r.get("n_units") != r.get("n_units") else str(int(r["n_units"])),
+                     num(r.get("mde")), num(r.get("mde_size_adjusted")), num(r.get("ci_width")),
+                     r.get("note") or ("no comparison left in the window" if failed else ""))
     Console().print(view)
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)

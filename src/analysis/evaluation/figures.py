@@ -183,3 +183,36 @@ def office_effect_path(tidy: pd.DataFrame, yname: str, language: str = "id") -> 
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+SCHEDULE_NAMES = {
+    "id": {"all_at_once": "serentak", "staggered_by_kelurahan": "bertahap per kelurahan",
+           "randomised_order": "urutan acak"},
+    "en": {"all_at_once": "all at once", "staggered_by_kelurahan": "staggered by kelurahan",
+           "randomised_order": "randomised order"},
+}
+
+
+def design_mde(table: pd.DataFrame, language: str = "id") -> plt.Figure:
+    """Minimum detectable effect (80% power) of each schedule, one panel per outcome; no bar = not estimable."""
+    _style()
+    rows = table[table["scenario"].notna()]
+    outcomes = list(dict.fromkeys(rows["outcome"]))
+    fig, axes = plt.subplots(1, max(len(outcomes), 1), figsize=(3.2 * max(len(outcomes), 1), 3.6), squeeze=False)
+    names = SCHEDULE_NAMES[language]
+    for ax, outcome in zip(axes[0], outcomes):
+        part = rows[rows["outcome"] == outcome]
+        labels = [names.get(s, s) for s in part["scenario"]]
+        values = part["mde_size_adjusted"].to_numpy(float)
+        ax.bar(range(len(part)), np.nan_to_num(values), color="#1f6f8b")
+        for x, v in enumerate(values):
+            if np.isnan(v):
+                ax.text(x, 0, "tidak dapat\ndiukur" if language == "id" else "not\nestimable", ha="center",
+                        va="bottom", fontsize=7)
+        ax.set_xticks(range(len(part)), labels, rotation=30, ha="right", fontsize=8)
+        ax.set_title(outcome_label(outcome, language), fontsize=9)
+        ax.set_ylabel(("dampak terkecil yang terdeteksi" if language == "id" else "minimum detectable effect")
+                      + f" ({outcome_label(outcome, language, with_unit=True).split('(')[-1].rstrip(')')})",
+                      fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -47,6 +47,12 @@ class Plan:
         return (start + pd.DateOffset(months=int(period) - 1)).strftime("%Y-%m")
 
 
+def default_adopt_month(data_end: str) -> str:
+    """The first July after the data end, YYYY-MM (the planner's "if the remaining units adopt in July")."""
+    year, month = (int(x) for x in data_end.split("-"))
+    return f"{year if month < 7 else year + 1}-07"
+
+
 def remaining_units(monthly: pd.DataFrame, yname: str) -> pd.DataFrame:
     """Units that have not adopted and report ``yname``: ``unit_id, kelurahan, unit_type``."""
     have = monthly[monthly[yname].notna()]
