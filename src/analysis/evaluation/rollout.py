@@ -89,6 +89,9 @@ def compare_schedules(monthly: pd.DataFrame, outcomes: list[str], plan: Plan, *,
     """
     tables, calendars, skipped = [], [], []
     for yname in outcomes:
+        if yname not in monthly.columns:
+            skipped.append(dict(outcome=yname, note="not in the monthly panel (weekly outcomes are not simulated)"))
+            continue
         units = remaining_units(monthly, yname)
         if len(units) < 2:
             skipped.append(dict(outcome=yname, note=f"{len(units)} unit(s) left to adopt"))
