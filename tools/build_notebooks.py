@@ -372,7 +372,8 @@ predictors.groupby("outcome").head(3)
         ("code", """
 from analysis.evaluation import intensity
 
-scores = intensity.unit_scores(load_panel(processed_dir, "panel_unit_month_uptake"))
+scores = intensity.unit_scores(load_panel(processed_dir, "panel_unit_month_uptake")).merge(
+    monthly.drop_duplicates("unit_id")[["unit_id", "unit_name", "unit_type"]], on="unit_id", how="left")
 save_table(scores, "uptake_scores", run_dir, notebook=NOTEBOOK, title="Readiness and uptake per adopting unit")
 rows = []
 for yname in outcomes:

@@ -36,13 +36,15 @@ CAVEAT = {"uptake": "uptake is measured after adoption (post-treatment): a descr
 
 
 def unit_scores(uptake_panel: pd.DataFrame) -> pd.DataFrame:
-    """Per adopting unit: ``readiness`` (pre-adoption) and ``uptake`` (post-adoption) scores and their terciles."""
+    """Per adopting unit: ``readiness`` (pre-adoption) and ``uptake`` (post-adoption) scores, their terciles,
+    and ``n_asn`` (median active ASN, the group size behind the shares)."""
     d = uptake_panel[uptake_panel[GNAME] > 0].copy()
     d["score"] = d[list(SCORE_MEASURES)].mean(axis=1, skipna=True)
     post = d[d["period"] >= d[GNAME]].groupby(IDNAME)["score"].mean().rename("uptake")
     pre = d[(d["period"] < d[GNAME]) & (d["period"] >= d[GNAME] - READINESS_MONTHS)]
     pre = pre.groupby(IDNAME)["score"].mean().rename("readiness")
-    out = pd.concat([pre, post], axis=1).reset_index().rename(columns={"index": IDNAME})
+    staff = d.groupby(IDNAME)["n_asn"].median().rename("n_asn")  # group size behind the shares (disclosure)
+    out = pd.concat([pre, post, staff], axis=1).reset_index().rename(columns={"index": IDNAME})
     for col in ("readiness", "uptake"):
         ok = out[col].notna()
         out.loc[ok, f"{col}_tercile"] = _terciles(out.loc[ok, col])

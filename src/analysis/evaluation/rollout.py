@@ -112,5 +112,6 @@ def compare_schedules(monthly: pd.DataFrame, outcomes: list[str], plan: Plan, *,
         table = pd.concat([table, pd.DataFrame(skipped)], ignore_index=True)
     start, first, n_periods = plan.window()
     table["window"] = f"{start:%Y-%m}..{plan.month_of(n_periods)}"
+    table["adopt_month"], table["window_end"] = plan.adopt_month, plan.month_of(n_periods)
     calendar = pd.concat(calendars, ignore_index=True) if calendars else pd.DataFrame()
     return table.reset_index(drop=True), calendar

@@ -126,6 +126,28 @@ STRINGS: dict[str, dict[str, str]] = {
         "wait_text_other": "Rata-rata waktu tunggu layanan prioritas per kanal: {parts}.",
         "wait_table_caption": "Waktu tunggu per layanan dan kanal (menit)",
         "h_single_office": "Satu kantor, satu perubahan",
+        "h_design": "Rancangan penerapan berikutnya",
+        "design_text": "Jika {n} unit yang belum menerapkan mulai pada {adopt} dan diamati sampai {end}, dampak "
+                       "terkecil pada {label} yang dapat dideteksi (peluang 80%) adalah: {items}.",
+        "design_mde": "{schedule} {mde}",
+        "design_none": "{schedule} tidak dapat dinilai (tidak ada unit pembanding dalam jendela waktu)",
+        "design_note": "Angka berasal dari simulasi penerapan dengan variasi data Plaju sendiri; penerapan bertahap "
+                       "menyisakan unit pembanding sehingga dampaknya dapat diukur.",
+        "sched_all": "serentak:", "sched_kelurahan": "bertahap per kelurahan:", "sched_random": "urutan acak:",
+        "h_uptake": "Penggunaan, bukan hanya penerapan",
+        "uptake_text": "Di unit dengan penggunaan tinggi (SKP dikirim tepat waktu, staf dinilai atasan), dampak pada "
+                       "{label} lebih besar daripada di unit dengan penggunaan rendah: selisih {estimate} (selang "
+                       "{low} sampai {high}).",
+        "uptake_text_zero": "Dampak pada {label} tidak jelas berbeda antara unit dengan penggunaan tinggi dan rendah: "
+                            "selisih {estimate} (selang {low} sampai {high}).",
+        "uptake_caveat": "Penggunaan diukur sesudah penerapan, sehingga sebagian merupakan hasil penerapan itu "
+                         "sendiri: angka ini menunjukkan di mana reformasi berjalan, bukan dampak menaikkan "
+                         "penggunaan.",
+        "rec_uptake": "**Sosialisasi dan perhatian pimpinan.**",
+        "rec_uptake_text": "{n} unit menerapkan di atas kertas dengan penggunaan terendah; unit ini perlu sosialisasi "
+                           "dan perhatian pimpinan agar SKP dikirim tepat waktu dan staf dinilai: {units}.",
+        "rec_uptake_none_named": "tidak ada yang cukup besar untuk disebut namanya",
+        "rec_uptake_small": "{n} unit lain dengan kurang dari {min_cell} ASN tidak disebut namanya.",
         "office_online_queue": "antrean daring di UPTD Disdukcapil Kecamatan Plaju",
         "office_text": "Sejak {month} berlaku {what}. Dalam {months} bulan sesudahnya, {label} di kantor itu "
                        "{judged}: {estimate} (selang {level}: {low} sampai {high}) dibandingkan dengan kantor "
@@ -456,6 +478,27 @@ STRINGS: dict[str, dict[str, str]] = {
         "wait_text_other": "Average waiting time for priority services by channel: {parts}.",
         "wait_table_caption": "Waiting time by service and channel (minutes)",
         "h_single_office": "One office, one change",
+        "h_design": "Designing the next rollout",
+        "design_text": "If the {n} units that have not adopted start in {adopt} and are followed until {end}, the "
+                       "smallest effect on {label} that could be detected (80% power) is: {items}.",
+        "design_mde": "{schedule} {mde}",
+        "design_none": "{schedule} cannot be evaluated (no comparison unit left in the window)",
+        "design_note": "The numbers come from simulated rollouts with Plaju's own data variation; a staggered "
+                       "rollout keeps comparison units, so its effect can be measured.",
+        "sched_all": "all at once:", "sched_kelurahan": "staggered by kelurahan:", "sched_random": "randomised order:",
+        "h_uptake": "Use, not only adoption",
+        "uptake_text": "In units with high uptake (SKP submitted on time, staff appraised by supervisors), the effect "
+                       "on {label} was larger than in units with low uptake: a difference of {estimate} (interval "
+                       "{low} to {high}).",
+        "uptake_text_zero": "The effect on {label} did not clearly differ between units with high and low uptake: a "
+                            "difference of {estimate} (interval {low} to {high}).",
+        "uptake_caveat": "Uptake is measured after adoption, so it is partly a result of adoption itself: this shows "
+                         "where the reform worked, not the effect of raising uptake.",
+        "rec_uptake": "**Sosialisasi and leadership attention.**",
+        "rec_uptake_text": "{n} units adopted on paper with the lowest uptake; they need sosialisasi and their "
+                           "leaders' attention so that SKP is submitted on time and staff are appraised: {units}.",
+        "rec_uptake_none_named": "none large enough to be named",
+        "rec_uptake_small": "{n} other units with fewer than {min_cell} ASN are not named.",
         "office_online_queue": "the online queue at the UPTD Disdukcapil Kecamatan Plaju",
         "office_text": "Since {month}, {what} has been running. In the {months} months that followed, {label} at "
                        "that office {judged}: {estimate} ({level} interval: {low} to {high}) compared with a "
