@@ -442,7 +442,8 @@ for iv in so.load_interventions():
             print(f"{iv.name}, {yname}: {exc}")
             continue
         est = so.estimate_office(panel, yname, seed=seed, alp=alp)
-        tag = dict(intervention=iv.name, unit_id=iv.unit_id, launch_month=iv.launch_month)
+        tag = dict(intervention=iv.name, unit_id=iv.unit_id, launch_month=iv.launch_month,
+                   **{f"label_{lang}": text for lang, text in iv.label.items()})
         # fewest observations behind one of the office's monthly values (the brief hides effects below min_cell)
         count = "n_skm" if yname == "ikm" else "n_tickets"
         min_obs = int(panel.loc[panel["unit_id"] == iv.unit_id, count].min())

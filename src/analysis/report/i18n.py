@@ -144,11 +144,10 @@ STRINGS: dict[str, dict[str, str]] = {
                          "sendiri: angka ini menunjukkan di mana reformasi berjalan, bukan dampak menaikkan "
                          "penggunaan.",
         "rec_uptake": "**Sosialisasi dan perhatian pimpinan.**",
-        "rec_uptake_text": "{n} unit menerapkan di atas kertas dengan penggunaan terendah; unit ini perlu sosialisasi "
+        "rec_uptake_text": "{n} unit yang sudah menerapkan berada di sepertiga terbawah penggunaan; unit ini perlu sosialisasi "
                            "dan perhatian pimpinan agar SKP dikirim tepat waktu dan staf dinilai: {units}.",
         "rec_uptake_none_named": "tidak ada yang cukup besar untuk disebut namanya",
         "rec_uptake_small": "{n} unit lain dengan kurang dari {min_cell} ASN tidak disebut namanya.",
-        "office_online_queue": "antrean daring di UPTD Disdukcapil Kecamatan Plaju",
         "office_text": "Sejak {month} berlaku {what}. Dalam {months} bulan sesudahnya, {label} di kantor itu "
                        "{judged}: {estimate} (selang {level}: {low} sampai {high}) dibandingkan dengan kantor "
                        "pembanding sintetis, yaitu gabungan tertimbang dari {donors} yang riwayatnya sebelum "
@@ -495,11 +494,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "uptake_caveat": "Uptake is measured after adoption, so it is partly a result of adoption itself: this shows "
                          "where the reform worked, not the effect of raising uptake.",
         "rec_uptake": "**Sosialisasi and leadership attention.**",
-        "rec_uptake_text": "{n} units adopted on paper with the lowest uptake; they need sosialisasi and their "
+        "rec_uptake_text": "{n} adopting units are in the lowest third of uptake; they need sosialisasi and their "
                            "leaders' attention so that SKP is submitted on time and staff are appraised: {units}.",
         "rec_uptake_none_named": "none large enough to be named",
         "rec_uptake_small": "{n} other units with fewer than {min_cell} ASN are not named.",
-        "office_online_queue": "the online queue at the UPTD Disdukcapil Kecamatan Plaju",
         "office_text": "Since {month}, {what} has been running. In the {months} months that followed, {label} at "
                        "that office {judged}: {estimate} ({level} interval: {low} to {high}) compared with a "
                        "synthetic comparison office, a weighted blend of {donors} whose history before the launch "

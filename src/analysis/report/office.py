@@ -38,7 +38,7 @@ def single_office_section(res: RunResults, language: str, alp: float, min_cell: 
         label = sentences.label(outcome, language)
         month = led.add(fmt.month(row["launch_month"], language), str(row["launch_month"]), "single_office", key,
                         "launch_month")
-        office = t(language, f"office_{row['intervention']}")
+        office = row[f"label_{language}"]  # from interventions.yaml, via the table
         if row["min_obs"] < min_cell:
             parts.append(t(language, "office_suppressed", what=office, month=month, label=label,
                            n=led.add(fmt.integer(min_cell, language), int(min_cell), "manifest", "parameters",
