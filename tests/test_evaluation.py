@@ -120,3 +120,24 @@ def test_generator_violation_is_flagged(tmp_path):
     dynamic = robustness.universal_event_study(est)
     table = robustness.pretrend_table([est], {"ikm": dynamic}, robustness.honest_table(est, dynamic), 0.05)
     assert bool(table["flag"].iloc[0]), "a parallel-trends violation must be flagged, not reported as an effect"
+
+
+def test_randomisation_counts_only_estimable_permutations(monkeypatch):
+    # a permutation of adoption dates can leave no estimable ATT(g,t) (conservative scenario):
+    # it is left out of the p-value and counted, instead of stopping the run
+    from analysis.did import NotEstimableError
+    from analysis.evaluation import estimate as E
+
+    real, calls = E.overall_effect, {"n": 0}
+
+    def every_third_not_estimable(panel, spec, **kw):
+        calls["n"] += 1
+        if calls["n"] % 3 == 0:
+            raise NotEstimableError("All ATT(g,t) are NaN")
+        return real(panel, spec, **kw)
+
+    monkeypatch.setattr(E, "overall_effect", every_third_not_estimable)
+    est = E.estimate_outcome(panel_from(simulate_staggered_panel(seed=5)), Spec(inference="randomization", biters=9),
+                             with_comparators=False)
+    row = est.headline()
+    assert row["ri_draws"] == 6 and 0 < row["ri_p_value"] <= 1

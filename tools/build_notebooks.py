@@ -361,7 +361,7 @@ for yname in outcomes:
         print(f"{yname}: {exc}")
         continue
     predictors.append(table)
-predictors = pd.concat(predictors, ignore_index=True)
+predictors = het.stack_predictors(predictors)
 save_table(predictors, "effect_predictors", run_dir, notebook=NOTEBOOK, title="Predictors of unit-level effects")
 predictors.groupby("outcome").head(3)
 """),
@@ -523,6 +523,8 @@ save_figure(figures.design_mde(design, language), "design_mde", run_dir, noteboo
 def main() -> None:
     for name, nb in NOTEBOOKS.items():
         path = ROOT / "notebooks" / f"{name}.ipynb"
+        for i, cell in enumerate(nb.cells):
+            cell["id"] = f"{name.split('_', 1)[0]}-{i}"  # stable ids: a rewrite changes only what changed
         nbformat.validate(nb)
         nbformat.write(nb, path)
         print(f"wrote {path.relative_to(ROOT)}")

@@ -151,11 +151,11 @@ def validate(params_file, sets):
               help="Also write a side-by-side HTML report to this file.")
 def compare(run_a, run_b, language, html_path):
     """Show which parameters differ between two runs and how the headline estimates moved."""
-    from analysis.compare import TEXT, compare_runs, html_report, shown_rows
+    from analysis.compare import compare_runs, html_report, shown_rows, words
     from analysis.manifest import read_manifest
 
     language = language or read_manifest(Path(run_b)).get("parameters", {}).get("language", "id")
-    text = TEXT[language]
+    text = words(language)
     params, estimates = compare_runs(run_a, run_b, language)
     out = Console()
     table = Table(title=text["params"])

@@ -16,35 +16,15 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.manifest import read_manifest
+from analysis.report.i18n import STRINGS, check_language, t
+
+
+def words(language: str) -> dict[str, str]:
+    """This module's words (the ``compare_*`` keys of the one source of labels), by their short key."""
+    return {k[len("compare_"):]: v for k, v in STRINGS[check_language(language)].items() if k.startswith("compare_")}
 
 #: Parameters whose value in effect is recorded per outcome in the headline table (``auto`` resolved).
 EFFECTIVE = {"inference": "inference", "estimator": "estimator"}
-TEXT = {
-    "id": {
-        "same_all": "parameter dan data sama: hasil yang sama memang diharapkan",
-        "same_data_params": "parameter sama; data berbeda tetapi perkiraan tidak berubah",
-        "same_setting": "pengaturan yang berlaku sama di kedua run: {settings}",
-        "not_entering": "parameter yang diubah ({names}) tidak memengaruhi perkiraan ini",
-        "only_a": "hanya ada di run A", "only_b": "hanya ada di run B",
-        "outcome": "hasil", "change": "perubahan", "interval_change": "perubahan selang", "note": "catatan",
-        "parameter": "parameter", "no_params": "parameter sama", "title": "Perbandingan dua run analisis",
-        "estimates": "Perkiraan utama (selang kepercayaan)", "params": "Parameter yang berbeda",
-        "same_sign": "arah sama", "yes": "ya", "no": "TIDAK",
-    },
-    "en": {
-        "same_all": "same parameters and data: the same result is expected",
-        "same_data_params": "same parameters; the data differ but the estimate did not move",
-        "same_setting": "the same setting was in effect in both runs: {settings}",
-        "not_entering": "the changed parameters ({names}) do not enter this estimate",
-        "only_a": "only in run A", "only_b": "only in run B",
-        "outcome": "outcome", "change": "change", "interval_change": "interval change", "note": "note",
-        "parameter": "parameter", "no_params": "same parameters", "title": "Comparison of two analysis runs",
-        "estimates": "Headline estimates (confidence interval)", "params": "Parameters that differ",
-        "same_sign": "same sign", "yes": "yes", "no": "NO",
-    },
-}
-
-
 def parameter_differences(run_a: Path, run_b: Path) -> pd.DataFrame:
     a, b = read_manifest(run_a)["parameters"], read_manifest(run_b)["parameters"]
     keys = sorted(set(a) | set(b))
@@ -67,7 +47,7 @@ def _same(x, y) -> bool:
 
 
 def _why_unchanged(row: pd.Series, changed: list[str], same_data: bool, language: str) -> str:
-    text = TEXT[language]
+    text = words(language)
     if not changed:
         return text["same_all"] if same_data else text["same_data_params"]
     in_effect = [(name, row.get(f"{col}_a")) for name, col in EFFECTIVE.items()
@@ -95,7 +75,7 @@ def headline_changes(run_a: Path, run_b: Path, language: str = "id") -> pd.DataF
     notes = []
     for _, row in merged.iterrows():
         if pd.isna(row["estimate_a"]) or pd.isna(row["estimate_b"]):
-            notes.append(TEXT[language]["only_b" if pd.isna(row["estimate_a"]) else "only_a"])
+            notes.append(t(language, "compare_only_b" if pd.isna(row["estimate_a"]) else "compare_only_a"))
         elif all(_same(row[f"{c}_a"], row[f"{c}_b"]) for c in ("estimate", "conf_low", "conf_high")):
             notes.append(_why_unchanged(row, changed, same_data, language))
         else:
@@ -158,7 +138,7 @@ def _signed(text: str) -> str:
 def html_report(run_a: Path, run_b: Path, language: str = "id") -> str:
     """The comparison as a small self-contained HTML page, the two runs side by side."""
     params, estimates = compare_runs(run_a, run_b, language)
-    text = TEXT[language]
+    text = words(language)
     esc = html.escape
     ids = [read_manifest(r).get("run_id", Path(r).name) for r in (run_a, run_b)]
     head = (f"<tr><th>{esc(text['outcome'])}</th><th>A: {esc(ids[0])}</th><th>B: {esc(ids[1])}</th>"

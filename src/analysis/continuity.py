@@ -13,6 +13,7 @@ Every number is read from the two runs' result tables; nothing is estimated here
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -22,36 +23,9 @@ import pandas as pd
 NOT_THE_STUDY = {"raw_dir", "interim_dir", "processed_dir", "synthesize", "start_month", "end_month",
                  "synth_months", "synth_scale", "language", "min_cell"}
 
-TEXT = {
-    "id": {
-        "heading": "Sejak analisis sebelumnya",
-        "intro": "Dibandingkan dengan analisis sebelumnya (run {run_id}, data sampai {prev_end}), data kini mencakup "
-                 "{n_new} bulan baru ({first}–{last}).",
-        "intro_none": "Dibandingkan dengan analisis sebelumnya (run {run_id}, data {prev_start}–{prev_end}), "
-                      "data ini tidak menambah bulan baru.",
-        "moved": "perkiraan {verb} dari {before} menjadi {after}",
-        "stayed": "perkiraan tetap {after}",
-        "interval_moved": "selang {level} {width} (dari {lo0} sampai {hi0} menjadi {lo1} sampai {hi1})",
-        "interval_stayed": "selang {level} tetap ({lo1} sampai {hi1})",
-        "new": "{label}: baru diperkirakan dalam analisis ini, {after} ({level}: {lo1} sampai {hi1}).",
-        "up": "naik", "down": "turun",
-        "narrower": "menyempit", "wider": "melebar", "shifted": "bergeser",
-    },
-    "en": {
-        "heading": "Since the previous analysis",
-        "intro": "Compared with the previous analysis (run {run_id}, data to {prev_end}), the data now cover "
-                 "{n_new} new months ({first}–{last}).",
-        "intro_none": "Compared with the previous analysis (run {run_id}, data {prev_start}–{prev_end}), "
-                      "these data add no new months.",
-        "moved": "the estimate {verb} from {before} to {after}",
-        "stayed": "the estimate stayed at {after}",
-        "interval_moved": "the {level} interval {width} (from {lo0} to {hi0}, now {lo1} to {hi1})",
-        "interval_stayed": "the {level} interval is unchanged ({lo1} to {hi1})",
-        "new": "{label}: estimated for the first time, {after} ({level}: {lo1} to {hi1}).",
-        "up": "rose", "down": "fell",
-        "narrower": "narrowed", "wider": "widened", "shifted": "shifted",
-    },
-}
+#: The run's table of both runs' headline estimates, which the section's claims cite.
+TABLE = "since_previous"
+BEFORE_COLUMNS = ("estimate_before", "conf_low_before", "conf_high_before")
 
 
 def _manifest(run_dir: Path) -> dict:
@@ -121,7 +95,11 @@ def since_table(run_dir: str | Path, previous: str | Path) -> pd.DataFrame:
     table["change"] = table["estimate"] - table["estimate_before"]
     table["width"] = table["conf_high"] - table["conf_low"]
     table["width_before"] = table["conf_high_before"] - table["conf_low_before"]
-    return table
+    before, months = analysed_months(Path(previous)), new_months(run_dir, previous)
+    return table.assign(previous_run=_manifest(previous).get("run_id", Path(previous).name),
+                        previous_start=before[0] if before else None, previous_end=before[1] if before else None,
+                        new_months=len(months), first_new_month=months[0] if months else None,
+                        last_new_month=months[-1] if months else None)
 
 
 def new_months(run_dir: str | Path, previous: str | Path) -> list[str]:
@@ -131,52 +109,70 @@ def new_months(run_dir: str | Path, previous: str | Path) -> list[str]:
     return [m for m in _month_range(before[1], now[1]) if m > before[1]]
 
 
-def since_sentences(run_dir: str | Path, previous: str | Path, language: str = "id", alp: float = 0.05) -> list[str]:
-    """The section's sentences: the new months, then how each headline estimate and interval moved."""
+def since_sentences(table: pd.DataFrame, language: str = "id", alp: float = 0.05, ledger=None) -> list[str]:
+    """The section's sentences from :func:`since_table`: the new months, then how each headline
+    estimate and interval moved. Every number is a claim on the run's ``since_previous`` table."""
     from analysis.report import fmt, sentences
+    from analysis.report.claims import Ledger, row_key
+    from analysis.report.i18n import t
 
-    text = TEXT[language]
-    prev_id = _manifest(previous).get("run_id", Path(previous).name)
-    before = analysed_months(Path(previous)) or (fmt.MISSING, fmt.MISSING)
-    months = new_months(run_dir, previous)
-    month = lambda m: fmt.month(m, language) if m != fmt.MISSING else m  # noqa: E731
-    if months:
-        lines = [text["intro"].format(run_id=prev_id, prev_end=month(before[1]),
-                                      n_new=fmt.integer(len(months), language),
-                                      first=month(months[0]), last=month(months[-1]))]
+    led = ledger or Ledger("summary", language)
+    first = row_key(outcome=table["outcome"].iloc[0])
+    claim = lambda text, column, rule="cell": led.add(text, table[column].iloc[0], TABLE, first, column, rule)  # noqa
+    month = lambda column: claim(fmt.month(table[column].iloc[0], language), column)  # noqa: E731
+    run_id = claim(str(table["previous_run"].iloc[0]), "previous_run", "text")
+    if int(table["new_months"].iloc[0]):
+        lines = [t(language, "since_intro", run_id=run_id, prev_end=month("previous_end"),
+                   n_new=claim(fmt.integer(int(table["new_months"].iloc[0]), language), "new_months"),
+                   first=month("first_new_month"), last=month("last_new_month"))]
     else:
-        lines = [text["intro_none"].format(run_id=prev_id, prev_start=month(before[0]), prev_end=month(before[1]))]
+        lines = [t(language, "since_intro_none", run_id=run_id, prev_start=month("previous_start"),
+                   prev_end=month("previous_end"))]
     level = fmt.level(alp, language)
-    for r in since_table(run_dir, previous).to_dict("records"):
+    for r in table.to_dict("records"):
         label = sentences.capitalise(sentences.label(r["outcome"], language))
+        source = (led, TABLE, row_key(outcome=r["outcome"]))
         after = sentences.show(r["outcome"], r["estimate"], r["conf_low"], r["conf_high"], language,
-                               r.get("baseline_mean"))
+                               r.get("baseline_mean"), source=source)
         if fmt.is_missing(r.get("estimate_before")):
-            lines.append(text["new"].format(label=label, after=after.estimate, level=level, lo1=after.low,
-                                            hi1=after.high))
+            lines.append(t(language, "since_new", label=label, after=after.estimate, level=level, lo1=after.low,
+                           hi1=after.high))
             continue
-        was = sentences.show(r["outcome"], r["estimate_before"], r["conf_low_before"], r["conf_high_before"], language,
-                             r.get("baseline_mean_before"))
-        if was.estimate == after.estimate:
-            estimate = text["stayed"].format(after=after.estimate)
+        was = sentences.show(r["outcome"], r["estimate_before"], r["conf_low_before"], r["conf_high_before"],
+                             language, r.get("baseline_mean_before"), source=source, columns=BEFORE_COLUMNS)
+        if _plain(was.estimate) == _plain(after.estimate):
+            estimate = t(language, "since_stayed", after=after.estimate)
         else:
-            estimate = text["moved"].format(verb=text["up" if r["change"] > 0 else "down"], before=was.estimate,
-                                            after=after.estimate)
-        if (was.low, was.high) == (after.low, after.high):
-            interval = text["interval_stayed"].format(level=level, lo1=after.low, hi1=after.high)
+            estimate = t(language, "since_moved", verb=t(language, "since_up" if r["change"] > 0 else "since_down"),
+                         before=was.estimate, after=after.estimate)
+        if (_plain(was.low), _plain(was.high)) == (_plain(after.low), _plain(after.high)):
+            interval = t(language, "since_interval_stayed", level=level, lo1=after.low, hi1=after.high)
         else:
             ratio = r["width"] / r["width_before"] if r["width_before"] else 1.0
-            width = text["shifted"] if abs(ratio - 1) < 0.005 else text["narrower" if ratio < 1 else "wider"]
-            interval = text["interval_moved"].format(level=level, width=width, lo0=was.low, hi0=was.high,
-                                                     lo1=after.low, hi1=after.high)
+            width = "since_shifted" if abs(ratio - 1) < 0.005 else ("since_narrower" if ratio < 1 else "since_wider")
+            interval = t(language, "since_interval_moved", level=level, width=t(language, width), lo0=was.low,
+                         hi0=was.high, lo1=after.low, hi1=after.high)
         lines.append(f"{label}: {estimate}; {interval}.")
     return lines
 
 
-def since_section(run_dir: str | Path, language: str = "id", alp: float = 0.05) -> str:
-    """Markdown opening of the brief, or '' when this run continues no earlier run."""
+def _plain(text: str) -> str:
+    """A shown number without its claim span: what the reader sees."""
+    return re.sub(r"<[^>]+>", "", text)
+
+
+def since_section(run_dir: str | Path, language: str = "id", alp: float = 0.05, ledger=None) -> str:
+    """Markdown opening of the brief, or '' when this run continues no earlier run.
+
+    The comparison is saved as the run's ``since_previous`` table, which the numbers' claims cite.
+    """
+    from analysis.outputs import save_table
+    from analysis.report.i18n import t
+
     previous = previous_run(run_dir)
     if previous is None or not all((r / "tables" / "headline.parquet").exists() for r in (Path(run_dir), previous)):
         return ""  # no earlier run, or one of the two made no headline estimates (a partial --step run)
-    intro, *moves = since_sentences(run_dir, previous, language, alp)
-    return "\n\n".join([f"## {TEXT[language]['heading']}", intro, "\n".join(f"- {m}" for m in moves)])
+    table = since_table(run_dir, previous)
+    save_table(table, TABLE, run_dir, notebook="brief", title="Since the previous analysis: headline estimates of both runs")
+    intro, *moves = since_sentences(table, language, alp, ledger)
+    return "\n\n".join([f"## {t(language, 'since_heading')}", intro, "\n".join(f"- {m}" for m in moves)])

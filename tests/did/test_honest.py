@@ -194,3 +194,13 @@ def test_coefficient_fixed_by_design_does_not_break_the_bounds():
         b = res.bounds
         assert np.isfinite(b[["ci_lb", "ci_ub"]].to_numpy()).all() and (b["ci_lb"] < b["ci_ub"]).all()
         assert res.breakdown > 0
+
+
+def test_lf_critical_value_of_an_empty_dual_never_rejects():
+    # {gamma >= 0 : gamma1 + gamma2 = 1, gamma1 + 2 gamma2 = 0} is empty: no draw's LP solves,
+    # so the least-favourable step must not reject anything (it used to crash on an empty quantile)
+    from analysis.did.honest_arp import lf_critical_value
+
+    poly = DualPolytope(np.array([[1.0, 1.0], [1.0, 2.0]]))
+    assert poly.vertices is not None and len(poly.vertices) == 0
+    assert lf_critical_value(poly, np.eye(2), kappa=0.005, sims=50) == np.inf

@@ -9,9 +9,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.continuity import previous_run, since_section, since_table
+from analysis import continuity
+from analysis.continuity import previous_run, since_table
 from analysis.report.brief import summary_section
 from brief_run_fixture import set_value
+from brief_text import plain
+
+
+def since_section(run_dir, language):
+    """The section as a reader sees it (claim spans removed)."""
+    return plain(continuity.since_section(run_dir, language))
 
 EARLIER = "20251010-090000-3fa2c1d9"
 LATER = "20260115-083000-3fa2c1d9"
@@ -99,3 +106,19 @@ def test_since_names_the_earlier_run_explicitly(runs):
     manifest["parameters"]["control_group"] = "notyettreated"  # another study: only --since links them
     (later / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     assert previous_run(later) == earlier
+
+
+def test_since_numbers_are_claims_the_audit_checks(runs):
+    from analysis import audit
+    from analysis.report import brief
+
+    _, later = runs
+    summary = brief.summary_section(later, "id", 10, "", 0.05)  # writes brief/claims.csv
+    claims = pd.read_csv(later / "brief" / "claims.csv", dtype=str, keep_default_na=False)
+    since = claims[claims["table"] == "since_previous"]
+    assert {"estimate_before", "estimate", "new_months", "previous_run"} <= set(since["column"])
+    assert 'data-claim="' in summary.split("## Sejak analisis sebelumnya")[1].split("##")[0]
+    assert audit.audit_run(later, only="brief")[1] == []
+    set_value(later, "since_previous", "ikm", "estimate_before", 1.5)  # the earlier estimate misquoted
+    problems = audit.audit_run(later, only="brief")[1]
+    assert any(p.claimed == "2.8" or "2,8" in p.text for p in problems), [p.line() for p in problems]

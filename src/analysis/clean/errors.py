@@ -15,4 +15,8 @@ class DataInputError(ValueError):
     def __init__(self, file: str, column: str, row: int, problem: str):
         self.file, self.column, self.row, self.problem = str(file), column, row, problem
         where = "header" if row == 0 else f"row {row}"
-        super().__init__(scrub(f"{self.file}: column '{column}', {where}: {problem}"))
+        if column in ("", "-"):  # about the whole file (or folder), not one of its columns
+            where = "" if row == 0 else f"{where}: "
+            super().__init__(scrub(f"{self.file}: {where}{problem}"))
+        else:
+            super().__init__(scrub(f"{self.file}: column '{column}', {where}: {problem}"))

@@ -42,7 +42,7 @@ from analysis.clean.safe import is_safe, shown
 from analysis.io import UnreadableFileError, read_table, write_parquet
 from analysis.pseudonym import resolve_key
 from analysis.synth.marker import MARKER as SYNTHETIC_MARKER
-from analysis.synth.marker import NOT_DATA, check_marker
+from analysis.synth.marker import NOT_DATA, check_marker, stale_reason
 
 
 @dataclass
@@ -220,11 +220,7 @@ def clean_raw(raw_dir: Path, interim_dir: Path, *, key: bytes | None = None) -> 
         raise DataInputError(str(raw_dir), "-", 0, "raw directory does not exist")
     marker = check_marker(raw_dir)
     if marker.present and not marker.valid:
-        more = f" and {len(marker.foreign) - 3} more" if len(marker.foreign) > 3 else ""
-        raise DataInputError(SYNTHETIC_MARKER, "-", 0,
-                             f"stale synthetic marker: {', '.join(marker.foreign[:3])}{more} were not written by "
-                             "the generator (or changed since). Real exports must not get the public demo key: "
-                             f"delete {SYNTHETIC_MARKER} (real data then use your key) or regenerate the data")
+        raise DataInputError(SYNTHETIC_MARKER, "", 0, stale_reason(marker, raw_dir))
     synthetic = marker.synthetic
     # MissingKeyError for real data without a key, before anything is read or written
     secret = resolve_key(key, synthetic=synthetic, search=(raw_dir, raw_dir.parent, raw_dir.parent.parent))

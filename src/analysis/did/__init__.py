@@ -5,8 +5,9 @@ from analysis.did.results import TIDY_COLUMNS, DiDResult
 __all__ = ["DiDResult", "TIDY_COLUMNS"]
 from analysis.did.attgt import ATTgtResult, att_gt
 from analysis.did.aggte import AggteResult, aggte
+from analysis.did._checks import NotEstimableError
 
-__all__ += ["att_gt", "aggte", "ATTgtResult", "AggteResult"]
+__all__ += ["att_gt", "aggte", "ATTgtResult", "AggteResult", "NotEstimableError"]
 # comparators, few-cluster inference, sensitivity, non-linear outcomes, simulator
 from analysis.did.twfe import twfe
 from analysis.did.bacon import BaconResult, bacon_decomposition

@@ -23,6 +23,10 @@ import pandas as pd
 MIN_GROUP_UNITS = 5
 
 
+class NotEstimableError(ValueError):
+    """No ATT(g,t) cell can be estimated (e.g. no comparison units for any cohort)."""
+
+
 class DiDDataWarning(UserWarning):
     """A data problem that was handled (rows dropped, cohorts recoded, small groups)."""
 

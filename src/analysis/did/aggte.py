@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from analysis.did._checks import NotEstimableError
 from analysis.did.attgt import _SE_TOL, ATTgtResult, _checked_crit, _single_blas_thread
 from analysis.did.bootstrap import cluster_sums, draw_stats
 from analysis.did.results import DiDResult, conform_tidy
@@ -143,7 +144,7 @@ def _aggte(res, type, *, min_e, max_e, balance_e, na_rm, bstrap, biters, cband, 
             )
         kept = np.flatnonzero(~nan_cells)
         if len(kept) == 0:
-            raise ValueError("All ATT(g,t) are NaN")
+            raise NotEstimableError("All ATT(g,t) are NaN")
     glist = np.unique(group[kept])
     if type == "group" and na_rm:
         # Cohorts with no post-treatment estimate left are dropped entirely.

@@ -131,7 +131,10 @@ def lf_critical_value(poly: DualPolytope, sigma: np.ndarray, kappa: float, sims:
     """R's ``.compute_least_favorable_cv`` (nuisance case): 1-kappa quantile of eta over R's draws."""
     xi = r_rmvnorm(sims, sigma, seed)
     eta, _ = poly.argmax(xi)
-    return float(np.quantile(eta[np.isfinite(eta)], 1 - kappa))  # numpy's default = R's type 7
+    eta = eta[np.isfinite(eta)]
+    if not len(eta):  # empty dual: no draw's LP solves, so the LF step can never reject (R's NA)
+        return np.inf
+    return float(np.quantile(eta, 1 - kappa))  # numpy's default = R's type 7
 
 
 def _trunc_norm_quantile(p, lo, hi):

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.did import aggte, att_gt
-from analysis.did._checks import MIN_GROUP_UNITS
+from analysis.did._checks import MIN_GROUP_UNITS, NotEstimableError
 from analysis.did.inference import WEBB_BELOW, choose_inference, randomization_inference
 from analysis.did.results import DiDResult, conform_tidy
 from analysis.evaluation.panel import OutcomePanel
@@ -65,6 +65,7 @@ class OutcomeEstimates:
     inference: str = "analytic"
     inference_reason: str = ""
     ri_p_value: float = math.nan
+    ri_draws: int = 0  # permutations under which the effect was estimable (the p-value's denominator - 1)
     control_group_reason: str = ""
 
     @property
@@ -97,6 +98,7 @@ class OutcomeEstimates:
             "conf_high": simple["conf_high"],
             "p_value": simple["p_value"],
             "ri_p_value": self.ri_p_value,
+            "ri_draws": self.ri_draws,
             "n_units": int(len(units)),
             "n_adopted": int((units[self.panel.gname] > 0).sum()),
             "baseline_mean": float(pre[self.yname].mean()) if len(pre) else math.nan,
@@ -195,6 +197,15 @@ def overall_effect(panel: OutcomePanel, spec: Spec, *, unbalanced: bool = False)
     return {k: float(row[k]) for k in ("estimate", "std_error", "conf_low", "conf_high", "p_value")}
 
 
+def permuted_effect(panel: OutcomePanel, data: pd.DataFrame, spec: Spec) -> float:
+    """Overall effect under permuted adoption dates; NaN where the permutation leaves no estimable
+    cell (randomisation inference then counts only the estimable draws, and says how many)."""
+    try:
+        return overall_effect(replace(panel, data=data), spec)["estimate"]
+    except NotEstimableError:
+        return math.nan
+
+
 def comparators(panel: OutcomePanel, spec: Spec, which=COMPARATORS) -> dict[str, DiDResult]:
     """TWFE (static and event study), Sun-Abraham and imputation on the same panel.
 
@@ -266,10 +277,10 @@ def estimate_outcome(panel: OutcomePanel, spec: Spec, *, with_comparators: bool 
                               control_group_reason=group_reason)
     if method == "randomization":
         ri = randomization_inference(
-            lambda d: overall_effect(replace(panel, data=d), spec)["estimate"], panel.data, panel.idname, panel.gname,
+            lambda d: permuted_effect(panel, d, spec), panel.data, panel.idname, panel.gname,
             draws=spec.biters, seed=spec.seed, observed=result.simple_row("cs")["estimate"],
         )
-        result.ri_p_value = float(ri.p_value)
+        result.ri_p_value, result.ri_draws = float(ri.p_value), ri.n_draws
     if with_comparators:
         result.comparators = comparators(panel, spec)
     return result

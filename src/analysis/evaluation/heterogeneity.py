@@ -105,6 +105,14 @@ def unit_effects(panel: OutcomePanel) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+PREDICTOR_COLUMNS = ["outcome", "feature", "importance", "r2_out_of_fold"]
+
+
+def stack_predictors(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """One predictor table for all outcomes (empty, with its columns, when no outcome had enough units)."""
+    return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=PREDICTOR_COLUMNS)
+
+
 def effect_predictors(panel: OutcomePanel, units: pd.DataFrame, seed: int, folds: int = 5) -> tuple[pd.DataFrame, float]:
     """Cross-fitted gradient boosting of unit effects on unit characteristics.
 
@@ -135,4 +143,4 @@ def effect_predictors(panel: OutcomePanel, units: pd.DataFrame, seed: int, folds
     r2 = 1 - np.sum((y - oof) ** 2) / np.sum((y - y.mean()) ** 2)
     table = pd.DataFrame({"feature": features.columns, "importance": np.mean(importances, axis=0)})
     table = table.assign(outcome=panel.yname, r2_out_of_fold=r2).sort_values("importance", ascending=False)
-    return table[["outcome", "feature", "importance", "r2_out_of_fold"]].reset_index(drop=True), float(r2)
+    return table[PREDICTOR_COLUMNS].reset_index(drop=True), float(r2)

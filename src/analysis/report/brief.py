@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
+
 from analysis.config import RunParams
 from analysis.continuity import since_section
 from analysis.report import fmt, sentences
@@ -56,7 +58,7 @@ def summary_section(run_dir, language: str = "id", min_cell: int = 10, unit_id: 
     parts.append("\n".join(f"| {m}" for m in meta))  # a line block: one line each, never justified
     if str(info.get("data_source")) == "synthetic":
         parts.append(f"> {t(language, 'synthetic_warning')}")
-    parts.append(since_section(res.run_dir, language, alp))  # "Sejak analisis sebelumnya", if this run continues one
+    parts.append(since_section(res.run_dir, language, alp, led))  # "Sejak analisis sebelumnya", if this run continues one
     if unit_id:
         parts += [f"## {t(language, 'h_unit_profile')}", _unit_profile(res, unit_id, language, min_cell, led)]
         parts.append(f"## {t(language, 'unit_context')}")
@@ -263,18 +265,37 @@ def provenance_section(run_dir, language: str = "id", min_cell: int = 10, unit_i
     parts.append(t(language, "prov_quality", **{
         k: led.add(fmt.integer(totals[c], language), int(totals[c]), "data_quality", "", c, "sum")
         for k, c in zip(("raw", "clean", "rejected", "duplicate"), cols)}))
-    by_table = quality.groupby("table", sort=True)[cols].sum()
+    ignored = quality[quality["status"] == "ignored"] if "status" in quality else quality.iloc[:0]
+    by_table = quality.drop(ignored.index).groupby("table", sort=True)[cols].sum()
     parts.append(md.table([t(language, "col_table"), t(language, "col_rows_raw"), t(language, "col_rows_clean"),
                            t(language, "col_rows_rejected"), t(language, "col_rows_duplicate")],
                           [[vocab(DATA_TABLES, language, str(name)),
                             *(led.add(fmt.integer(v, language), int(v), "data_quality", row_key(table=name), c, "sum")
                               for c, v in zip(cols, r))] for name, r in by_table.iterrows()],
                           caption=t(language, "prov_quality_table_caption")))
+    if len(ignored):
+        parts.append(_ignored_files(ignored, language, led))
     parts.append(md.small(t(language, "prov_reproduce")))
     if not unit_id:
         parts.append(_comparators(res, language))
     text = close(parts, led, res, unit_id, language)
     return text + finish([_glossary(language), _sources(res, unit_id, language)])
+
+
+#: Why cleaning ignored a file (data_quality ``note``, written by analysis.clean) -> i18n key.
+_IGNORED_WHY = (("temporary or hidden", "ignored_temporary"), ("matches no known export", "ignored_unknown_name"),
+                ("is not a readable type", "ignored_unreadable"))
+
+
+def _ignored_files(ignored: pd.DataFrame, language: str, led: Ledger) -> str:
+    """The raw files cleaning did not read, each with its reason: nothing is dropped silently."""
+    items = []
+    for row in ignored.to_dict("records"):
+        key = next((k for pattern, k in _IGNORED_WHY if pattern in str(row.get("note", ""))), "ignored_other")
+        name = led.add(f"`{row['file']}`", row["file"], "data_quality", row_key(file=row["file"]), "file", "text")
+        items.append(f"{name}: {t(language, key)}")
+    count = led.add(fmt.integer(len(ignored), language), len(ignored), "data_quality", "status=ignored", "file", "count")
+    return t(language, "prov_ignored", n=count) + "\n\n" + md.bullets(items)
 
 
 def _comparators(res: RunResults, language: str) -> str:
@@ -316,4 +337,4 @@ def _sources(res: RunResults, unit_id: str, language: str) -> str:
                          "; ".join(vocab(SOURCE_TABLES, language, name) for name in tables)])
     return "\n\n".join([f"# {t(language, 'h_sources')}", t(language, "sources_text"),
                          md.table([t(language, "col_section"), t(language, "col_sources")], rows, align="ll",
-                                  widths=[25, 75])])
+                                  widths=[25, 75], caption=t(language, "sources_caption"))])

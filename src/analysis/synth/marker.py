@@ -45,6 +45,7 @@ class MarkerCheck:
     valid: bool = False
     foreign: list[str] = field(default_factory=list)  # files not written by the generator, or changed since
     info: dict = field(default_factory=dict)
+    unlisted: bool = False  # a marker without file hashes (an older generator's, or hand-made)
 
     @property
     def synthetic(self) -> bool:
@@ -61,7 +62,19 @@ def check_marker(raw_dir: Path) -> MarkerCheck:
         listed = info["files"]
         assert isinstance(listed, dict)
     except (ValueError, KeyError, AssertionError, UnicodeDecodeError):
-        return MarkerCheck(present=True, valid=False, foreign=["(SYNTHETIC.json has no file manifest)"])
+        return MarkerCheck(present=True, valid=False, unlisted=True)
     foreign = [rel for rel, p in ((p.relative_to(raw_dir).as_posix(), p) for p in data_files(raw_dir))
                if listed.get(rel) != _sha256(p)]
     return MarkerCheck(present=True, valid=not foreign, foreign=foreign, info=info)
+
+
+def stale_reason(check: MarkerCheck, raw_dir: Path) -> str:
+    """Why a present marker does not make ``raw_dir`` synthetic, and what the user can do."""
+    if check.unlisted:
+        why = f"{MARKER} lists no file hashes (written by an older generator, or by hand)"
+    else:
+        more = f" and {len(check.foreign) - 3} more" if len(check.foreign) > 3 else ""
+        why = f"{', '.join(check.foreign[:3])}{more} were not written by the generator (or changed since)"
+    return (f"stale synthetic marker: {why}. Real exports must not get the public demo key: delete {MARKER} "
+            f"if the folder holds real exports (they then use your key), or regenerate the synthetic data "
+            f"with `analysis synth --out {raw_dir}` (replaces the folder)")
