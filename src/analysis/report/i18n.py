@@ -565,7 +565,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "rec_uptake_text": "{n} adopting units are in the lowest third of uptake; they need sosialisasi and their "
                            "leaders' attention so that SKP is submitted on time and staff are appraised: {units}.",
         "rec_uptake_none_named": "none large enough to be named",
-        "rec_uptake_small": "{n} other units with fewer than {min_cell} ASN are not named.",
+        "rec_uptake_small": "Units with fewer than {min_cell} ASN are not named ({n} more).",
         "office_text": "Since {month}, {what} has been running. In the {months} months that followed, {label} at "
                        "that office {judged}: {estimate} ({level} interval: {low} to {high}) compared with a "
                        "synthetic comparison office, a weighted blend of {donors} whose history before the launch "
