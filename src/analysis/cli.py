@@ -1,4 +1,4 @@
-"""Command line: ``analysis run | params | validate | synth | clean | render | brief | audit | compare``.
+"""Command line: ``analysis run | params | validate | synth | clean | render | brief | audit | compare | design``.
 
 Exit codes: 0 done, 1 a step or the data failed (the message names where),
 2 the parameters or the command line are wrong (nothing ran).
@@ -40,6 +40,8 @@ class LazyGroup(click.Group):
                   "Make a policy brief (HTML + PDF) from a finished run, for one unit or all units."),
         "audit": ("analysis.audit:audit_command",
                   "Recompute every claim of every brief of RUN_DIR from its result tables; list disagreements."),
+        "design": ("analysis.design_cli:design",
+                   "Simulate the next rollout under three schedules: detectable effect and interval width."),
         "render": ("analysis.report.cli:render", "Render an executed brief notebook to HTML and PDF next to it."),
     }
 
