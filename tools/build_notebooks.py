@@ -411,8 +411,6 @@ NOTEBOOKS["06_single_office"] = notebook(
     ["processed_dir", "run_dir", "alp", "seed", "language"],
     [
         ("code", """
-import pandas as pd
-
 from analysis.runner import enter_project
 
 enter_project()  # paths in the parameters are relative to the project folder
@@ -429,49 +427,26 @@ unit_info = monthly.drop_duplicates("unit_id")[["unit_id", "unit_type"]]
         ("md", "## Effects of each single-office change\n\nOne row per outcome and estimator; `n_donors` offices "
                "report the outcome in every month of the window (12 months before the launch to the last month)."),
         ("code", """
-effects, paths, weights, months = [], [], [], []
-for iv in so.load_interventions():
-    launch = so.launch_period(monthly, iv.launch_month)
-    if launch is None or iv.unit_id not in set(monthly["unit_id"]):
-        print(f"{iv.name}: the data do not cover {iv.unit_id} in {iv.launch_month}; skipped")
-        continue
-    for yname in iv.outcomes:
-        try:
-            panel = so.office_panel(monthly, iv.unit_id, launch, yname)
-        except ValueError as exc:
-            print(f"{iv.name}, {yname}: {exc}")
-            continue
-        est = so.estimate_office(panel, yname, seed=seed, alp=alp)
-        tag = dict(intervention=iv.name, unit_id=iv.unit_id, launch_month=iv.launch_month,
-                   **{f"label_{lang}": text for lang, text in iv.label.items()})
-        # fewest observations behind one of the office's monthly values (the brief hides effects below min_cell)
-        count = "n_skm" if yname == "ikm" else "n_tickets"
-        min_obs = int(panel.loc[panel["unit_id"] == iv.unit_id, count].min())
-        effects.append(est.overall().assign(**tag, min_obs=min_obs))
-        paths.append(est.tidy().query("type == 'effect_path'").assign(**tag))
-        weights.append(est.unit_weights(unit_info).assign(intervention=iv.name))
-        months.append(est.time_weights().assign(intervention=iv.name))
-effects = pd.concat(effects, ignore_index=True)
+results = so.estimate_interventions(monthly, unit_info, seed=seed, alp=alp)
+effects = results["effects"]
 save_table(effects, "single_office", run_dir, notebook=NOTEBOOK, title="Effect of a change at one office")
-effects[["intervention", "outcome", "method", "estimate", "conf_low", "conf_high", "placebo_p_value", "n_donors"]]
+effects
 """),
         ("md", "## Who stands in for the office?\n\nDonor weights (synthetic DiD and synthetic control) and their "
                "sum by unit type: the comparison the brief describes in words."),
         ("code", """
-weights = pd.concat(weights, ignore_index=True)
-save_table(weights, "single_office_unit_weights", run_dir, notebook=NOTEBOOK, title="Donor unit weights")
-save_table(pd.concat(months, ignore_index=True), "single_office_time_weights", run_dir, notebook=NOTEBOOK,
+save_table(results["weights"], "single_office_unit_weights", run_dir, notebook=NOTEBOOK, title="Donor unit weights")
+save_table(results["months"], "single_office_time_weights", run_dir, notebook=NOTEBOOK,
            title="Pre-launch month weights (synthetic DiD)")
-donors = so.donors_by_type(weights)
-save_table(donors, "single_office_donors", run_dir, notebook=NOTEBOOK, title="Donor weight by unit type")
-donors
+save_table(results["donors"], "single_office_donors", run_dir, notebook=NOTEBOOK, title="Donor weight by unit type")
+results["donors"]
 """),
         ("md", "## Month by month\n\nBefore the launch the gap should hover around zero (the fit); after it, "
                "the gap is the effect."),
         ("code", """
-paths = pd.concat(paths, ignore_index=True)
+paths = results["paths"]
 save_table(paths, "single_office_path", run_dir, notebook=NOTEBOOK, title="Effect path of a change at one office")
-for (name, yname), part in paths.groupby(["intervention", "outcome"], sort=True):
+for (name, yname), part in (paths.groupby(["intervention", "outcome"], sort=True) if len(paths) else []):
     save_figure(figures.office_effect_path(part, yname, language), f"single_office_{name}_{yname}", run_dir,
                 notebook=NOTEBOOK, title=f"{name}: {yname} month by month")
 """),

@@ -134,3 +134,42 @@ def donors_by_type(weights: pd.DataFrame, method: str = "sdid", min_weight: floa
     out = w.groupby(["outcome", "unit_type"], as_index=False).agg(weight=("weight", "sum"),
                                                                   n_units=("unit_id", "nunique"))
     return out.sort_values(["outcome", "weight"], ascending=[True, False]).reset_index(drop=True)
+
+
+def _stack(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def estimate_interventions(monthly: pd.DataFrame, unit_info: pd.DataFrame, *, seed: int, alp: float = 0.05,
+                           say=print) -> dict[str, pd.DataFrame]:
+    """Every intervention of ``interventions.yaml`` the data cover, every outcome: the notebook's tables.
+
+    Returns ``effects`` (one row per outcome and method), ``paths`` (effect by month), ``weights``
+    (donor units), ``months`` (pre-launch month weights) and ``donors`` (weight by unit type); each is
+    empty when no intervention falls inside the data (``say`` hears which were skipped and why).
+    """
+    effects, paths, weights, months = [], [], [], []
+    for iv in load_interventions():
+        launch = launch_period(monthly, iv.launch_month)
+        if launch is None or iv.unit_id not in set(monthly["unit_id"]):
+            say(f"{iv.name}: the data do not cover {iv.unit_id} in {iv.launch_month}; skipped")
+            continue
+        for yname in iv.outcomes:
+            try:
+                panel = office_panel(monthly, iv.unit_id, launch, yname)
+            except ValueError as exc:
+                say(f"{iv.name}, {yname}: {exc}")
+                continue
+            est = estimate_office(panel, yname, seed=seed, alp=alp)
+            tag = dict(intervention=iv.name, unit_id=iv.unit_id, launch_month=iv.launch_month,
+                       **{f"label_{lang}": text for lang, text in iv.label.items()})
+            # fewest observations behind one of the office's monthly values (the brief hides effects below min_cell)
+            count = "n_skm" if yname == "ikm" else "n_tickets"
+            min_obs = int(panel.loc[panel["unit_id"] == iv.unit_id, count].min())
+            effects.append(est.overall().assign(**tag, min_obs=min_obs))
+            paths.append(est.tidy().query("type == 'effect_path'").assign(**tag))
+            weights.append(est.unit_weights(unit_info).assign(intervention=iv.name))
+            months.append(est.time_weights().assign(intervention=iv.name))
+    out = {"effects": _stack(effects), "paths": _stack(paths), "weights": _stack(weights), "months": _stack(months)}
+    out["donors"] = donors_by_type(out["weights"]) if weights else pd.DataFrame()
+    return out
