@@ -37,6 +37,7 @@ def imported_after(args: list[str], cwd) -> tuple[int, list[str]]:
     (["--help"], 0),
     (["run", "--help"], 0),
     (["brief", "--help"], 0),
+    (["design", "--help"], 0),
     (["params"], 0),
     (["params", "notebooks/03_estimate.ipynb"], 0),
     (["validate", "--set", "outcomes=ikm,wait_minutes"], 0),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import nbformat
 import pytest
@@ -23,8 +24,9 @@ def _exports(folder, months):
 
 def _brief_text(run_dir) -> str:
     nb = nbformat.read(run_dir / "brief" / "brief.ipynb", as_version=4)
-    return "\n".join(str(out.get("data", {}).get("text/markdown", "")) for cell in nb.cells
+    text = "\n".join(str(out.get("data", {}).get("text/markdown", "")) for cell in nb.cells
                      for out in cell.get("outputs", []))
+    return re.sub(r"</?span\b[^>]*>", "", text)  # as a reader sees it: claim spans (source on hover) removed
 
 
 def test_three_more_months_open_the_brief_with_what_changed(tmp_path, root):

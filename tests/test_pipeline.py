@@ -20,7 +20,7 @@ def test_every_committed_notebook_is_a_step(root):
 
 def test_stages_follow_the_declared_needs(root):
     names = [[s.name for s in stage] for stage in stages(discover_steps(root))]
-    assert names == [["01_clean"], ["02_describe", "03_estimate", "04_robustness", "05_heterogeneity"], ["brief"]]
+    assert names == [["01_clean"], ["02_describe", "03_estimate", "04_robustness", "05_heterogeneity", "06_single_office", "07_design"], ["brief"]]
 
 
 @pytest.mark.parametrize("path", [*NOTEBOOKS, BRIEF], ids=lambda p: p.name)

@@ -319,8 +319,13 @@ def test_runner_uses_quarto_on_path_and_records_its_cause(quarto, tmp_path, monk
     params = nbformat.v4.new_code_cell('run_dir: str = ""  # run folder\nlanguage: str = "id"  # language')
     params.metadata["tags"] = ["parameters"]
     nb.cells = [nbformat.v4.new_raw_cell(FRONT), params, nbformat.v4.new_code_cell(
+        "from pathlib import Path\n"
         "from IPython.display import Markdown, display\n"
-        "display(Markdown('# Policy Brief: ' + language + '\\n\\nText.'))")]
+        "from analysis.report.claims import Ledger\n"
+        "led = Ledger('summary', language)  # the runner audits every brief's claims\n"
+        "shown = led.add(language, language, 'manifest', 'parameters', 'language', 'param')\n"
+        "_ = led.save(Path(run_dir) / 'brief', 'kecamatan-' + language)\n"
+        "display(Markdown('# Policy Brief: ' + language + '\\n\\nLanguage: ' + shown + '.'))")]
     (project / "reports").mkdir()
     nbformat.write(nb, project / "reports" / "brief.ipynb")
     (project / "notebooks" / "pipeline.yaml").write_text(
@@ -332,7 +337,9 @@ def test_runner_uses_quarto_on_path_and_records_its_cause(quarto, tmp_path, monk
     assert calls[1]["argv"][5:] == ["-M", 'lang:"en"', "-M", 'title:"Policy Brief: en"']
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["status"] == "complete"
-    assert manifest["steps"][-1]["outputs"] == ["brief/brief.html", "brief/brief.pdf"]
+    steps = {step["name"]: step for step in manifest["steps"]}
+    assert steps["brief"]["outputs"] == ["brief/brief.html", "brief/brief.pdf"]
+    assert steps["audit"]["status"] == "complete" and steps["audit"]["claims"] == 1
 
     monkeypatch.setenv("QUARTO_FAIL", "1")
     with pytest.raises(RenderError):
@@ -340,7 +347,8 @@ def test_runner_uses_quarto_on_path_and_records_its_cause(quarto, tmp_path, monk
     failed = next(m for m in (project / "reports" / "runs").glob("*-*/manifest.json") if m.parent != run_dir)
     step = json.loads(failed.read_text())["steps"][-1]
     assert step["status"] == "failed" and "would escape the project root" in step["error"]
-    assert sorted(p.name for p in (failed.parent / "brief").iterdir()) == ["brief.ipynb"]
+    # the renderer leaves nothing: only what executing the brief wrote (the notebook, its claims)
+    assert sorted(p.name for p in (failed.parent / "brief").iterdir()) == ["brief.ipynb", "claims.csv"]
 
 
 @pytest.mark.skipif(shutil.which("quarto") is None,

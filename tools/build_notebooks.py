@@ -99,6 +99,16 @@ info = run_info(monthly, source)
 save_table(info, "run_info", run_dir, notebook=NOTEBOOK, title="Data analysed")
 info
 """),
+            ("md", "## Uptake: used, not only adopted\n\nOn-time SKP submission, the share of staff appraised by a "
+                   "supervisor, the spread of ratings and training hours per ASN, per unit before and after "
+                   "adoption (`panel_unit_month_uptake`; definitions in docs/codebook.md)."),
+            ("code", """
+from analysis.uptake import uptake_summary
+
+uptake = uptake_summary(load_panel(processed_dir, "panel_unit_month_uptake"))
+save_table(uptake, "uptake_summary", run_dir, notebook=NOTEBOOK, title="Uptake measures by unit, before and after adoption")
+uptake.groupby("phase")[["ontime_share", "appraised_share", "rating_spread", "training_hours_per_asn"]].mean()
+"""),
         ],
     ),
     "02_describe": notebook(
@@ -358,6 +368,30 @@ predictors = het.stack_predictors(predictors)
 save_table(predictors, "effect_predictors", run_dir, notebook=NOTEBOOK, title="Predictors of unit-level effects")
 predictors.groupby("outcome").head(3)
 """),
+        ("md", "## Readiness and uptake\n\nAdopters split into terciles of readiness (on-time SKP and appraisal "
+               "coverage in the six months before adoption) and of uptake (the same from adoption on). Uptake is "
+               "measured after adoption, so it is partly an outcome of adoption: effects by uptake show where the "
+               "reform worked, not what raising uptake would cause."),
+        ("code", """
+from analysis.evaluation import intensity
+
+scores = intensity.unit_scores(load_panel(processed_dir, "panel_unit_month_uptake")).merge(
+    monthly.drop_duplicates("unit_id")[["unit_id", "unit_name", "unit_type"]], on="unit_id", how="left")
+save_table(scores, "uptake_scores", run_dir, notebook=NOTEBOOK, title="Readiness and uptake per adopting unit")
+rows = []
+for yname in outcomes:
+    panel = outcome_panel(processed_dir, yname, units=units, unit_types=unit_types,
+                          start_month=start_month, end_month=end_month)
+    for dimension in ("readiness", "uptake"):
+        rows.append(intensity.by_tercile(panel, spec, scores, dimension))
+by_intensity = pd.concat(rows, ignore_index=True)
+save_table(by_intensity, "effects_by_intensity", run_dir, notebook=NOTEBOOK,
+           title="Effects by readiness and uptake tercile")
+intensity_gradient = intensity.gradient(by_intensity, alp)
+save_table(intensity_gradient, "intensity_gradient", run_dir, notebook=NOTEBOOK,
+           title="High minus low tercile: readiness and uptake")
+intensity_gradient
+"""),
         ("md", "## Mechanism: does training coverage move with adoption?"),
         ("code", """
 panel = outcome_panel(processed_dir, "training_coverage", units=units, unit_types=unit_types,
@@ -366,6 +400,99 @@ channel = estimate_outcome(panel, spec, with_comparators=False).headline()
 channel = pd.DataFrame([{k: channel[k] for k in ("estimate", "conf_low", "conf_high", "p_value", "n_units")}])
 save_table(channel, "training_channel", run_dir, notebook=NOTEBOOK, title="Effect of adoption on training coverage")
 channel
+"""),
+    ],
+)
+
+NOTEBOOKS["06_single_office"] = notebook(
+    "6. One office, one change: the online-queue launch",
+    "A change made at a single office (here the online queue at the Disdukcapil office, listed in "
+    "`src/analysis/evaluation/interventions.yaml`) has no adoption cohorts, so Callaway-Sant'Anna does not "
+    "apply. Synthetic difference-in-differences (Arkhangelsky et al. 2021) weights donor offices and "
+    "pre-launch months so that the donors' past tracks the office's past; synthetic control and a plain "
+    "DiD are shown beside it. Inference is by in-space placebo: each donor in turn pretends to be treated.",
+    ["processed_dir", "run_dir", "alp", "seed", "language"],
+    [
+        ("code", """
+from analysis.runner import enter_project
+
+enter_project()  # paths in the parameters are relative to the project folder
+
+from analysis.evaluation import figures
+from analysis.evaluation import single_office as so
+from analysis.evaluation.panel import load_panel
+from analysis.outputs import save_figure, save_table
+
+NOTEBOOK = "06_single_office"
+monthly = load_panel(processed_dir)
+unit_info = monthly.drop_duplicates("unit_id")[["unit_id", "unit_type"]]
+"""),
+        ("md", "## Effects of each single-office change\n\nOne row per outcome and estimator; `n_donors` offices "
+               "report the outcome in every month of the window (12 months before the launch to the last month)."),
+        ("code", """
+results = so.estimate_interventions(monthly, unit_info, seed=seed, alp=alp)
+effects = results["effects"]
+save_table(effects, "single_office", run_dir, notebook=NOTEBOOK, title="Effect of a change at one office")
+effects
+"""),
+        ("md", "## Who stands in for the office?\n\nDonor weights (synthetic DiD and synthetic control) and their "
+               "sum by unit type: the comparison the brief describes in words."),
+        ("code", """
+save_table(results["weights"], "single_office_unit_weights", run_dir, notebook=NOTEBOOK, title="Donor unit weights")
+save_table(results["months"], "single_office_time_weights", run_dir, notebook=NOTEBOOK,
+           title="Pre-launch month weights (synthetic DiD)")
+save_table(results["donors"], "single_office_donors", run_dir, notebook=NOTEBOOK, title="Donor weight by unit type")
+results["donors"]
+"""),
+        ("md", "## Month by month\n\nBefore the launch the gap should hover around zero (the fit); after it, "
+               "the gap is the effect."),
+        ("code", """
+paths = results["paths"]
+save_table(paths, "single_office_path", run_dir, notebook=NOTEBOOK, title="Effect path of a change at one office")
+for (name, yname), part in (paths.groupby(["intervention", "outcome"], sort=True) if len(paths) else []):
+    save_figure(figures.office_effect_path(part, yname, language), f"single_office_{name}_{yname}", run_dir,
+                notebook=NOTEBOOK, title=f"{name}: {yname} month by month")
+"""),
+    ],
+)
+
+NOTEBOOKS["07_design"] = notebook(
+    "7. Designing the next rollout",
+    "The units that have not adopted yet, scheduled three ways (all at once, staggered by kelurahan, randomised "
+    "order). Each outcome's noise (unit variances, serial correlation) is fitted on the data's untreated months; "
+    "rollouts are simulated (seeded, in parallel) and analysed with the evaluation's estimator. The table gives, "
+    "per outcome and schedule, the minimum detectable effect at 80% power and the interval width; months are "
+    "calendar months (`analysis design` prints the same comparison).",
+    ["processed_dir", "run_dir", "outcomes", "alp", "seed", "language"],
+    [
+        ("code", """
+from analysis.runner import enter_project
+
+enter_project()  # paths in the parameters are relative to the project folder
+
+from analysis.evaluation import figures
+from analysis.evaluation.panel import load_panel
+from analysis.evaluation.rollout import Plan, compare_schedules, default_adopt_month
+from analysis.outputs import save_figure, save_table
+
+NOTEBOOK = "07_design"
+monthly = load_panel(processed_dir)
+plan = Plan(default_adopt_month(monthly["month"].max().strftime("%Y-%m")))
+plan
+"""),
+        ("md", "## Three schedules compared\n\n`mde_size_adjusted` is the honest number to compare by (it uses "
+               "the critical value that gives the test its nominal size in the simulation); a missing MDE means "
+               "the schedule leaves nothing to compare within the window."),
+        ("code", """
+design, calendar = compare_schedules(monthly, [o for o in outcomes if o in monthly.columns], plan, reps=200,
+                                     seed=seed, n_jobs=2, progress=True, alpha=alp)
+save_table(design, "design", run_dir, notebook=NOTEBOOK, title="Next rollout: detectable effect by schedule")
+save_table(calendar, "design_calendar", run_dir, notebook=NOTEBOOK, title="Next rollout: adoption month per unit")
+design[["outcome", "scenario", "n_units", "mde", "mde_size_adjusted", "ci_width", "size", "note", "window"]]
+"""),
+        ("code", """
+save_figure(figures.design_mde(design, language), "design_mde", run_dir, notebook=NOTEBOOK,
+            title="Minimum detectable effect by schedule")
 """),
     ],
 )

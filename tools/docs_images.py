@@ -2,7 +2,7 @@
 
 From a complete run of ``params/main.yaml`` (made here if ``reports/runs/latest`` is not one):
 page one of the Indonesian brief's PDF (``pdftoppm``) and the brief's event-study figure of the
-headline outcome, copied to ``docs/``. The default data are seeded, so the pictures change only
+headline outcome, and 07_design's schedule comparison, copied to ``docs/``. The default data are seeded, so the pictures change only
 when the brief or the estimates do.
 """
 
@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 PAGE = DOCS / "brief_page1_id.png"
 EVENT = DOCS / "brief_event_study_id.png"
+DESIGN = DOCS / "design_mde_id.png"
 
 
 def main_run() -> Path:
@@ -42,7 +43,8 @@ def main() -> int:
                    check=True)
     headline = json.loads((run / "manifest.json").read_text(encoding="utf-8"))["parameters"]["outcomes"][0]
     shutil.copyfile(run / "brief" / "figures" / f"brief_event_{headline}.png", EVENT)
-    print(f"{PAGE.relative_to(ROOT)}, {EVENT.relative_to(ROOT)} from {run.name}")
+    shutil.copyfile(run / "figures" / "design_mde.png", DESIGN)  # 07_design: the next rollout's schedules
+    print(f"{PAGE.relative_to(ROOT)}, {EVENT.relative_to(ROOT)}, {DESIGN.relative_to(ROOT)} from {run.name}")
     return 0
 
 

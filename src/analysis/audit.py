@@ -36,6 +36,7 @@ joined by ``&``; an empty value matches an empty or missing cell; ``*F`` scales 
 ``pretrend_flagged``      outcomes whose pre-trend flag is raised
 ``pretrend_untested``     outcomes without a pre-trend p-value
 ``conclusion``            better/worse/up/down/zero/unreliable/fragile for the outcome
+``office_conclusion``     better/worse/up/down/zero for the selected one-office effect (``single_office``)
 ``honest``/``honest_m``   honest-bounds status (never/zero/upto/missing with M) / that M
 ``robust_same``/``robust_total``/``robust_na``
                           alternatives in the same direction / alternatives / not computable,
@@ -218,6 +219,18 @@ def _conclusion(tables: Tables, outcome: str) -> str:
     return "better" if up == (direction == "better_up") else "worse"
 
 
+def _office_conclusion(cell: pd.Series) -> str:
+    """Judgement of a one-office effect: its interval against zero, read in the outcome's direction."""
+    lo, hi = cell["conf_low"], cell["conf_high"]
+    if _empty(lo) or _empty(hi) or lo <= 0 <= hi:
+        return "zero"
+    up = cell["estimate"] > 0
+    direction = _directions()[cell["outcome"]]
+    if direction == "neither":
+        return "up" if up else "down"
+    return "better" if up == (direction == "better_up") else "worse"
+
+
 def _alternatives(tables: Tables, outcome: str) -> tuple[int, int, int]:
     head = one(tables.need("headline"), f"outcome={outcome}")
     main = (float(head["estimate"]), float(head["conf_low"]), float(head["conf_high"]))
@@ -298,8 +311,13 @@ def recompute(tables: Tables, claim: dict):
     if base.startswith("robust_"):
         same, total, missing = _alternatives(tables, outcome)
         return {"robust_same": same, "robust_total": total, "robust_na": missing}[base]
+    if base == "untested" and table == "pretrend" and outcome is not None:
+        found = _pretrend_row(tables, outcome)  # no table or no row: the test did not run for it
+        return "" if found is None or _empty(found["p_value"]) else "tested"
     frame = tables.need(table)
     sel = tables.rows(table, row)
+    if base == "office_conclusion":
+        return _office_conclusion(_one(sel, row))
     if base == "untested":
         return "" if _empty(_one(sel, row)["p_value"]) else "tested"
     if base == "quarter":

@@ -1,4 +1,4 @@
-"""Command line: ``analysis run | params | validate | synth | clean | render | brief | audit | compare``.
+"""Command line: ``analysis run | params | validate | synth | clean | render | brief | audit | compare | design``.
 
 Exit codes: 0 done, 1 a step or the data failed (the message names where),
 2 the parameters or the command line are wrong (nothing ran).
@@ -43,6 +43,8 @@ class LazyGroup(click.Group):
         "inspect": ("analysis.clean.cli:inspect",
                     "Report how cleaning sees each raw file (tables, headers, labels, dates, names) and suggest a mapping.yaml."),
         "study": ("analysis.study_create:study", "Study areas: create one from the Kemendagri code list."),
+        "design": ("analysis.design_cli:design",
+                   "Simulate the next rollout under three schedules: detectable effect and interval width."),
         "render": ("analysis.report.cli:render", "Render an executed brief notebook to HTML and PDF next to it."),
     }
 
@@ -159,19 +161,19 @@ def compare(run_a, run_b, language, html_path):
     text = words(language)
     params, estimates = compare_runs(run_a, run_b, language)
     out = Console()
-    table = Table(title=text["params"])
+    table = Table(title=text["compare_params"])
     for col in ("parameter", "run_a", "run_b"):
         table.add_column(col)
     for row in params.itertuples(index=False):
         table.add_row(*(str(v) for v in row))
-    out.print(table if len(params) else f"[green]{text['no_params']}[/green]")
-    table = Table(title=f"{text['estimates']}: run_a -> run_b")
-    for col in (text["outcome"], "run_a", "run_b", text["change"], text["interval_change"], text["same_sign"],
-                text["note"]):
+    out.print(table if len(params) else f"[green]{text['compare_no_params']}[/green]")
+    table = Table(title=f"{text['compare_estimates']}: run_a -> run_b")
+    for col in (text["compare_outcome"], "run_a", "run_b", text["compare_change"], text["compare_interval_change"], text["compare_same_sign"],
+                text["compare_note"]):
         table.add_column(col, overflow="fold")
     for r in shown_rows(estimates, language):
         table.add_row(r["outcome"], r["run_a"], r["run_b"], r["change"], r["interval_change"],
-                      text["yes"] if r["same_sign"] else text["no"], r["note"])
+                      text["compare_yes"] if r["same_sign"] else text["compare_no"], r["note"])
     out.print(table)
     if html_path:
         Path(html_path).write_text(html_report(Path(run_a), Path(run_b), language), encoding="utf-8")

@@ -20,8 +20,8 @@ from analysis.report.i18n import STRINGS, check_language, t
 
 
 def words(language: str) -> dict[str, str]:
-    """This module's words (the ``compare_*`` keys of the one source of labels), by their short key."""
-    return {k[len("compare_"):]: v for k, v in STRINGS[check_language(language)].items() if k.startswith("compare_")}
+    """This module's words: the ``compare_*`` keys of the one source of labels, unformatted."""
+    return {k: v for k, v in STRINGS[check_language(language)].items() if k.startswith("compare_")}
 
 #: Parameters whose value in effect is recorded per outcome in the headline table (``auto`` resolved).
 EFFECTIVE = {"inference": "inference", "estimator": "estimator"}
@@ -49,12 +49,12 @@ def _same(x, y) -> bool:
 def _why_unchanged(row: pd.Series, changed: list[str], same_data: bool, language: str) -> str:
     text = words(language)
     if not changed:
-        return text["same_all"] if same_data else text["same_data_params"]
+        return text["compare_same_all"] if same_data else text["compare_same_data_params"]
     in_effect = [(name, row.get(f"{col}_a")) for name, col in EFFECTIVE.items()
                  if name in changed and f"{col}_a" in row and row.get(f"{col}_a") == row.get(f"{col}_b")]
     if in_effect:
-        return text["same_setting"].format(settings=", ".join(f"{n} = {v}" for n, v in in_effect))
-    return text["not_entering"].format(names=", ".join(changed))
+        return text["compare_same_setting"].format(settings=", ".join(f"{n} = {v}" for n, v in in_effect))
+    return text["compare_not_entering"].format(names=", ".join(changed))
 
 
 def headline_changes(run_a: Path, run_b: Path, language: str = "id") -> pd.DataFrame:
@@ -141,8 +141,9 @@ def html_report(run_a: Path, run_b: Path, language: str = "id") -> str:
     text = words(language)
     esc = html.escape
     ids = [read_manifest(r).get("run_id", Path(r).name) for r in (run_a, run_b)]
-    head = (f"<tr><th>{esc(text['outcome'])}</th><th>A: {esc(ids[0])}</th><th>B: {esc(ids[1])}</th>"
-            f"<th>{esc(text['change'])}</th><th>{esc(text['interval_change'])}</th><th>{esc(text['note'])}</th></tr>")
+    head = (f"<tr><th>{esc(text['compare_outcome'])}</th><th>A: {esc(ids[0])}</th><th>B: {esc(ids[1])}</th>"
+            f"<th>{esc(text['compare_change'])}</th><th>{esc(text['compare_interval_change'])}</th>"
+            f"<th>{esc(text['compare_note'])}</th></tr>")
     body = "".join(
         f"<tr><td>{esc(r['outcome'])}</td><td>{esc(r['run_a'])}</td><td>{esc(r['run_b'])}</td>"
         f"<td>{esc(r['change'])}</td><td>{esc(r['interval_change'])}</td><td>{esc(r['note'])}</td></tr>"
@@ -150,15 +151,15 @@ def html_report(run_a: Path, run_b: Path, language: str = "id") -> str:
     if len(params):
         prows = "".join(f"<tr><td><code>{esc(str(p.parameter))}</code></td><td>{esc(str(p.run_a))}</td>"
                         f"<td>{esc(str(p.run_b))}</td></tr>" for p in params.itertuples(index=False))
-        ptable = (f"<table><tr><th>{esc(text['parameter'])}</th><th>A</th><th>B</th></tr>{prows}</table>")
+        ptable = (f"<table><tr><th>{esc(text['compare_parameter'])}</th><th>A</th><th>B</th></tr>{prows}</table>")
     else:
-        ptable = f"<p>{esc(text['no_params'])}</p>"
+        ptable = f"<p>{esc(text['compare_no_params'])}</p>"
     style = ("body{font-family:system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem}"
              "table{border-collapse:collapse;width:100%;margin-bottom:2rem}"
              "th,td{border-bottom:1px solid #ccc;padding:.35rem .5rem;text-align:left;vertical-align:top}"
              "td:nth-child(n+2):nth-child(-n+5){font-variant-numeric:tabular-nums;white-space:nowrap}")
     return (f'<!DOCTYPE html>\n<html lang="{language}"><head><meta charset="utf-8">'
-            f"<title>{esc(text['title'])}</title><style>{style}</style></head><body>"
-            f"<h1>{esc(text['title'])}</h1><p>A: <code>{esc(ids[0])}</code> &nbsp; B: <code>{esc(ids[1])}</code></p>"
-            f"<h2>{esc(text['params'])}</h2>{ptable}<h2>{esc(text['estimates'])}</h2>"
+            f"<title>{esc(text['compare_title'])}</title><style>{style}</style></head><body>"
+            f"<h1>{esc(text['compare_title'])}</h1><p>A: <code>{esc(ids[0])}</code> &nbsp; B: <code>{esc(ids[1])}</code></p>"
+            f"<h2>{esc(text['compare_params'])}</h2>{ptable}<h2>{esc(text['compare_estimates'])}</h2>"
             f"<table>{head}{body}</table></body></html>\n")

@@ -38,6 +38,9 @@ SKP_MATRIX: dict[tuple[str, str], str] = {
 }
 
 PRIORITY_TARGET_MINUTES = 60.0
+#: An SKP appraisal is on time when submitted within this many days after its period's last day
+#: (the e-Kinerja monthly deadline, the 5th of the next month).
+SKP_ONTIME_DAYS = 5
 
 
 # ----------------------------------------------------------------- IKM / SKM

@@ -23,6 +23,7 @@ import pandera.pandas as pa
 
 from analysis import measures
 from analysis.io import write_parquet
+from analysis.uptake import PANEL_UPTAKE, uptake_panel
 from analysis.schemas import CANONICAL, GOOD_PREDIKAT, column_spec as _col
 
 INDEX_COLS = ["unit_id", "unit_name", "unit_type", "opd", "kelurahan", "period", "month", "first_treat"]
@@ -119,7 +120,8 @@ PANEL_IKM_QUARTER = _schema("ikm_unit_quarter", {
     "kinerja": _col("str", "kinerja unit pelayanan", source="derived"),
 }, ["unit_id", "quarter"], "IKM per unit and quarter (PermenPANRB 14/2017) with sample adequacy.")
 
-PANEL_SCHEMAS = {s.name: s for s in (PANEL_UNIT_MONTH, PANEL_UNIT_WEEK_HEALTH, PANEL_SKM, PANEL_IKM_QUARTER)}
+PANEL_SCHEMAS = {s.name: s for s in (PANEL_UNIT_MONTH, PANEL_UPTAKE, PANEL_UNIT_WEEK_HEALTH, PANEL_SKM,
+                                     PANEL_IKM_QUARTER)}
 
 _GOOD = ", ".join(f"'{p}'" for p in GOOD_PREDIKAT)
 
@@ -297,8 +299,10 @@ def connect_interim(interim_dir: Path) -> duckdb.DuckDBPyConnection:
 def compute_panels(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     resp = skm_respondents(con)
     volume = con.execute("select * from service_volume").df()
+    month = unit_month_panel(con)
     return {
-        "panel_unit_month": unit_month_panel(con),
+        "panel_unit_month": month,
+        "panel_unit_month_uptake": uptake_panel(con, month),
         "panel_unit_week_health": unit_week_health_panel(con),
         "skm_respondents": resp,
         "ikm_unit_quarter": ikm_unit_quarter(resp, volume),
@@ -306,7 +310,7 @@ def compute_panels(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
 
 
 def build_panels(interim_dir: Path, processed_dir: Path) -> dict[str, Path]:
-    """Write the four analysis panels as Parquet into ``processed_dir``; return their paths."""
+    """Write the analysis panels as Parquet into ``processed_dir``; return their paths."""
     processed_dir = Path(processed_dir)
     processed_dir.mkdir(parents=True, exist_ok=True)
     con = connect_interim(Path(interim_dir))

@@ -153,3 +153,66 @@ def honest_bounds(bounds: pd.DataFrame, yname: str, language: str = "id") -> plt
     axes[0].set_ylabel(outcome_label(yname, language, with_unit=True))
     fig.tight_layout()
     return fig
+
+
+OFFICE_PALETTE = {"sdid": "#1f6f8b", "sc": "#d68910", "did": "#8e6c8a"}
+OFFICE_NAMES = {"sdid": "Synthetic DiD", "sc": {"id": "Kontrol sintetis", "en": "Synthetic control"},
+                "did": "DiD"}
+
+
+def office_effect_path(tidy: pd.DataFrame, yname: str, language: str = "id") -> plt.Figure:
+    """Month-by-month gap between the office and its synthetic comparison, per estimator (0 = launch month)."""
+    _style()
+    rows = tidy[tidy["type"] == "effect_path"]
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    for offset, method in zip((-0.2, 0.0, 0.2), ("sdid", "sc", "did")):
+        part = rows[rows["method"] == method].sort_values("event_time")
+        if part.empty:
+            continue
+        name = OFFICE_NAMES[method]
+        name = name[language] if isinstance(name, dict) else name
+        x = part["event_time"].to_numpy(float) + offset
+        post = part["event_time"].to_numpy() >= 0
+        ax.plot(x, part["estimate"], marker="o", ms=3, linewidth=0.8, color=OFFICE_PALETTE[method], label=name)
+        ax.vlines(x[post], part["conf_low"].to_numpy()[post], part["conf_high"].to_numpy()[post],
+                  color=OFFICE_PALETTE[method], linewidth=0.8)
+    ax.axhline(0, color="black", linewidth=0.7)
+    ax.axvline(-0.5, color="grey", linestyle=":", linewidth=0.8)
+    ax.set_xlabel("months since launch" if language == "en" else "bulan sejak peluncuran")
+    ax.set_ylabel(outcome_label(yname, language, with_unit=True))
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+SCHEDULE_NAMES = {
+    "id": {"all_at_once": "serentak", "staggered_by_kelurahan": "bertahap per kelurahan",
+           "randomised_order": "urutan acak"},
+    "en": {"all_at_once": "all at once", "staggered_by_kelurahan": "staggered by kelurahan",
+           "randomised_order": "randomised order"},
+}
+
+
+def design_mde(table: pd.DataFrame, language: str = "id") -> plt.Figure:
+    """Minimum detectable effect (80% power) of each schedule, one panel per outcome; no bar = not estimable."""
+    _style()
+    rows = table[table["scenario"].notna()]
+    outcomes = list(dict.fromkeys(rows["outcome"]))
+    fig, axes = plt.subplots(1, max(len(outcomes), 1), figsize=(3.2 * max(len(outcomes), 1), 3.6), squeeze=False)
+    names = SCHEDULE_NAMES[language]
+    for ax, outcome in zip(axes[0], outcomes):
+        part = rows[rows["outcome"] == outcome]
+        labels = [names.get(s, s) for s in part["scenario"]]
+        values = part["mde_size_adjusted"].to_numpy(float)
+        ax.bar(range(len(part)), np.nan_to_num(values), color="#1f6f8b")
+        for x, v in enumerate(values):
+            if np.isnan(v):
+                ax.text(x, 0, "tidak dapat\ndiukur" if language == "id" else "not\nestimable", ha="center",
+                        va="bottom", fontsize=7)
+        ax.set_xticks(range(len(part)), labels, rotation=30, ha="right", fontsize=8)
+        ax.set_title(outcome_label(outcome, language), fontsize=9)
+        ax.set_ylabel(("dampak terkecil yang terdeteksi" if language == "id" else "minimum detectable effect")
+                      + f" ({outcome_label(outcome, language, with_unit=True).split('(')[-1].rstrip(')')})",
+                      fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -8,6 +8,7 @@ from analysis.report.claims import Ledger, row_key
 from analysis.report.common import (adopted, close, effect_rows, few_units, ikm_frame, latest_quarter, names,
                                     outcome_list, type_word, unit_row)
 from analysis.report.i18n import join_list, t
+from analysis.report.planning import uptake_recommendation
 from analysis.report.results import RunResults
 from analysis.schemas import GOOD_PREDIKAT
 
@@ -177,6 +178,9 @@ def recommendations(res: RunResults, language: str, min_cell: int, unit_id: str,
              pretrend=t(language, "rec_evaluation_pretrend", outcomes=outcome_list(
                  led, warned, language, "pretrend", "pretrend_flagged")) if warned else "")
     recs.append(Recommendation(t(language, "rec_evaluation"), text.strip()))
+    uptake = None if unit_id else uptake_recommendation(res, language, min_cell, led)
+    if uptake:
+        recs.append(Recommendation(t(language, "rec_uptake"), uptake))
     return recs
 
 

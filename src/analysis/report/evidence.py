@@ -16,6 +16,8 @@ from analysis.report.common import (KEY_OUTCOMES, adopted, brief_dir, close, eff
 from analysis.report.disclosure import merge_small
 from analysis.report.figures import draw_adoption_timeline, draw_event_study, draw_unit_ikm, event_rows
 from analysis.report.i18n import CHANNELS, ESTIMATORS, KINERJA, SERVICES, join_list, t, vocab
+from analysis.report.office import single_office_section
+from analysis.report.planning import design_section, uptake_section
 from analysis.report.results import RunResults
 
 
@@ -32,7 +34,10 @@ def evidence_sections(run_dir, language: str = "id", min_cell: int = 10, unit_id
     parts.append(_effects_section(res, language, alp, out_dir, led, figures=not unit_id))
     if not unit_id:
         parts += [_ikm_section(res, language, min_cell, led), _wait_section(res, language, min_cell, led),
-                  _heterogeneity_section(res, language, alp, led)]
+                  single_office_section(res, language, alp, min_cell, led),
+                  _heterogeneity_section(res, language, alp, led),
+                  uptake_section(res, language, list(res.headline["outcome"]), led),
+                  design_section(res, language, list(res.headline["outcome"]), led)]
     parts.append(_robustness_section(res, language, led))
     return close(parts, led, res, unit_id, language)
 

@@ -158,6 +158,41 @@ STRINGS: dict[str, dict[str, str]] = {
                      "{share_walk_in} tiket datang langsung selesai dalam satu jam.",
         "wait_text_other": "Rata-rata waktu tunggu layanan prioritas per kanal: {parts}.",
         "wait_table_caption": "Waktu tunggu per layanan dan kanal (menit)",
+        "h_single_office": "Satu kantor, satu perubahan",
+        "h_design": "Rancangan penerapan berikutnya",
+        "design_text": "Jika {n} unit yang belum menerapkan mulai pada {adopt} dan diamati sampai {end}, dampak "
+                       "terkecil pada {label} yang dapat dideteksi (peluang 80%) adalah: {items}.",
+        "design_mde": "{schedule} {mde}",
+        "design_none": "{schedule} tidak dapat dinilai (tidak ada unit pembanding dalam jendela waktu)",
+        "design_note": "Angka berasal dari simulasi penerapan dengan variasi data {area_short} sendiri; penerapan bertahap "
+                       "menyisakan unit pembanding sehingga dampaknya dapat diukur.",
+        "sched_all": "serentak:", "sched_kelurahan": "bertahap per kelurahan:", "sched_random": "urutan acak:",
+        "h_uptake": "Penggunaan, bukan hanya penerapan",
+        "uptake_text": "Di unit dengan penggunaan tinggi (SKP dikirim tepat waktu, staf dinilai atasan), dampak pada "
+                       "{label} lebih besar daripada di unit dengan penggunaan rendah: selisih {estimate} (selang "
+                       "{low} sampai {high}).",
+        "uptake_text_zero": "Dampak pada {label} tidak jelas berbeda antara unit dengan penggunaan tinggi dan rendah: "
+                            "selisih {estimate} (selang {low} sampai {high}).",
+        "uptake_caveat": "Penggunaan diukur sesudah penerapan, sehingga sebagian merupakan hasil penerapan itu "
+                         "sendiri: angka ini menunjukkan di mana reformasi berjalan, bukan dampak menaikkan "
+                         "penggunaan.",
+        "rec_uptake": "**Sosialisasi dan perhatian pimpinan.**",
+        "rec_uptake_text": "{n} unit yang sudah menerapkan berada di sepertiga terbawah penggunaan; unit ini perlu sosialisasi "
+                           "dan perhatian pimpinan agar SKP dikirim tepat waktu dan staf dinilai: {units}.",
+        "rec_uptake_none_named": "tidak ada yang cukup besar untuk disebut namanya",
+        "rec_uptake_small": "{n} unit lain dengan kurang dari {min_cell} ASN tidak disebut namanya.",
+        "office_text": "Sejak {month} berlaku {what}. Dalam {months} bulan sesudahnya, {label} di kantor itu "
+                       "{judged}: {estimate} (selang {level}: {low} sampai {high}) dibandingkan dengan kantor "
+                       "pembanding sintetis, yaitu gabungan tertimbang dari {donors} yang riwayatnya sebelum "
+                       "peluncuran paling mirip dengan kantor itu.",
+        "office_suppressed": "Sejak {month} berlaku {what}. Dampaknya pada {label} tidak ditampilkan: dalam "
+                             "sebagian bulan kantor itu melayani kurang dari {n} tiket.",
+        "office_donor_kind": "kantor {kind} ({n})",
+        "office_better": "membaik", "office_worse": "memburuk", "office_up": "naik", "office_down": "turun",
+        "office_zero": "tidak berubah secara jelas",
+        "office_method": "Perubahan di satu kantor tidak punya kelompok pembanding bertahap, sehingga dinilai dengan "
+                         "synthetic difference-in-differences (Arkhangelsky dkk. 2021); selangnya berasal dari uji "
+                         "plasebo: setiap kantor pembanding bergantian berpura-pura diberi perubahan itu.",
         "col_service": "Layanan",
         "col_channel": "Kanal",
         "col_tickets": "Tiket",
@@ -512,6 +547,40 @@ STRINGS: dict[str, dict[str, str]] = {
                      "walk-in tickets were finished within one hour.",
         "wait_text_other": "Average waiting time for priority services by channel: {parts}.",
         "wait_table_caption": "Waiting time by service and channel (minutes)",
+        "h_single_office": "One office, one change",
+        "h_design": "Designing the next rollout",
+        "design_text": "If the {n} units that have not adopted start in {adopt} and are followed until {end}, the "
+                       "smallest effect on {label} that could be detected (80% power) is: {items}.",
+        "design_mde": "{schedule} {mde}",
+        "design_none": "{schedule} cannot be evaluated (no comparison unit left in the window)",
+        "design_note": "The numbers come from simulated rollouts with {area_short}'s own data variation; a staggered "
+                       "rollout keeps comparison units, so its effect can be measured.",
+        "sched_all": "all at once:", "sched_kelurahan": "staggered by kelurahan:", "sched_random": "randomised order:",
+        "h_uptake": "Use, not only adoption",
+        "uptake_text": "In units with high uptake (SKP submitted on time, staff appraised by supervisors), the effect "
+                       "on {label} was larger than in units with low uptake: a difference of {estimate} (interval "
+                       "{low} to {high}).",
+        "uptake_text_zero": "The effect on {label} did not clearly differ between units with high and low uptake: a "
+                            "difference of {estimate} (interval {low} to {high}).",
+        "uptake_caveat": "Uptake is measured after adoption, so it is partly a result of adoption itself: this shows "
+                         "where the reform worked, not the effect of raising uptake.",
+        "rec_uptake": "**Sosialisasi and leadership attention.**",
+        "rec_uptake_text": "{n} adopting units are in the lowest third of uptake; they need sosialisasi and their "
+                           "leaders' attention so that SKP is submitted on time and staff are appraised: {units}.",
+        "rec_uptake_none_named": "none large enough to be named",
+        "rec_uptake_small": "Units with fewer than {min_cell} ASN are not named ({n} more).",
+        "office_text": "Since {month}, {what} has been running. In the {months} months that followed, {label} at "
+                       "that office {judged}: {estimate} ({level} interval: {low} to {high}) compared with a "
+                       "synthetic comparison office, a weighted blend of {donors} whose history before the launch "
+                       "was closest to the office's.",
+        "office_suppressed": "Since {month}, {what} has been running. Its effect on {label} is not shown: in some "
+                             "months the office served fewer than {n} tickets.",
+        "office_donor_kind": "{kind} ({n})",
+        "office_better": "improved", "office_worse": "worsened", "office_up": "rose", "office_down": "fell",
+        "office_zero": "did not change clearly",
+        "office_method": "A change at one office has no staggered comparison groups, so it is judged by synthetic "
+                         "difference-in-differences (Arkhangelsky et al. 2021); its interval comes from a placebo "
+                         "test in which each comparison office in turn pretends to have made the change.",
         "col_service": "Service",
         "col_channel": "Channel",
         "col_tickets": "Tickets",

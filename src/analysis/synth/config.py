@@ -75,6 +75,10 @@ class SynthConfig:
     never_share: float = 0.2
     ramp_months: float = 6.0
     skm_sample_scale: float = 1.0  # <1 shrinks SKM samples below Krejcie-Morgan (tiny test data sets)
+    queue_launch_month: str = "2025-07"
+    queue_unit: str = "DUK01"
+    queue_wait_factor: float = 0.7
+    paper_share: float = 0.25  # adopters whose uptake is low (adoption on paper): analysis.synth.uptake
 
     def __post_init__(self) -> None:
         if self.months < 4:
@@ -83,6 +87,8 @@ class SynthConfig:
             raise ValueError("scale must be positive")
         if self.anticipation < 0:
             raise ValueError("anticipation must be >= 0")
+        if not 0 < self.queue_wait_factor <= 1:
+            raise ValueError("queue_wait_factor must be in (0, 1]")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -16,6 +16,9 @@ Layout of ``raw_dir``::
     _truth/clean/<table>.parquet        what cleaning must output (pseudonymised)
     _truth/raw_rows.parquet             every raw row that is not plain clean: corrupt/test/dup + reason
     _truth/att_gt.parquet, aggregates.parquet, cohorts.parquet   true effects
+    _truth/single_office.parquet        true effect of the online-queue launch at one office
+    _truth/uptake.parquet               each unit's true uptake and effect multiplier
+    _truth/unit_effects.parquet         each adopting unit's true effect (mean over its post-adoption months)
 """
 
 from __future__ import annotations
@@ -29,13 +32,15 @@ import pandas as pd
 from analysis import schemas
 from analysis import study as St
 from analysis.io import write_parquet
-from analysis.panels import compute_panels, connect_frames
+from analysis.panels import OUTCOMES_MONTH, compute_panels, connect_frames
 from analysis.pseudonym import DEMO_KEY, pseudonymise_series
 from analysis.synth import catalog
 from analysis.synth import export as X
 from analysis.synth.config import SynthConfig
 from analysis.synth.marker import MARKER, write_marker
+from analysis.synth.queue import apply_launch, launch_of, single_office_truth
 from analysis.synth.truth import aggregates, att_gt
+from analysis.synth.uptake import apply_uptake, assign_uptake, unit_truth
 from analysis.synth.world import build_tables, make_design, make_draws, make_roster
 
 GENERATOR_VERSION = "1.0.0"
@@ -232,23 +237,34 @@ def generate(raw_dir: Path, config: SynthConfig = SynthConfig()) -> Path:
     raw_dir.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(np.random.SeedSequence([cfg.seed, 1]))
     design = make_design(cfg, rng)
+    uptake = assign_uptake(design, cfg.seed, cfg.paper_share)  # scales each adopter's effect by its uptake
     roster = make_roster(design, rng)
     draws = make_draws(design, roster, rng)
-    observed = build_tables(design, roster, draws, treated=True)
-    untreated = build_tables(design, roster, draws, treated=False)
+    launch = launch_of(cfg, design.cal)
+    no_launch = apply_uptake(build_tables(design, roster, draws, treated=True), design, uptake, cfg.seed, True)
+    observed = apply_launch(no_launch, design.cal, launch)
+    untreated = apply_launch(apply_uptake(build_tables(design, roster, draws, treated=False), design, uptake,
+                                          cfg.seed, False), design.cal, launch)
 
     # truth: effects on the panels built from both worlds
     obs_c, cf_c = canonical(observed), canonical(untreated)
     p_obs = compute_panels(connect_frames(obs_c))
     p_cf = compute_panels(connect_frames(cf_c))
     cells = att_gt(p_obs, p_cf)
-    del untreated, cf_c, p_cf, p_obs  # only the observed world is exported
     truth = raw_dir / "_truth"
     (truth / "clean").mkdir(parents=True)
+    if launch is not None:
+        p_nl = compute_panels(connect_frames(canonical(no_launch)))
+        write_parquet(single_office_truth(p_obs["panel_unit_month"], p_nl["panel_unit_month"], launch),
+                      truth / "single_office.parquet")
+    write_parquet(unit_truth(p_obs["panel_unit_month"], p_cf["panel_unit_month"], OUTCOMES_MONTH),
+                  truth / "unit_effects.parquet")
+    del untreated, cf_c, p_cf, p_obs, no_launch  # only the observed world is exported
     write_parquet(cells, truth / "att_gt.parquet")
     write_parquet(aggregates(cells), truth / "aggregates.parquet")
     cohorts = design.units[["unit_id", "first_treat", "cohort_mult", "pretrend"]]
     write_parquet(cohorts.sort_values("unit_id").reset_index(drop=True), truth / "cohorts.parquet")
+    write_parquet(uptake.sort_values("unit_id").reset_index(drop=True), truth / "uptake.parquet")
 
     # raw exports + expected clean tables
     mrng = np.random.default_rng(np.random.SeedSequence([cfg.seed, 2]))

@@ -1,0 +1,92 @@
+"""Uptake of KPI management, unit x month: is the system used, not only adopted?
+
+Four measures from the exports, each a monthly value per unit:
+
+* ``ontime_share``: share of the month's SKP appraisals submitted on time ('tanggal kirim'
+  no later than ``measures.SKP_ONTIME_DAYS`` days after the period's last day);
+* ``appraised_share``: share of the unit's active ASN with a supervisor's appraisal for
+  the month (SKP rows carry the appraising supervisor, 'nip atasan');
+* ``rating_spread``: standard deviation of the hasil-kerja rating (below = 1, as expected
+  = 2, above = 3): supervisors who rate everyone "as expected" give no feedback that
+  differentiates;
+* ``training_hours_per_asn``: lesson hours (JP) of courses started in the month by the
+  unit's ASN, per active ASN.
+
+Measured after adoption these are outcomes of adoption themselves (post-treatment): the
+heterogeneity step says so wherever it splits effects by them.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import pandera.pandas as pa
+
+from analysis import measures
+from analysis.schemas import column_spec as _col
+
+UPTAKE_MEASURES = ["ontime_share", "appraised_share", "rating_spread", "training_hours_per_asn"]
+
+PANEL_UPTAKE = pa.DataFrameSchema({
+    "unit_id": _col("str", "stable unit code", source="units"),
+    "period": _col("int64", "month index, 1 = window start", source="derived"),
+    "first_treat": _col("int64", "period of KPI adoption, 0 = not adopted in window", source="adoption"),
+    "n_skp": _col("int64", "SKP appraisals of the month", unit="appraisals", source="skp"),
+    "n_asn": _col("int64", "ASN active at the unit in the month", unit="persons", source="asn"),
+    "ontime_share": _col("float64", f"share of SKP submitted within {measures.SKP_ONTIME_DAYS} days of period end",
+                         unit="share", nullable=True, source="skp"),
+    "appraised_share": _col("float64", "share of active ASN appraised by a supervisor in the month", unit="share",
+                            nullable=True, source="skp, asn"),
+    "rating_spread": _col("float64", "sd of hasil-kerja ratings (1-3) of the month", unit="rating points",
+                          nullable=True, source="skp"),
+    "training_hours_per_asn": _col("float64", "JP of courses started in the month per active ASN", unit="JP",
+                                   nullable=True, source="training, asn"),
+}, name="panel_unit_month_uptake", ordered=True, strict=True, unique=["unit_id", "period"],
+    description="Unit x month uptake of KPI management (use, not adoption on paper).",
+    metadata={"key": ["unit_id", "period"]})
+
+
+def uptake_panel(con: duckdb.DuckDBPyConnection, month_panel: pd.DataFrame) -> pd.DataFrame:
+    """Uptake measures on the grid of ``month_panel`` (unit_id, period, month, first_treat, n_asn)."""
+    grid = month_panel[["unit_id", "period", "month", "first_treat", "n_asn"]]
+    con.register("uptake_grid", grid)
+    sql = f"""
+    with sk as (
+      select g.unit_id, g.period, count(s.asn_id) as n_skp, count(distinct s.asn_id) as n_appraised,
+             avg((s.submitted_on <= g.month + interval 1 month + interval {measures.SKP_ONTIME_DAYS - 1} day)::int)
+               as ontime_share,
+             stddev_pop(case s.hasil_kerja when 'di_bawah' then 1 when 'sesuai' then 2 else 3 end) as rating_spread
+      from uptake_grid g left join skp s on s.unit_id = g.unit_id and s.month = g.month
+      group by all
+    ),
+    tr as (
+      select g.unit_id, g.period, sum(t.hours) as hours
+      from uptake_grid g join asn a on a.unit_id = g.unit_id
+      join training t on t.asn_id = a.asn_id and t.start_date >= g.month and t.start_date < g.month + interval 1 month
+      group by all
+    )
+    select g.unit_id, g.period, g.first_treat, coalesce(sk.n_skp, 0) as n_skp, g.n_asn,
+           sk.ontime_share,
+           case when g.n_asn > 0 then least(sk.n_appraised / g.n_asn, 1.0) end as appraised_share,
+           sk.rating_spread,
+           case when g.n_asn > 0 then coalesce(tr.hours, 0) / g.n_asn end as training_hours_per_asn
+    from uptake_grid g
+    left join sk using (unit_id, period)
+    left join tr using (unit_id, period)
+    order by g.unit_id, g.period
+    """
+    df = con.execute(sql).df()
+    con.unregister("uptake_grid")
+    df = df.astype({"n_skp": "int64", "n_asn": "int64", "period": "int64", "first_treat": "int64"})
+    return df[list(PANEL_UPTAKE.columns)]
+
+
+def uptake_summary(uptake: pd.DataFrame) -> pd.DataFrame:
+    """Data-quality view of the uptake measures: per unit, months with each measure and its mean
+    before adoption (or never adopted) and from adoption on."""
+    d = uptake.assign(phase=((uptake["first_treat"] > 0) & (uptake["period"] >= uptake["first_treat"]))
+                      .map({True: "after_adoption", False: "before_or_never"}))
+    agg = d.groupby(["unit_id", "phase"], sort=True).agg(
+        months=("period", "size"), **{f"{m}_months": (m, "count") for m in UPTAKE_MEASURES},
+        **{m: (m, "mean") for m in UPTAKE_MEASURES})
+    return agg.reset_index()
