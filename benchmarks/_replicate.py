@@ -6,10 +6,12 @@ number of processes or on how the seeds are split into chunks.
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 
@@ -40,3 +42,14 @@ class _Serial:
 
     def map(self, fn, items):
         return map(fn, items)
+
+
+def parser(doc: str, *, reps: int, seed: int, quick: str) -> argparse.ArgumentParser:
+    """The options every Monte Carlo benchmark takes; each adds its own (e.g. the number of draws)."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
+    ap.add_argument("--reps", type=int, default=reps)
+    ap.add_argument("--quick", action="store_true", help=quick)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=seed)
+    ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    return ap

@@ -32,15 +32,13 @@ import os
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-import argparse
 import json
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _replicate import replicate
+from _replicate import parser, replicate
 
 #: the simulator's defaults with stronger exposure growth (0.1 per month), the case
 #: where static TWFE's forbidden comparisons bite
@@ -177,13 +175,8 @@ def to_markdown(summary: pd.DataFrame, meta: dict) -> str:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--reps", type=int, default=500)
-    ap.add_argument("--quick", action="store_true", help="20 replications, 199 bootstrap draws")
-    ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--seed", type=int, default=20260101)
+    ap = parser(__doc__, reps=500, seed=20260101, quick="20 replications, 199 bootstrap draws")
     ap.add_argument("--boot-reps", type=int, default=999)
-    ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     a = ap.parse_args(argv)
     reps, boot_reps = (20, 199) if a.quick else (a.reps, a.boot_reps)
     from analysis.did.simulate import simulate_staggered_panel

@@ -33,14 +33,12 @@ import os
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-import argparse
 import json
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _replicate import replicate
+from _replicate import parser, replicate
 
 DESIGN = dict(n_units=36, n_periods=30, t0=22, rank=2, factor_step=0.3, rho=0.5, noise_sd=1.0, tau=1.0)
 METHODS = ("sdid", "sc", "did")
@@ -112,13 +110,8 @@ def to_markdown(summary: pd.DataFrame, meta: dict) -> str:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--reps", type=int, default=200)
-    ap.add_argument("--quick", action="store_true", help="20 replications, 50 placebo permutations")
-    ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--seed", type=int, default=20261129)
+    ap = parser(__doc__, reps=200, seed=20261129, quick="20 replications, 50 placebo permutations")
     ap.add_argument("--placebo-reps", type=int, default=200)
-    ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     a = ap.parse_args(argv)
     reps, placebo_reps = (20, 50) if a.quick else (a.reps, a.placebo_reps)
     recs, seconds = replicate(_chunk, a.seed, reps, a.jobs, placebo_reps=placebo_reps)
