@@ -24,7 +24,10 @@ MIN_GROUP_UNITS = 5
 
 
 class NotEstimableError(ValueError):
-    """No ATT(g,t) cell can be estimated (e.g. no comparison units for any cohort)."""
+    """The data leave nothing to estimate or aggregate (no estimable ATT(g,t), none in the window).
+
+    A ``ValueError``, so callers that catch those keep working; randomisation inference catches
+    this one alone, to skip permutations of adoption dates that leave nothing estimable."""
 
 
 class DiDDataWarning(UserWarning):

@@ -197,7 +197,7 @@ def _aggte(res, type, *, min_e, max_e, balance_e, na_rm, bstrap, biters, cband, 
     if type == "simple":
         keepers = np.flatnonzero((group <= t) & (event <= max_e))
         if len(keepers) == 0:
-            raise ValueError("No post-treatment ATT(g,t) in the requested window")
+            raise NotEstimableError("No post-treatment ATT(g,t) in the requested window")
         add(keepers)
         overall = estimates[0]
     elif type == "group":
@@ -205,7 +205,7 @@ def _aggte(res, type, *, min_e, max_e, balance_e, na_rm, bstrap, biters, cband, 
         for g in glist:
             which = np.flatnonzero((group == g) & in_win)
             if len(which) == 0:
-                raise ValueError(f"No post-treatment ATT(g,t) for cohort {g:g} in the requested window")
+                raise NotEstimableError(f"No post-treatment ATT(g,t) for cohort {g:g} in the requested window")
             add(which, with_wif=False)  # equal weights within a cohort: nothing estimated
         egt, att_egt = glist, np.array(estimates)
         w = pgg / pgg.sum()
@@ -222,7 +222,7 @@ def _aggte(res, type, *, min_e, max_e, balance_e, na_rm, bstrap, biters, cband, 
             eseq = eseq[(eseq <= balance_e) & (eseq >= balance_e - tmax + tmin)]
         eseq = eseq[(eseq >= min_e) & (eseq <= max_e)]
         if len(eseq) == 0:
-            raise ValueError("No event times in the requested window (min_e, max_e, balance_e)")
+            raise NotEstimableError("No event times in the requested window (min_e, max_e, balance_e)")
         for e in eseq:
             add(np.flatnonzero((event == e) & include))
         egt, att_egt = eseq, np.array(estimates)
@@ -240,7 +240,7 @@ def _aggte(res, type, *, min_e, max_e, balance_e, na_rm, bstrap, biters, cband, 
             warnings.warn("min_e, max_e and balance_e are ignored for type='calendar'", UserWarning, stacklevel=2)
         tcal = np.unique(t[(t >= group.min()) & (group <= t)])
         if len(tcal) == 0:
-            raise ValueError("No calendar period has a post-treatment ATT(g,t)")
+            raise NotEstimableError("No calendar period has a post-treatment ATT(g,t)")
         for tt in tcal:
             add(np.flatnonzero((t == tt) & (group <= t)))
         egt, att_egt = tcal, np.array(estimates)
