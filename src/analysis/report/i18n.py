@@ -941,7 +941,12 @@ SOURCE_TABLES = {
            "adoption_schedule": "jadwal penerapan per unit", "run_info": "keterangan data",
            "manifest": "catatan pengolahan (pengaturan)", "skp_predikat_shares": "predikat SKP per tahun",
            "training_coverage": "cakupan pelatihan per jenis unit", "heterogeneity": "dampak per jenis unit",
-           "training_channel": "dampak terhadap pelatihan", "data_quality": "mutu data"},
+           "training_channel": "dampak terhadap pelatihan", "data_quality": "mutu data",
+           "single_office": "dampak perubahan di satu kantor",
+           "single_office_donors": "kantor pembanding per jenis unit",
+           "intensity_gradient": "dampak menurut tingkat penggunaan", "uptake_scores": "penggunaan per unit",
+           "design": "rancangan penerapan berikutnya", "design_mde": "rancangan penerapan berikutnya",
+           "since_previous": "perbandingan dengan analisis sebelumnya"},
     "en": {"headline": "headline effect estimates", "pretrend": "pre-adoption trend test",
            "honest_bounds": "trend sensitivity analysis", "robustness": "robustness checks and other computations",
            "spec_curve": "other computations", "ikm_unit_quarter": "IKM by unit and quarter",
@@ -949,7 +954,11 @@ SOURCE_TABLES = {
            "adoption_schedule": "adoption schedule by unit", "run_info": "data summary",
            "manifest": "run record (settings)", "skp_predikat_shares": "SKP ratings by year",
            "training_coverage": "training coverage by unit type", "heterogeneity": "effects by unit type",
-           "training_channel": "effect on training", "data_quality": "data quality"},
+           "training_channel": "effect on training", "data_quality": "data quality",
+           "single_office": "effect of a change at one office", "single_office_donors": "comparison offices by unit type",
+           "intensity_gradient": "effects by level of use", "uptake_scores": "use by unit",
+           "design": "design of the next rollout", "design_mde": "design of the next rollout",
+           "since_previous": "comparison with the previous analysis"},
 }
 #: A short glossary at the end of every brief: the technical words it still uses, in plain language.
 GLOSSARY = {
