@@ -120,6 +120,8 @@ def test_generator_violation_is_flagged(tmp_path):
     dynamic = robustness.universal_event_study(est)
     table = robustness.pretrend_table([est], {"ikm": dynamic}, robustness.honest_table(est, dynamic), 0.05)
     assert bool(table["flag"].iloc[0]), "a parallel-trends violation must be flagged, not reported as an effect"
+    weekly = outcome_panel(tmp_path / "processed", "incidence_per_10k")  # covariates reach the weekly panel too
+    assert weekly.data[["baseline_staff", "distance_km"]].notna().all().all()
 
 
 def test_randomisation_counts_only_estimable_permutations(monkeypatch):

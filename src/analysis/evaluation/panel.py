@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.panels import COVARIATES
+
 MONTHLY = "panel_unit_month"
 WEEKLY = "panel_unit_week_health"
 WEEKLY_OUTCOMES = {"incidence_per_10k"}
@@ -90,8 +92,14 @@ def outcome_panel(
     tname, date_col = ("week", "week_start") if weekly else ("period", "month")
     if yname not in panel:
         raise KeyError(f"outcome '{yname}' is not a column of {WEEKLY if weekly else MONTHLY}")
-    if weekly and unit_types and "unit_type" not in panel:
-        panel = panel.assign(unit_type="puskesmas")
+    if weekly:
+        # the weekly panel has no unit covariates: take them (time-invariant) from the monthly panel
+        covariates = load_panel(processed_dir, MONTHLY).drop_duplicates(IDNAME)
+        missing = [c for c in COVARIATES if c not in panel and c in covariates]
+        if missing:
+            panel = panel.merge(covariates[[IDNAME, *missing]], on=IDNAME, how="left")
+        if unit_types and "unit_type" not in panel:
+            panel = panel.assign(unit_type="puskesmas")
     panel = select_units(panel, list(units), list(unit_types)) if (units or unit_types) else panel
     panel = select_window(panel, start_month, end_month, date_col)
     panel = panel[panel[yname].notna()]
