@@ -146,7 +146,7 @@ def ensure_data(params: RunParams, root: Path, say: Callable[[str], None]) -> st
         return "synthetic" if (raw_dir / "SYNTHETIC.json").exists() else "export"
     if params.synthesize == "never":
         raise RunError(f"no raw exports in {raw_dir} (raw_dir); put the exports there or set synthesize=if_empty")
-    from analysis.synth import SynthConfig, generate
+    from analysis.synth import generate
 
     say(f"raw_dir {raw_dir} is empty: generating the synthetic data set of study {params.study!r} "
         f"(seed {params.seed})")
@@ -322,7 +322,7 @@ def run(
 
     for step in chosen:
         report(step.name, "waiting", None)
-    warned: set[str] = set()
+    quality_seen: list[str] = []  # the step after which ignored raw files were reported (once)
 
     def one(step: Step) -> None:
         out = run_dir / ("brief" if step.is_brief else "notebooks") / step.notebook.name
@@ -347,9 +347,9 @@ def run(
             raise
         record.update(status="complete", seconds=round(time.perf_counter() - t0, 3))
         manifest.step(record)
-        for file, why in ignored_files(run_dir):  # the data-quality table exists once cleaning ran
-            if file not in warned:
-                warned.add(file)
+        if not quality_seen and (run_dir / "tables" / "data_quality.csv").exists():  # cleaning has run
+            quality_seen.append(step.name)
+            for file, why in ignored_files(run_dir):
                 say(f"warning: ignored {file}: {why}")
         report(step.name, "complete", f"[{i}/{total}] {step.name} done in {record['seconds']:.1f} s")
 
