@@ -454,7 +454,30 @@ def audit_claims(run_dir: Path, claims: pd.DataFrame, html_text: str | None = No
 
 def claim_files(run_dir: Path) -> list[Path]:
     run_dir = Path(run_dir)
-    return sorted([*run_dir.glob("brief*/claims.csv"), *run_dir.glob("units/*/claims.csv")])
+    return sorted([*run_dir.glob("brief*/claims.csv"), *run_dir.glob("units/*/claims.csv"),
+                   *run_dir.glob("areas/*/claims.csv")])
+
+
+_INDEX_SPAN = re.compile(r'<span[^>]*\bdata-brief="([^"]+)"[^>]*\bdata-claim="([^"]+)"[^>]*>(.*?)</span>', re.S)
+
+
+def audit_index(run_dir: Path, page: Path) -> tuple[int, list[Disagreement]]:
+    """(figures checked, disagreements) of an index page: each figure must be its brief's claim, shown as recorded."""
+    claims = {}
+    for path in claim_files(run_dir):
+        for claim in pd.read_csv(path, dtype=str, keep_default_na=False).to_dict("records"):
+            claims[(claim["brief"], claim["claim_id"])] = claim
+    found = _INDEX_SPAN.findall(page.read_text(encoding="utf-8"))
+    out = []
+    for brief, claim_id, text in found:
+        shown = " ".join(html.unescape(re.sub(r"<[^>]+>", "", text)).split())
+        claim = claims.get((brief, claim_id))
+        if claim is None:
+            out.append(Disagreement(brief, claim_id, shown, "", "nothing", f"{page.name}: no such claim"))
+        elif " ".join(claim["text"].split()) != shown:
+            out.append(Disagreement(brief, claim_id, claim["text"], claim["value"], shown,
+                                    f"{page.name} shows other text"))
+    return len(found), out
 
 
 def audit_run(run_dir: str | Path, only: str | None = None) -> tuple[int, list[Disagreement]]:
@@ -468,6 +491,9 @@ def audit_run(run_dir: str | Path, only: str | None = None) -> tuple[int, list[D
         page = path.parent / "brief.html"
         problems += audit_claims(run_dir, claims, page.read_text(encoding="utf-8") if page.exists() else None)
         checked += len(claims)
+    for page in sorted(run_dir.glob("index-*.html")) if only is None else []:  # the index pages of brief batches
+        figures, wrong = audit_index(run_dir, page)
+        checked, problems = checked + figures, problems + wrong
     return checked, problems
 
 

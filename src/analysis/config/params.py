@@ -26,6 +26,7 @@ from analysis.study import DEFAULT as DEFAULT_STUDY
 RUNNER_PARAMETERS = {
     "run_dir": "Run folder the notebook writes into (set by the runner)",
     "unit_id": "Service unit of a per-unit brief; empty: the whole kecamatan (set by `analysis brief --unit`)",
+    "area": "Area of an area brief (kelurahan, kecamatan or kab/kota); empty otherwise (set by `analysis brief --area`)",
 }
 
 #: Outcomes of the unit-period panels, in the vocabulary of the data layer.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from analysis.report import fmt, sentences
 from analysis.report import markdown as md
+from analysis.report.area_brief import area_words
 from analysis.report.claims import Ledger, row_key
 from analysis.report.common import (adopted, close, effect_rows, few_units, ikm_frame, latest_quarter, names,
                                     outcome_list, type_word, unit_row)
@@ -14,7 +15,7 @@ from analysis.schemas import GOOD_PREDIKAT
 
 
 def limitations_section(run_dir, language: str = "id", min_cell: int = 10, unit_id: str = "",
-                        alp: float = 0.05) -> str:
+                        alp: float = 0.05, area: str = "") -> str:
     """Sample shortfalls (Krejcie-Morgan), few units, pre-trend warnings, design, suppression, synthetic data."""
     res = RunResults(run_dir)
     info = res.run_info
@@ -62,11 +63,13 @@ def limitations_section(run_dir, language: str = "id", min_cell: int = 10, unit_
     items.append(t(language, "lim_design"))
     if unit_id:
         items.append(t(language, "lim_unit_average"))
+    elif area:
+        items.append(t(language, "lim_area_average", area=area_words(res, area, language)))
     items.append(t(language, "lim_suppressed", min_cell=led.add(str(min_cell), int(min_cell), "manifest", "parameters",
                                                                 "min_cell", "param")))
     if str(info.get("data_source")) == "synthetic":
         items.append(t(language, "lim_synthetic"))
-    return close([f"# {t(language, 'h_limitations')}", md.bullets(items)], led, res, unit_id, language)
+    return close([f"# {t(language, 'h_limitations')}", md.bullets(items)], led, res, unit_id, language, area)
 
 
 
@@ -185,7 +188,7 @@ def recommendations(res: RunResults, language: str, min_cell: int, unit_id: str,
 
 
 def recommendations_section(run_dir, language: str = "id", min_cell: int = 10, unit_id: str = "",
-                            alp: float = 0.05) -> str:
+                            alp: float = 0.05, area: str = "") -> str:
     """Recommendations on five themes, each with the number from this run that motivates it."""
     res = RunResults(run_dir)
     led = Ledger("recommendations", language)
@@ -199,4 +202,4 @@ def recommendations_section(run_dir, language: str = "id", min_cell: int = 10, u
         parts.append(led.add(t(language, key, label=sentences.label(head["outcome"], language)), code, "headline",
                              row_key(outcome=head["outcome"]), "conf_low;conf_high", "conclusion"))
     parts.append(md.numbered([r.markdown() for r in recommendations(res, language, min_cell, unit_id, led)]))
-    return close(parts, led, res, unit_id, language)
+    return close(parts, led, res, unit_id, language, area)
