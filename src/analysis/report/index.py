@@ -40,12 +40,15 @@ PICKS = {
 
 PAGE_STYLE = """
 .controls { display: flex; flex-wrap: wrap; gap: .6rem 1.2rem; align-items: end; margin: 1rem 0; }
-.controls label { display: flex; flex-direction: column; font-size: .9rem; color: #4a5568; }
-.controls input, .controls select { font: inherit; padding: .3rem .4rem; max-width: 100%; }
+.controls label { display: flex; flex-direction: column; font-size: .9rem; color: #4a5568; min-width: 0;
+                  max-width: 100%; }
+.controls input, .controls select { font: inherit; padding: .3rem .4rem; width: 100%; max-width: 100%;
+                                    min-width: 0; box-sizing: border-box; }
 #count { font-size: .9rem; color: #4a5568; }
 table.index { display: table; width: 100%; }
 table.index td.links { white-space: nowrap; }
 table.index td.links a { margin-left: .5rem; }
+table.index tr[hidden], [hidden] { display: none !important; }
 @media (max-width: 40rem) {
   table.index, table.index tbody, table.index tr, table.index td { display: block; width: auto; }
   table.index thead { display: none; }

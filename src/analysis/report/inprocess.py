@@ -41,22 +41,14 @@ def _parameter_cell(values: dict):
     return cell
 
 
-def execute(template: Path, executed: Path, values: dict) -> Path:
-    """Write ``executed``: ``template`` with ``values`` injected and every section's Markdown as its output."""
+def _plan(nb, template: Path, values: dict) -> dict[int, tuple[str, list[str]]]:
+    """Cell index -> (section function, parameter names) of every section cell; refuses any other code cell."""
     from analysis.report import brief
 
-    nb = nbformat.read(template, as_version=4)
-    cells = []
+    plan = {}
     for index, cell in enumerate(nb.cells):
-        cells.append(cell)
-        if cell.cell_type != "code":
-            continue
-        cell.outputs, cell.execution_count = [], None
-        if "parameters" in cell.metadata.get("tags", []):
-            cells.append(_parameter_cell(values))
-            continue
         source = cell.source.strip()
-        if _is_setup(source):
+        if cell.cell_type != "code" or "parameters" in cell.metadata.get("tags", []) or _is_setup(source):
             continue
         match = _SECTION_CALL.match(source)
         if not match or not callable(getattr(brief, match.group(1), None)):
@@ -66,9 +58,32 @@ def execute(template: Path, executed: Path, values: dict) -> Path:
         unknown = [n for n in names if n not in values]
         if unknown:
             raise NotKernelFree(f"{template} cell {index} uses {', '.join(unknown)}, which is not a parameter")
-        markdown = getattr(brief, match.group(1))(*(values[n] for n in names))
-        cell.outputs = [nbformat.v4.new_output("display_data", data={
-            "text/markdown": markdown, "text/plain": "<IPython.core.display.Markdown object>"})]
+        plan[index] = match.group(1), names
+    return plan
+
+
+def execute(template: Path, executed: Path, values: dict) -> Path:
+    """Write ``executed``: ``template`` with ``values`` injected and every section's Markdown as its output.
+
+    Every cell is checked before any section runs, so a notebook this module cannot run costs nothing.
+    """
+    from analysis.report import brief
+
+    nb = nbformat.read(template, as_version=4)
+    plan = _plan(nb, template, values)
+    cells = []
+    for index, cell in enumerate(nb.cells):
+        cells.append(cell)
+        if cell.cell_type != "code":
+            continue
+        cell.outputs, cell.execution_count = [], None
+        if "parameters" in cell.metadata.get("tags", []):
+            cells.append(_parameter_cell(values))
+        elif index in plan:
+            function, names = plan[index]
+            markdown = getattr(brief, function)(*(values[n] for n in names))
+            cell.outputs = [nbformat.v4.new_output("display_data", data={
+                "text/markdown": markdown, "text/plain": "<IPython.core.display.Markdown object>"})]
     nb.cells = cells
     nb.metadata["papermill"] = {"parameters": dict(values), "input_path": str(template),
                                 "output_path": str(executed)}
