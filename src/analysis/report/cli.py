@@ -139,7 +139,7 @@ def build_brief(run_dir: str | Path, unit_id: str = "", language: str | None = N
               help="Language of the brief [default: the run's language].")
 @click.option("--no-render", is_flag=True, help="Execute the notebook only (no HTML/PDF).")
 def brief(unit_id, area, all_units, all_areas, workers, run, language, no_render):
-    """Make a policy brief (HTML + PDF) from a finished run: for the study area, one unit or area, or all of them."""
+    """Make policy briefs (HTML + PDF) from a finished run: the study area, a unit, an area, or all of them."""
     from rich.console import Console
     from rich.markup import escape
 
