@@ -39,6 +39,8 @@ def latest_run(study: str) -> Path | None:
     """The latest complete run of ``study`` under reports/runs (None if there is none)."""
     found = []
     for manifest in (ROOT / "reports" / "runs").glob("*/manifest.json"):
+        if manifest.parent.is_symlink():  # reports/runs/latest
+            continue
         data = json.loads(manifest.read_text(encoding="utf-8"))
         if data.get("status") == "complete" and data.get("parameters", {}).get("study") == study:
             found.append(manifest.parent)
@@ -56,24 +58,21 @@ def measure(run: Path, level: str, workers: int) -> dict:
     command = [ANALYSIS, "brief", f"--all-{level}", "--run", str(run), "--workers", str(workers)]
     load_before = os.getloadavg()[0]
     start = time.perf_counter()
-    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    root = psutil.Process(proc.pid)
-    peak_total = peak_one = 0
-    lines: list[str] = []
-    os.set_blocking(proc.stdout.fileno(), False)
-    while proc.poll() is None:
-        try:
-            tree = [root, *root.children(recursive=True)]
-            rss = [p.memory_info().rss for p in tree]
-            peak_total, peak_one = max(peak_total, sum(rss)), max(peak_one, max(rss))
-        except psutil.Error:
-            pass
-        chunk = proc.stdout.read()
-        if chunk:
-            lines += chunk.splitlines()
-        time.sleep(0.2)
+    log = run / f".bench-briefs-{level}-{workers}.log"
+    with log.open("w", encoding="utf-8") as out:
+        proc = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, text=True)
+        root = psutil.Process(proc.pid)
+        peak_total = peak_one = 0
+        while proc.poll() is None:
+            try:
+                rss = [p.memory_info().rss for p in (root, *root.children(recursive=True))]
+                peak_total, peak_one = max(peak_total, sum(rss)), max(peak_one, max(rss))
+            except psutil.Error:
+                pass
+            time.sleep(0.2)
     wall = time.perf_counter() - start
-    lines += (proc.stdout.read() or "").splitlines()
+    lines = log.read_text(encoding="utf-8").splitlines()
+    log.unlink()
     per = [(m.group(1), m.group(2), float(m.group(3))) for m in map(PER_BRIEF.match, lines) if m]
     seconds = [s for state, _, s in per if state == "brief"]
     return {"level": level, "workers": workers, "exit_code": proc.returncode, "wall_s": round(wall, 1),
