@@ -162,6 +162,18 @@ def test_index_names_the_failed_brief_and_its_reason(batch):
     assert "<script src" not in text and "<link" not in text and "http" not in text.replace("http-equiv", "")
 
 
+def test_index_speaks_english_by_parameter(batch, tmp_path):
+    from analysis.report.index import write_index
+
+    run, outcomes, _ = batch
+    path = write_index(run, outcomes, "en")
+    page = path.read_text(encoding="utf-8")
+    path.unlink()  # the other tests audit the batch's own (Indonesian) page
+    assert '<html lang="en">' in page and "Policy briefs by area" in page and "Filter by name" in page
+    assert "Briefs that could not be made" in page and "Saring" not in page
+    assert page.count('data-brief="area-') >= 6  # the same claims as the Indonesian page
+
+
 def test_areas_follow_the_study_grouping(tmp_path):
     """kab/kota grouping: a kelurahan belongs to the kab/kota of its code (a province or national study)."""
     import yaml

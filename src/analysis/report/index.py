@@ -102,10 +102,10 @@ def _title(res: RunResults, job, language: str) -> str:
     return area_words(res, job.area, language)
 
 
-def _figures(outcome, language: str) -> dict[str, dict]:
+def _figures(outcome) -> dict[str, dict]:
     """The brief's headline claims, by column of :data:`PICKS`."""
     job = outcome.job
-    name = brief_name(job.unit_id, language, job.area)
+    name = brief_name(job.unit_id, job.language, job.area)
     claims = read_claims(outcome.folder)
     claims = claims[(claims["brief"] == name) & (claims["section"] == "summary")].to_dict("records")
     found = {}
@@ -145,7 +145,7 @@ def write_index(run_dir: str | Path, outcomes: list, language: str) -> Path:
     rows = []
     for o in sorted(done, key=lambda o: _title(res, o.job, language)):
         title = _title(res, o.job, language)
-        figures = _figures(o, language)
+        figures = _figures(o)
         cells, data = [], {}
         for column in columns:
             data[column], cell = _cell(figures.get(column), labels[column], language)
