@@ -90,7 +90,8 @@ def test_every_outcome_and_parameter_has_a_label(language):
         if name in ("language", "outcomes", "unit_types", "covariates"):  # in words elsewhere (or a name)
             continue
         values = _literal_values(field.annotation)
-        assert values <= set(words.param_values), f"{name}: values without words {sorted(values - set(words.param_values))}"
+        missing = sorted(values - set(words.param_values))
+        assert not missing, f"{name}: values without words in {language}.yaml: {missing}"
     assert set(vocabulary.LANGUAGES) <= set(words.param_values)
 
 

@@ -91,8 +91,9 @@ def _raw_files(t: dict[str, pd.DataFrame], m, rng: np.random.Generator, sink, st
         pending.append((f, src))
         return f
 
+    types = X.labels("unit_type", units["unit_type"].unique())
     new("master/daftar_unit", "units", units, {
-        "code": units["unit_id"], "name": units["unit_name"], "type": units["unit_type"].map(lambda u: X.labels("unit_type", [u])[u][0]),
+        "code": units["unit_id"], "name": units["unit_name"], "type": units["unit_type"].map(lambda u: types[u][0]),
         "opd": units["opd"], "kel": units["kelurahan"], "dist": units["distance_km"].map(lambda v: f"{v:.1f}")},
         excel=True, numeric=("dist",))
     ad = t["adoption"]
@@ -165,8 +166,8 @@ def _raw_files(t: dict[str, pd.DataFrame], m, rng: np.random.Generator, sink, st
         n_test = int(rng.binomial(n, m.test_tickets)) if m.test_tickets > 0 else 0
         if n_test:
             day = f.cells["tanggal"][rng.integers(0, f.n, n_test)]
-            const = {"unit": f.cells["unit"][0], "layanan": "TES SISTEM", "jalur": X.labels("channel")["online"][0], "ambil": "06:55:00",
-                     "panggil": "06:55:30", "mulai": "06:56:00", "selesai": "06:56:10"}
+            const = {"unit": f.cells["unit"][0], "layanan": "TES SISTEM", "jalur": X.labels("channel")["online"][0],
+                     "ambil": "06:55:00", "panggil": "06:55:30", "mulai": "06:56:00", "selesai": "06:56:10"}
             test = {"no": np.array([f"TEST-{k + 1:02d}" for k in range(n_test)], dtype=object), "tanggal": day,
                     **{k: np.full(n_test, v, dtype=object) for k, v in const.items()}}
             X.insert_rows(f, test, "test_ticket", "ticket_id", rng)
