@@ -27,3 +27,8 @@ def outcome_unit(yname: str, language: str = "id") -> str:
 
 def axis(key: str, language: str = "id") -> str:
     return words(language).axes[key]
+
+
+def axis_or(key: str, default: str, language: str = "id") -> str:
+    """The axis word ``key``, or ``default`` where the vocabulary has none (a value shown as it is)."""
+    return words(language).axes.get(key, default)
