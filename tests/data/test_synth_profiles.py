@@ -82,9 +82,5 @@ def test_the_generator_reads_every_spelling_from_the_profiles():
 
 
 def test_the_generator_writes_three_header_spellings_per_field():
-    for table in prof_tables():
+    for table in shipped().headers:
         assert all(len(v) == 3 for v in X.headers(table).values()), table
-
-
-def prof_tables():
-    return list(shipped().headers)
