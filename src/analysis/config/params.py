@@ -68,8 +68,7 @@ class RunParams(BaseModel):
     start_month: str = Field("", description="First month analysed, YYYY-MM; empty: from the first month in the data")
     end_month: str = Field("", description="Last month analysed, YYYY-MM; empty: to the last month in the data")
     units: list[str] = Field(default_factory=list, description="unit_id values to include; empty: all units")
-    unit_types: list[str] = Field(default_factory=list, description="Unit types to include (of the study's "
-                                  "unit_types); empty: all types")
+    unit_types: list[str] = Field(default_factory=list, description="Unit types to include; empty: all types")
     # --- estimation -----------------------------------------------------------
     outcomes: list[Outcome] = Field(
         default_factory=lambda: [
