@@ -68,6 +68,12 @@ def test_area_profile_counts_the_areas_units(batch):
         assert int(counts.iloc[0]["value"]) == len(mine)
         assert int(counts[counts["row"].str.endswith("&adoption_month!=")].iloc[0]["value"]) == \
             int((mine["adoption_month"] != "").sum())
+        # recommendations name the area's units only (not adopted, weak IKM, low uptake)
+        named = claims[(claims["section"] == "recommendations") & (claims["rule"] == "values")
+                       & (claims["column"] == "unit_name")]
+        assert len(named), "no recommendation names units"
+        for value in named["value"]:
+            assert set(filter(None, value.split(";"))) <= set(mine["unit_name"]), value
 
 
 def test_the_audit_covers_every_brief_and_the_index(batch, tmp_path):

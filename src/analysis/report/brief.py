@@ -89,7 +89,7 @@ def summary_section(run_dir, language: str = "id", min_cell: int = 10, unit_id: 
     parts.append(f"## {t(language, 'h_actions')}")
     scratch = Ledger("recommendations", language)  # headings only: their numbers are claimed in Rekomendasi
     parts.append(md.numbered([r.heading.strip("*") for r in recommendations(res, language, min_cell, unit_id,
-                                                                              scratch)]))
+                                                                              scratch, area)]))
     parts.append(md.small(t(language, "actions_intro")))
     parts.append(md.page_break())
     return close(parts, led, res, unit_id, language, area)
