@@ -161,6 +161,21 @@ def test_index_page_filters_sorts_links_and_fits_the_screen(batch, artifacts, tm
     assert nothing == [True, "Ditampilkan 0 dari 3", 0]  # the message shows, and no row does
 
 
+@pytest.mark.parametrize("width", [390, 1280])
+def test_area_brief_fits_the_screen(batch, artifacts, tmp_path, width):
+    """An area brief (its units' IKM table included) never scrolls sideways, on a phone or a desktop."""
+    if chromium_binary() is None:
+        pytest.skip("chromium is not installed (apt-get install chromium): cannot open the brief")
+    pytest.importorskip("websocket", reason="websocket-client drives Chromium's DevTools protocol")
+    _, outcomes, _ = batch
+    result = load(outcomes[0].outputs["html"], artifacts / f"area-{width}.png", tmp_path / "profile", width=width,
+                  height=2400 if width < 500 else 1600, mobile=width < 500)
+    layout = result["layout"]
+    assert layout["innerWidth"] == width and layout["scrollWidth"] <= width, layout
+    assert not layout["sticking"] and all(t["fits"] for t in layout["tables"]), layout
+    assert not result["failed"] and not result["exceptions"]
+
+
 def test_index_names_the_failed_brief_and_its_reason(batch):
     _, outcomes, index = batch
     text = index.read_text(encoding="utf-8")
