@@ -152,9 +152,9 @@ class Study(_Strict):
         return next((k.name for k in self.kecamatan if k.code == head), "")
 
     def kabkota_of(self, kelurahan_code: str) -> str:
-        """Name of the kabupaten/kota a kelurahan code lies in (its code if the study lists no kab/kota)."""
+        """Name of the kabupaten/kota a kelurahan code lies in ('' if the study lists no kabupaten/kota)."""
         head = ".".join(kelurahan_code.split(".")[:2])
-        return next((k.name for k in self.kabkota if k.code == head), head)
+        return next((k.name for k in self.kabkota if k.code == head), "")
 
     def group_of(self, kelurahan_name: str) -> str:
         """The grouping-level name of a kelurahan: itself, its kecamatan (a city-wide study) or its

@@ -212,7 +212,11 @@ def test_areas_follow_the_study_grouping(tmp_path):
     shutil.copy(source / "units.csv", folder / "units.csv")
     study = load(folder)
     assert {study.group_of(k) for k in study.kelurahan} == {"Kota Contoh"}
-    assert study.kabkota_of("99.01.01.1001") == "99.01"  # a code the study does not list stays a code
+    assert study.kabkota_of("99.01.01.1001") == ""  # a kab/kota the study does not list
+    from analysis.report.areas import unit_areas
+
+    schedule = study.units[["unit_id", "kelurahan"]].to_dict("records")
+    assert set(unit_areas(study, schedule).values()) == {"Kota Contoh"}
 
 
 def test_since_previous_is_not_rewritten_by_every_brief(tmp_path, monkeypatch):

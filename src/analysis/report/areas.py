@@ -1,8 +1,8 @@
 """Areas of a run: the study's grouping level (kelurahan, kecamatan or kab/kota) and the units in each.
 
-An area brief covers the service units of one area. Units belong to an area through the
-kelurahan of the run's ``adoption_schedule`` and the study's grouping
-(:meth:`analysis.study.Study.group_of`). Claims about an area select its units with a row
+An area brief covers the service units of one area. Units belong to an area through their
+kelurahan code in the study's unit catalogue and the study's grouping (kelurahan, kecamatan or
+kab/kota), since desa names repeat across a province. Claims about an area select its units with a row
 filter the audit reads like any other: ``kelurahan=<name>`` when the areas are kelurahan,
 else the area's unit ids (``unit_id=A|B|...``; the schedule has no kecamatan column).
 """
@@ -41,10 +41,25 @@ def _grouping(run_dir: Path):
     return load(manifest.get("parameters", {}).get("study", DEFAULT))
 
 
+def unit_areas(study, schedule: list[dict]) -> dict[str, str]:
+    """unit_id -> area, through each unit's kelurahan code in the study's catalogue (desa names repeat
+    across a province); units the catalogue does not list, through their kelurahan's name."""
+    level = {"kabkota": (2, study.kabkota), "kecamatan": (3, study.kecamatan), "kelurahan": (4, study.areas)}
+    depth, listed = level[study.grouping]
+    names = {a.code: a.name for a in listed}  # a dict: a national study lists 514 kab/kota and 84k desa
+
+    def area(code: str) -> str:
+        head = ".".join(code.split(".")[:depth])
+        return names.get(head, head)
+
+    codes = dict(zip(study.units["unit_id"].astype(str), study.units["kelurahan_code"].astype(str)))
+    return {str(r["unit_id"]): (area(codes[str(r["unit_id"])]) if str(r["unit_id"]) in codes
+                                else study.group_of(str(r["kelurahan"]))) for r in schedule}
+
+
 def run_areas(run_dir: str | Path) -> list[str]:
-    """Names of the areas that hold at least one unit of the run, sorted (read as CSV: no pandas needed)."""
-    study = _grouping(run_dir)
-    return sorted({study.group_of(r["kelurahan"]) for r in _schedule_rows(Path(run_dir))})
+    """Names of the areas that hold at least one unit of the run, sorted."""
+    return sorted(set(unit_areas(_grouping(run_dir), _schedule_rows(Path(run_dir))).values()))
 
 
 def check_area(area: str, areas: list[str]) -> None:
@@ -63,8 +78,8 @@ def slug(area: str) -> str:
 def area_units(res, area: str) -> "pd.DataFrame":
     """Rows of the run's adoption_schedule whose units lie in ``area``."""
     schedule = res.table("adoption_schedule")
-    groups = schedule["kelurahan"].astype(str).map(res.study.group_of)
-    return schedule[groups == area]
+    areas = unit_areas(res.study, schedule[["unit_id", "kelurahan"]].to_dict("records"))
+    return schedule[schedule["unit_id"].astype(str).map(areas) == area]
 
 
 def area_filter(res, area: str) -> str:
