@@ -248,3 +248,17 @@ def test_cli_refuses_an_unknown_area_before_making_anything(tmp_path):
     assert "unknown area 'Kompert'" in result.output and "Komperta" in result.output
     assert not (run / "areas").exists()
     assert json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+
+
+def test_audit_selects_many_units_as_it_selects_a_few():
+    """The audit's set lookup for long alternatives (an area's unit ids) agrees with its cell-by-cell test."""
+    from analysis.audit import _same, select
+
+    frame = pd.DataFrame({"unit_id": ["DUK01", "KEL002", None, "  ", "SCH010", "12", "PKM03"] * 3,
+                          "n": range(21)})
+    wanted = ["DUK01", "KEL002", "SCH010", "KEL003", "KEL004", "KEL005", "KEL006", "KEL007", "KEL008"]
+    fast = select(frame, "unit_id=" + "|".join(wanted))
+    slow = frame[frame["unit_id"].map(lambda c: any(_same(c, v) for v in wanted))]
+    pd.testing.assert_frame_equal(fast, slow)
+    assert len(fast) == 9
+    assert len(select(frame, "unit_id!=" + "|".join(wanted))) == 12
