@@ -2,7 +2,9 @@
 
 Each configuration runs ``analysis brief --all-areas|--all-units --run RUN --workers N`` as a
 fresh subprocess, as a user types it (process pool, index page and the audit of every brief
-included), after removing the briefs an earlier configuration made. The process tree's
+included), after removing the briefs an earlier configuration made. CPU time (user + system of
+the command and its workers) barely grows on a busy machine, so it shows the work when wall
+time cannot. The process tree's
 resident memory is sampled every 0.2 s with psutil: the peak of the tree's sum (parent and
 workers together) and of its largest process. Per-brief seconds are read from the command's
 progress lines. Runs are the latest complete run of each study (``reports/runs``).
@@ -20,6 +22,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -57,6 +60,7 @@ def measure(run: Path, level: str, workers: int) -> dict:
     clear(run, level)
     command = [ANALYSIS, "brief", f"--all-{level}", "--run", str(run), "--workers", str(workers)]
     load_before = os.getloadavg()[0]
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     log = run / f".bench-briefs-{level}-{workers}.log"
     with log.open("w", encoding="utf-8") as out:
@@ -71,11 +75,14 @@ def measure(run: Path, level: str, workers: int) -> dict:
                 pass
             time.sleep(0.2)
     wall = time.perf_counter() - start
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the command and its workers (waited for)
+    cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
     lines = log.read_text(encoding="utf-8").splitlines()
     log.unlink()
     per = [(m.group(1), m.group(2), float(m.group(3))) for m in map(PER_BRIEF.match, lines) if m]
     seconds = [s for state, _, s in per if state == "brief"]
     return {"level": level, "workers": workers, "exit_code": proc.returncode, "wall_s": round(wall, 1),
+            "cpu_s": round(cpu, 1),
             "briefs": len(seconds), "failed": [name for state, name, _ in per if state == "failed"],
             "per_brief_median_s": round(statistics.median(seconds), 2) if seconds else None,
             "per_brief_max_s": round(max(seconds), 2) if seconds else None,
@@ -104,10 +111,10 @@ def main() -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
                                "results": results}, indent=2), encoding="utf-8")
-    print("\n| study | briefs | workers | wall | per brief (median) | peak RSS (tree / largest process) | load |")
-    print("|---|---|---|---|---|---|---|")
+    print("\n| study | briefs | workers | wall | CPU | per brief (median) | peak RSS (tree / largest process) | load |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in results:
-        print(f"| {r['study']} {r['level']} | {r['briefs']} | {r['workers']} | {r['wall_s']:.0f} s | "
+        print(f"| {r['study']} {r['level']} | {r['briefs']} | {r['workers']} | {r['wall_s']:.0f} s | {r['cpu_s']:.0f} s | "
               f"{r['per_brief_median_s']} s | {r['peak_rss_total_mb']} / {r['peak_rss_process_mb']} MB | "
               f"{r['load_before']}-{r['load_after']} |")
 
