@@ -140,14 +140,6 @@ def _same(cell, wanted: str) -> bool:
         return str(cell) == wanted
 
 
-def _numeric(text: str) -> bool:
-    try:
-        float(text)
-        return True
-    except ValueError:
-        return False
-
-
 def select(frame: pd.DataFrame, row: str) -> pd.DataFrame:
     mask = pd.Series(True, index=frame.index)
     for part in filter(None, row.split("&")):
@@ -163,7 +155,7 @@ def select(frame: pd.DataFrame, row: str) -> pd.DataFrame:
             mask &= (num >= float(value)) if op == ">=" else (num < float(value))
         else:
             wanted = value.split("|")
-            if len(wanted) > 8 and col.dtype == object and not any(v == "" or _numeric(v) for v in wanted):
+            if len(wanted) > 8 and col.dtype == object and not any(v == "" or _as_number(v) is not None for v in wanted):
                 # many names or ids (an area's units): one set lookup, the same answer as _same on each
                 hit = col.notna() & col.astype(str).isin(set(wanted))
             else:

@@ -126,6 +126,12 @@ def test_a_notebook_cell_that_needs_a_kernel_is_refused(tmp_path):
                                                     "unit_id": "", "area": ""})
 
 
+def needs_chromium() -> None:
+    if chromium_binary() is None:
+        pytest.skip("chromium is not installed (apt-get install chromium): cannot open the pages")
+    pytest.importorskip("websocket", reason="websocket-client drives Chromium's DevTools protocol")
+
+
 FILTER = """(() => { const f = document.getElementById('filter'); f.value = 'komp';
   f.dispatchEvent(new Event('input'));
   return [...document.querySelectorAll('#briefs tbody tr')].filter(r => r.getClientRects().length > 0)
@@ -141,9 +147,7 @@ LINKS = "[...document.querySelectorAll('a[href]')].map(a => a.href)"
 
 @pytest.mark.parametrize("width", [390, 1280])
 def test_index_page_filters_sorts_links_and_fits_the_screen(batch, artifacts, tmp_path, width):
-    if chromium_binary() is None:
-        pytest.skip("chromium is not installed (apt-get install chromium): cannot open the index page")
-    pytest.importorskip("websocket", reason="websocket-client drives Chromium's DevTools protocol")
+    needs_chromium()
     run, outcomes, index = batch
     result = load(index, artifacts / f"index-{width}.png", tmp_path / "profile", width=width,
                   height=1600, mobile=width < 500, scripts=(LINKS, FILTER, SORT, NONE))
@@ -164,9 +168,7 @@ def test_index_page_filters_sorts_links_and_fits_the_screen(batch, artifacts, tm
 @pytest.mark.parametrize("width", [390, 1280])
 def test_area_brief_fits_the_screen(batch, artifacts, tmp_path, width):
     """An area brief (its units' IKM table included) never scrolls sideways, on a phone or a desktop."""
-    if chromium_binary() is None:
-        pytest.skip("chromium is not installed (apt-get install chromium): cannot open the brief")
-    pytest.importorskip("websocket", reason="websocket-client drives Chromium's DevTools protocol")
+    needs_chromium()
     _, outcomes, _ = batch
     result = load(outcomes[0].outputs["html"], artifacts / f"area-{width}.png", tmp_path / "profile", width=width,
                   height=2400 if width < 500 else 1600, mobile=width < 500)
