@@ -264,3 +264,17 @@ def test_audit_selects_many_units_as_it_selects_a_few():
     pd.testing.assert_frame_equal(fast, slow)
     assert len(fast) == 9
     assert len(select(frame, "unit_id!=" + "|".join(wanted))) == 12
+
+
+def test_an_effect_on_the_index_carries_its_interval_as_claims():
+    from analysis.report.index import _cell
+
+    claim = {"brief": "area-x-id", "claim_id": "summary-010", "text": "+3,8 poin", "value": "3.8",
+             "table": "heterogeneity", "row": "outcome=ikm&dimension=kecamatan&level=X", "column": "estimate"}
+    claim["interval"] = [{**claim, "claim_id": "summary-011", "text": "1,6", "column": "conf_low"},
+                         {**claim, "claim_id": "summary-012", "text": "6,0 poin", "column": "conf_high"}]
+    value, cell = _cell(claim, "Dampak", "id")
+    assert value == "3.8"
+    assert re.findall(r'data-claim="([^"]+)"[^>]*>([^<]+)<', cell) == [
+        ("summary-010", "+3,8 poin"), ("summary-011", "1,6"), ("summary-012", "6,0 poin")]
+    assert "sampai" in cell

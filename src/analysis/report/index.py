@@ -110,9 +110,15 @@ def _figures(outcome) -> dict[str, dict]:
     claims = claims[(claims["brief"] == name) & (claims["section"] == "summary")].to_dict("records")
     found = {}
     for column, _, wanted in PICKS[_kind(job)]:
-        claim = next((c for c in claims if wanted(c)), None)
-        if claim is not None:
-            found[column] = {**claim, "brief": name}
+        at = next((i for i, c in enumerate(claims) if wanted(c)), None)
+        if at is None:
+            continue
+        claim = found[column] = {**claims[at], "brief": name}
+        if claim["column"] == "estimate":  # an effect is shown with its interval: the claims that follow it
+            bounds = [next((c for c in claims[at:] if c["row"] == claim["row"] and c["table"] == claim["table"]
+                            and c["column"] == side), None) for side in ("conf_low", "conf_high")]
+            if all(bounds):
+                claim["interval"] = [{**b, "brief": name} for b in bounds]
     return found
 
 
@@ -123,14 +129,21 @@ def _number(value: str) -> str:
         return value.replace("-", "")  # months (2024-03) sort as 202403
 
 
+def _span(claim: dict, language: str) -> str:
+    where = t(language, "claim_source", table=claim["table"], row=claim["row"] or "–", column=claim["column"] or "–")
+    return (f'<span class="claim" data-brief="{html.escape(claim["brief"])}" data-claim="{claim["claim_id"]}" '
+            f'title="{html.escape(where)}">{html.escape(claim["text"])}</span>')
+
+
 def _cell(claim: dict | None, label: str, language: str) -> tuple[str, str]:
     """(data value, <td>) of one headline figure; a figure a brief does not have is said in words."""
     if claim is None:
         return "", f'<td data-label="{html.escape(label)}">{html.escape(t(language, "index_not_in_brief"))}</td>'
-    span = (f'<span class="claim" data-brief="{html.escape(claim["brief"])}" data-claim="{claim["claim_id"]}" '
-            f'title="{html.escape(t(language, "claim_source", table=claim["table"], row=claim["row"] or "–", column=claim["column"] or "–"))}">'
-            f'{html.escape(claim["text"])}</span>')
-    return _number(claim["value"]), f'<td data-label="{html.escape(label)}">{span}</td>'
+    text = _span(claim, language)
+    if claim.get("interval"):
+        low, high = (_span(c, language) for c in claim["interval"])
+        text += " " + t(language, "index_interval", low=low, high=high)
+    return _number(claim["value"]), f'<td data-label="{html.escape(label)}">{text}</td>'
 
 
 def write_index(run_dir: str | Path, outcomes: list, language: str) -> Path:
