@@ -146,6 +146,7 @@ def brief(unit_id, area, all_units, all_areas, workers, run, language, no_render
     from analysis.progress import step_progress
     from analysis.report.areas import UnknownArea, check_area, run_areas
     from analysis.runner import RunError, project_root
+    from analysis.study import StudyError
 
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     if sum(map(bool, (unit_id, area, all_units, all_areas))) > 1:
@@ -169,7 +170,7 @@ def brief(unit_id, area, all_units, all_areas, workers, run, language, no_render
     except (UnknownUnit, UnknownArea) as exc:
         console.print(f"[red]error:[/red] {escape(str(exc))}")
         sys.exit(2)
-    except (BriefError, RunError, FileNotFoundError, KeyError) as exc:
+    except (BriefError, RunError, StudyError, FileNotFoundError, KeyError) as exc:
         console.print(f"[red]brief failed:[/red] {escape(str(exc))}")
         sys.exit(1)
 
