@@ -11,7 +11,11 @@ directions in ``report/outcomes.yaml``, which is data), and recomputes:
 * the number printed in the claim's text, which must be the claimed value as rounded on
   the page (Indonesian ``1.234,5`` or English ``1,234.5``; ``< x`` means below x);
 * where the rendered HTML is present, the text of each claim's span, which must be the
-  claim's text.
+  claim's text;
+* on the index page of a brief batch (``index-<lang>.html``), each figure's span, which must
+  name a claim of its brief (``data-brief``, ``data-claim``) and show that claim's text.
+
+Briefs are those of the run folder: ``brief*/``, ``units/*/`` and ``areas/*/``.
 
 Rules (``row`` is a filter: ``k=v`` with ``|`` alternatives, ``k!=v``, ``k>=v``, ``k<v``,
 joined by ``&``; an empty value matches an empty or missing cell; ``*F`` scales by F):
