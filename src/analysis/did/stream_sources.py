@@ -1,0 +1,101 @@
+"""Chunk sources for :func:`analysis.did.streamed.streamed_att_gt`.
+
+A source is re-iterable (the estimator reads it twice) and every chunk holds all
+rows of its units. Units go to chunks by a hash of their id, so a chunk is one
+filtered scan of the data wherever it lives:
+
+* :func:`frame_chunks`: a pandas frame split by unit (tests, small data);
+* :class:`DuckDBChunks`: a DuckDB table, view or Parquet files, one query per chunk
+  (``hash(id) % n_chunks = k``), under a memory limit; DuckDB spills to disk;
+* :class:`SparkChunks`: a Spark DataFrame, one filtered ``toPandas()`` (Arrow) per
+  chunk; PySpark is an optional extra (``pip install .[spark]``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+import pandas as pd
+
+
+def frame_chunks(data: pd.DataFrame, idname: str, n_chunks: int, *, seed: int | None = None) -> list[pd.DataFrame]:
+    """Split ``data`` into ``n_chunks`` frames by unit; ``seed`` shuffles units and rows."""
+    codes, _ = pd.factorize(data[idname])
+    n_units = codes.max() + 1
+    rng = np.random.default_rng(seed)
+    perm = rng.permutation(n_units) if seed is not None else np.arange(n_units)
+    part = perm[codes] * n_chunks // n_units
+    out = []
+    for k in range(n_chunks):
+        chunk = data[part == k]
+        if seed is not None:
+            chunk = chunk.sample(frac=1.0, random_state=int(rng.integers(2**31)))
+        out.append(chunk)
+    return out
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class DuckDBChunks:
+    """Chunks of a panel held by DuckDB: a table/view name, a Parquet path or glob, or a query.
+
+    ``relation`` ending in ``.parquet`` (or containing ``*``) is read with
+    ``read_parquet``; text starting with ``SELECT`` is used as a subquery; anything
+    else is a table or view of ``database``. ``memory_limit`` (e.g. ``"4GB"``) and
+    ``threads`` are DuckDB settings; ``temp_directory`` is where it spills.
+    """
+
+    def __init__(self, relation: str, columns: Sequence[str], idname: str, tname: str, *, n_chunks: int = 8,
+                 database: str = ":memory:", memory_limit: str | None = "4GB", threads: int | None = None,
+                 temp_directory: str | None = None):
+        if n_chunks < 1:
+            raise ValueError("n_chunks must be positive")
+        self.relation, self.columns, self.idname, self.tname = relation, list(columns), idname, tname
+        self.n_chunks, self.database = int(n_chunks), database
+        self.settings = {"memory_limit": memory_limit, "threads": threads, "temp_directory": temp_directory}
+
+    def _from(self) -> str:
+        rel = self.relation.strip()
+        if rel.lower().endswith(".parquet") or "*" in rel:
+            return "read_parquet('" + rel.replace("'", "''") + "')"
+        if rel.lower().startswith("select"):
+            return f"({rel})"
+        return rel
+
+    def _connect(self):
+        import duckdb
+
+        con = duckdb.connect(self.database, read_only=self.database != ":memory:")
+        for key, val in self.settings.items():
+            if val is not None:
+                con.execute(f"SET {key} = '{val}'" if isinstance(val, str) else f"SET {key} = {int(val)}")
+        return con
+
+    def __iter__(self) -> Iterator[dict[str, np.ndarray]]:
+        con = self._connect()
+        try:
+            cols = ", ".join(_quote(c) for c in self.columns)
+            idq, tq = _quote(self.idname), _quote(self.tname)
+            for k in range(self.n_chunks):
+                where = "" if self.n_chunks == 1 else f" WHERE hash({idq}) % {self.n_chunks} = {k}"
+                yield con.execute(f"SELECT {cols} FROM {self._from()}{where} ORDER BY {idq}, {tq}").fetchnumpy()
+        finally:
+            con.close()
+
+
+class SparkChunks:
+    """Chunks of a Spark DataFrame: units split by ``xxhash64(id) % n_chunks``, one Arrow transfer each."""
+
+    def __init__(self, frame, columns: Sequence[str], idname: str, *, n_chunks: int = 8):
+        self.frame, self.columns, self.idname, self.n_chunks = frame, list(columns), idname, int(n_chunks)
+
+    def __iter__(self) -> Iterator[pd.DataFrame]:
+        from pyspark.sql import functions as F
+
+        part = F.pmod(F.xxhash64(F.col(self.idname)), F.lit(self.n_chunks))
+        df = self.frame.select(*self.columns).withColumn("__chunk", part)
+        for k in range(self.n_chunks):
+            yield df.where(F.col("__chunk") == k).drop("__chunk").toPandas()
