@@ -30,7 +30,7 @@ import pandas as pd
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
-_HASH_KEY = "did-unit-keyed1"  # 16 bytes: pandas' SipHash key
+_HASH_KEY = "did-unit-keyed-1"  # 16 bytes: pandas' SipHash key
 
 
 def _mix(z: np.ndarray) -> np.ndarray:
