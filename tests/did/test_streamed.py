@@ -200,9 +200,9 @@ def test_duckdb_source_matches_frames(tmp_path, sims):
     opts = dict(xformla="~x1", bstrap=True, biters=99, seed=3)
     cols = list(SIM) + ["x1"]
     ref = _quiet(streamed_att_gt, [d], *SIM, **opts)
-    for n_chunks in (1, 4):
+    for n_chunks, split in ((1, "hash"), (4, "hash"), (3, "range")):
         got = _quiet(streamed_att_gt, DuckDBChunks(str(path), cols, "unit", "period", n_chunks=n_chunks,
-                                                   memory_limit="1GB", threads=1), *SIM, **opts)
+                                                   memory_limit="1GB", threads=1, split=split), *SIM, **opts)
         for ty in TYPES:
             _close(ref.aggregate(ty).table["std_error"], got.aggregate(ty).table["std_error"], ty)
         _close(ref.table["estimate"], got.table["estimate"], "cells")

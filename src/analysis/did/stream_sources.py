@@ -6,7 +6,9 @@ filtered scan of the data wherever it lives:
 
 * :func:`frame_chunks`: a pandas frame split by unit (tests, small data);
 * :class:`DuckDBChunks`: a DuckDB table, view or Parquet files, one query per chunk
-  (``hash(id) % n_chunks = k``), under a memory limit; DuckDB spills to disk;
+  (``hash(id) % n_chunks = k``, or ranges of a whole-number id, which lets DuckDB
+  skip the Parquet row groups of other chunks when the files are sorted by id),
+  under a memory limit; DuckDB spills to disk;
 * :class:`SparkChunks`: a Spark DataFrame, one filtered ``toPandas()`` (Arrow) per
   chunk; PySpark is an optional extra (``pip install .[spark]``).
 """
@@ -46,13 +48,18 @@ class DuckDBChunks:
     ``read_parquet``; text starting with ``SELECT`` is used as a subquery; anything
     else is a table or view of ``database``. ``memory_limit`` (e.g. ``"4GB"``) and
     ``threads`` are DuckDB settings; ``temp_directory`` is where it spills.
+    ``split="hash"`` assigns units by ``hash(id)``; ``"range"`` by equal ranges of
+    a whole-number id (cheap on files sorted by id: each query reads its row groups only).
     """
 
     def __init__(self, relation: str, columns: Sequence[str], idname: str, tname: str, *, n_chunks: int = 8,
                  database: str = ":memory:", memory_limit: str | None = "4GB", threads: int | None = None,
-                 temp_directory: str | None = None):
+                 temp_directory: str | None = None, split: str = "hash"):
         if n_chunks < 1:
             raise ValueError("n_chunks must be positive")
+        if split not in ("hash", "range"):
+            raise ValueError(f"split must be 'hash' or 'range', got {split!r}")
+        self.split = split
         self.relation, self.columns, self.idname, self.tname = relation, list(columns), idname, tname
         self.n_chunks, self.database = int(n_chunks), database
         self.settings = {"memory_limit": memory_limit, "threads": threads, "temp_directory": temp_directory}
@@ -79,8 +86,18 @@ class DuckDBChunks:
         try:
             cols = ", ".join(_quote(c) for c in self.columns)
             idq, tq = _quote(self.idname), _quote(self.tname)
+            if self.split == "range":
+                lo, hi = con.execute(f"SELECT min({idq}), max({idq}) FROM {self._from()}").fetchone()
+                if lo is None:
+                    return
+                cuts = [int(lo) + (int(hi) + 1 - int(lo)) * k // self.n_chunks for k in range(self.n_chunks + 1)]
             for k in range(self.n_chunks):
-                where = "" if self.n_chunks == 1 else f" WHERE hash({idq}) % {self.n_chunks} = {k}"
+                if self.n_chunks == 1:
+                    where = ""
+                elif self.split == "range":
+                    where = f" WHERE {idq} >= {cuts[k]} AND {idq} < {cuts[k + 1]}"
+                else:
+                    where = f" WHERE hash({idq}) % {self.n_chunks} = {k}"
                 yield con.execute(f"SELECT {cols} FROM {self._from()}{where} ORDER BY {idq}, {tq}").fetchnumpy()
         finally:
             con.close()
