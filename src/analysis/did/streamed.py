@@ -51,7 +51,7 @@ from scipy.stats import chi2, norm
 from analysis.did._checks import MIN_GROUP_UNITS, DiDDataWarning, parse_xformla, validate_args
 from analysis.did._cs_estimators import TRIM_LEVEL, CellError, _inv_checked
 from analysis.did.aggte import _TYPES, AggteResult, plan_aggregation, aggte_result
-from analysis.did.attgt import _SE_TOL, DiDCellWarning, _cell_plan, _checked_crit, attgt_table
+from analysis.did.attgt import _SE_TOL, DiDCellWarning, _cell_plan, _checked_crit, _single_blas_thread, attgt_table
 from analysis.did.bootstrap import draw_stats
 from analysis.did.results import DiDResult
 from analysis.did.unit_draws import keyed_draw_sums, unit_keys
@@ -271,6 +271,19 @@ def streamed_att_gt(
     ``biters x n_cells`` per unit; ``pretest`` accumulates the pre-treatment cells'
     covariance for the Wald test.
     """
+    # Thin matrix products: one BLAS thread is faster than two fighting over a busy machine.
+    with _single_blas_thread(10**9):
+        return _streamed(source, yname, tname, idname, gname, xformla=xformla, control_group=control_group,
+                         anticipation=anticipation, est_method=est_method, base_period=base_period,
+                         aggregations=aggregations, min_e=min_e, max_e=max_e, balance_e=balance_e, na_rm=na_rm,
+                         bstrap=bstrap, bstrap_cells=bstrap_cells, biters=biters, cband=cband, alp=alp, seed=seed,
+                         boot_weights=boot_weights, pretest=pretest)
+
+
+def _streamed(source, yname, tname, idname, gname, *, xformla, control_group, anticipation, est_method, base_period,
+              aggregations, min_e, max_e, balance_e, na_rm, bstrap, bstrap_cells, biters, cband, alp, seed,
+              boot_weights, pretest) -> StreamedResult:
+    """The body of :func:`streamed_att_gt` (arguments as documented there)."""
     validate_args(control_group=control_group, anticipation=anticipation, est_method=est_method,
                   base_period=base_period, alp=alp, biters=biters)
     if boot_weights not in ("mammen", "rademacher"):
