@@ -195,20 +195,23 @@ def test_in_memory_unit_keyed_clusters_and_default_unchanged(mpdta):
 
 def test_duckdb_source_matches_frames(tmp_path, sims):
     d = sims[400]
-    path = tmp_path / "panel.parquet"
-    d.to_parquet(path)
+    d.to_parquet(tmp_path / "panel.parquet")
     opts = dict(xformla="~x1", bstrap=True, biters=99, seed=3)
     cols = list(SIM) + ["x1"]
     ref = _quiet(streamed_att_gt, [d], *SIM, **opts)
-    for n_chunks, split in ((1, "hash"), (4, "hash"), (3, "range")):
-        got = _quiet(streamed_att_gt, DuckDBChunks(str(path), cols, "unit", "period", n_chunks=n_chunks,
-                                                   memory_limit="1GB", threads=1, split=split), *SIM, **opts)
+    d.sample(frac=1, random_state=2).to_parquet(tmp_path / "shuffled.parquet")
+    for n_chunks, split, order, name in ((1, "hash", True, "panel"), (4, "hash", True, "panel"),
+                                         (3, "range", False, "panel"), (3, "range", False, "shuffled")):
+        src = DuckDBChunks(str(tmp_path / f"{name}.parquet"), cols, "unit", "period", n_chunks=n_chunks,
+                           memory_limit="1GB", threads=1, split=split, order=order)
+        got = _quiet(streamed_att_gt, src, *SIM, **opts)
         for ty in TYPES:
             _close(ref.aggregate(ty).table["std_error"], got.aggregate(ty).table["std_error"], ty)
         _close(ref.table["estimate"], got.table["estimate"], "cells")
         assert got.extra["chunks"] == n_chunks
 
 
+@pytest.mark.slow
 def test_spark_source_matches_frames(sims):
     pytest.importorskip("pyspark", reason="PySpark is an optional extra (pip install .[spark])")
     from pyspark.sql import SparkSession
@@ -220,10 +223,13 @@ def test_spark_source_matches_frames(sims):
     d = sims[400]
     opts = dict(bstrap=True, biters=99, seed=3)
     ref = _quiet(streamed_att_gt, [d], *SIM, **opts)
-    got = _quiet(streamed_att_gt, SparkChunks(spark.createDataFrame(d[list(SIM)]), list(SIM), "unit", n_chunks=3),
-                 *SIM, **opts)
-    for ty in TYPES:
-        _close(ref.aggregate(ty).table["std_error"], got.aggregate(ty).table["std_error"], ty)
+    src = SparkChunks(spark.createDataFrame(d[list(SIM)]), list(SIM), "unit", n_chunks=3)
+    # On the executors (map_partitions), and pulled chunk by chunk to the driver (iteration).
+    for source in (src, lambda: iter(src)):
+        got = _quiet(streamed_att_gt, source, *SIM, **opts)
+        for ty in TYPES:
+            _close(ref.aggregate(ty).table["std_error"], got.aggregate(ty).table["std_error"], ty)
+        _close(ref.table["estimate"], got.table["estimate"], "cells")
 
 
 def test_data_problems_are_clear_errors(sims):

@@ -9,8 +9,9 @@ filtered scan of the data wherever it lives:
   (``hash(id) % n_chunks = k``, or ranges of a whole-number id, which lets DuckDB
   skip the Parquet row groups of other chunks when the files are sorted by id),
   under a memory limit; DuckDB spills to disk;
-* :class:`SparkChunks`: a Spark DataFrame, one filtered ``toPandas()`` (Arrow) per
-  chunk; PySpark is an optional extra (``pip install .[spark]``).
+* :class:`SparkChunks`: a Spark DataFrame repartitioned by unit; the estimator's
+  per-chunk work runs on the executors (``mapInPandas``) and only its small partial
+  sums travel to the driver. PySpark is an optional extra (``pip install .[spark]``).
 """
 
 from __future__ import annotations
@@ -50,16 +51,18 @@ class DuckDBChunks:
     ``threads`` are DuckDB settings; ``temp_directory`` is where it spills.
     ``split="hash"`` assigns units by ``hash(id)``; ``"range"`` by equal ranges of
     a whole-number id (cheap on files sorted by id: each query reads its row groups only).
+    ``order=False`` skips DuckDB's ``ORDER BY id, period`` (for data already stored in
+    that order; the estimator sorts a chunk itself when it is not).
     """
 
     def __init__(self, relation: str, columns: Sequence[str], idname: str, tname: str, *, n_chunks: int = 8,
                  database: str = ":memory:", memory_limit: str | None = "4GB", threads: int | None = None,
-                 temp_directory: str | None = None, split: str = "hash"):
+                 temp_directory: str | None = None, split: str = "hash", order: bool = True):
         if n_chunks < 1:
             raise ValueError("n_chunks must be positive")
         if split not in ("hash", "range"):
             raise ValueError(f"split must be 'hash' or 'range', got {split!r}")
-        self.split = split
+        self.split, self.order = split, order
         self.relation, self.columns, self.idname, self.tname = relation, list(columns), idname, tname
         self.n_chunks, self.database = int(n_chunks), database
         self.settings = {"memory_limit": memory_limit, "threads": threads, "temp_directory": temp_directory}
@@ -98,16 +101,36 @@ class DuckDBChunks:
                     where = f" WHERE {idq} >= {cuts[k]} AND {idq} < {cuts[k + 1]}"
                 else:
                     where = f" WHERE hash({idq}) % {self.n_chunks} = {k}"
-                yield con.execute(f"SELECT {cols} FROM {self._from()}{where} ORDER BY {idq}, {tq}").fetchnumpy()
+                order = f" ORDER BY {idq}, {tq}" if self.order else ""
+                yield con.execute(f"SELECT {cols} FROM {self._from()}{where}{order}").fetchnumpy()
         finally:
             con.close()
 
 
 class SparkChunks:
-    """Chunks of a Spark DataFrame: units split by ``xxhash64(id) % n_chunks``, one Arrow transfer each."""
+    """A Spark DataFrame as ``n_chunks`` partitions of whole units (``repartition(n_chunks, id)``).
+
+    :meth:`map_partitions` runs a function on each partition on the executors and
+    returns its (pickled) results to the driver; that is how the streamed
+    estimator uses it, so no chunk of rows is ever collected. Iterating pulls each
+    chunk to the driver instead (``toPandas`` of ``pmod(xxhash64(id), n) = k``).
+    """
 
     def __init__(self, frame, columns: Sequence[str], idname: str, *, n_chunks: int = 8):
         self.frame, self.columns, self.idname, self.n_chunks = frame, list(columns), idname, int(n_chunks)
+
+    def map_partitions(self, fn) -> Iterator:
+        import pickle
+
+        def run(batches):
+            frames = list(batches)
+            if frames:
+                chunk = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+                yield pd.DataFrame({"blob": [pickle.dumps(fn(chunk, "Spark partition"))]})
+
+        df = self.frame.select(*self.columns).repartition(self.n_chunks, self.idname)
+        for row in df.mapInPandas(run, "blob binary").toLocalIterator():
+            yield pickle.loads(row.blob)
 
     def __iter__(self) -> Iterator[pd.DataFrame]:
         from pyspark.sql import functions as F

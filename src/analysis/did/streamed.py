@@ -119,7 +119,13 @@ def _read_chunk(chunk: Any, names: dict, xcols: list[str], where: str) -> _Chunk
         raise StreamError(f"{where}: {names['tname']!r} and {names['gname']!r} must hold whole-number periods")
     if (g < 0).any():
         raise StreamError(f"{where}: {names['gname']!r} must be 0 (never treated) or the period of first treatment")
-    codes, uniq = pd.factorize(ids)
+    if ids.dtype.kind in "iuf" and len(ids) > 1 and bool(np.all(ids[1:] >= ids[:-1])):
+        # Sorted numeric ids (the usual layout): units from the boundaries, no hashing.
+        new = np.empty(len(ids), dtype=bool)
+        new[0], new[1:] = True, ids[1:] != ids[:-1]
+        codes, uniq = np.cumsum(new) - 1, ids[new]
+    else:
+        codes, uniq = pd.factorize(ids)
     m = len(uniq)
     ordered = bool(np.all(codes[1:] >= codes[:-1]) and np.all((codes[1:] > codes[:-1]) | (t[1:] > t[:-1])))
     if not ordered:
@@ -147,6 +153,15 @@ def _read_chunk(chunk: Any, names: dict, xcols: list[str], where: str) -> _Chunk
                               "are supported by the streamed estimator")
         X[:, j + 1] = Xc[:, 0]
     return _Chunk(keys=unit_keys(uniq), g=G[:, 0].copy(), X=X, Y=y.reshape(m, nT), periods=periods.copy())
+
+
+def _map_chunks(source: Source, fn: Callable[[Any, str], Any], second: bool = False) -> Iterable[Any]:
+    """``fn(chunk, where)`` for every chunk: on Spark executors for :class:`SparkChunks`, else here."""
+    if hasattr(source, "map_partitions"):
+        yield from source.map_partitions(fn)
+        return
+    for i, chunk in enumerate(_iterate(source)):
+        yield fn(chunk, f"chunk {i + 1}" + (" (second pass)" if second else ""))
 
 
 def _iterate(source: Source) -> Iterable[Any]:
@@ -186,6 +201,21 @@ class _Stats:
             self.xy[c] = self.xy.get(c, np.zeros((k, Yc.shape[1]))) + Xc.T @ Yc
         self.keys.append(ch.keys)
         self.chunks += 1
+
+    def merge(self, other: _Stats) -> None:
+        if other.periods is None:
+            self.chunks += other.chunks
+            return
+        if self.periods is None:
+            self.periods = other.periods
+        elif len(other.periods) != len(self.periods) or np.any(other.periods != self.periods):
+            raise StreamError(f"chunk {self.chunks + 1}: its periods differ from the first chunk's; the panel must be "
+                              "balanced")
+        for mine, theirs in ((self.n, other.n), (self.xx, other.xx), (self.xy, other.xy)):
+            for c, v in theirs.items():
+                mine[c] = mine[c] + v if c in mine else v
+        self.keys.extend(other.keys)
+        self.chunks += other.chunks
 
 
 def _merge_cohort(st: _Stats, src: float, dst: float) -> None:
@@ -308,11 +338,17 @@ def _streamed(source, yname, tname, idname, gname, *, xformla, control_group, an
 
     # Pass 1: sufficient statistics.
     t0 = time.perf_counter()
-    st = _Stats()
-    for i, chunk in enumerate(_iterate(source)):
-        ch = _read_chunk(chunk, names, xcols, f"chunk {i + 1}")
+
+    def pass1(chunk, where):
+        part = _Stats()
+        ch = _read_chunk(chunk, names, xcols, where)
         if ch is not None:
-            st.add(ch, f"chunk {i + 1}")
+            part.add(ch, where)
+        return part
+
+    st = _Stats()
+    for part in _map_chunks(source, pass1):
+        st.merge(part)
     if st.periods is None:
         raise StreamError("The source yielded no rows")
     timings["pass1_s"] = time.perf_counter() - t0
@@ -384,15 +420,18 @@ def _streamed(source, yname, tname, idname, gname, *, xformla, control_group, an
 
     # Pass 2: influence functions, chunk by chunk, reduced to running sums.
     t0 = time.perf_counter()
-    acc = _Accumulator(ncell=ncell, npar=W.shape[1], pre=pre, biters=int(biters) if (bstrap or cband) else 0,
-                       cell_boot=bstrap_cells, seed=seed, weights=boot_weights)
     cidx = {float(c): i for i, c in enumerate(cohorts)}
-    n2 = 0
-    for i, chunk in enumerate(_iterate(source)):
-        where = f"chunk {i + 1} (second pass)"
+    boot_iters = int(biters) if (bstrap or cband) else 0
+    sparsity = [_Sparsity.of(L[ci], Q[ci], pre) for ci in range(len(cohorts))]
+    Lsub = [np.ascontiguousarray(L[ci][..., sp.cols]) for ci, sp in enumerate(sparsity)]
+    Qsub = [np.ascontiguousarray(Q[ci][..., sp.cols]) for ci, sp in enumerate(sparsity)]
+
+    def pass2(chunk, where):
+        acc = _Accumulator(ncell=ncell, npar=W.shape[1], pre=pre, biters=boot_iters, cell_boot=bstrap_cells,
+                           seed=seed, weights=boot_weights)
         ch = _read_chunk(chunk, names, xcols, where)
         if ch is None:
-            continue
+            return acc
         if len(ch.periods) != len(tlist) or np.any(ch.periods != tlist):
             raise StreamError(f"{where}: its periods differ from the first pass; the source must yield the same data")
         g = np.where(ch.g > tlist[-1] + anticipation, 0.0, ch.g)
@@ -402,12 +441,20 @@ def _streamed(source, yname, tname, idname, gname, *, xformla, control_group, an
                 raise StreamError(f"{where}: cohort {c:g} was not seen in the first pass; the source must yield the "
                                   "same data twice")
             rows = np.flatnonzero(keep & (g == c))
-            n2 += len(rows)
+            acc.units += len(rows)
             ci = cidx[c]
             for s in range(0, len(rows), BLOCK_UNITS):
                 r = rows[s:s + BLOCK_UNITS]
                 X, Y = ch.X[r], ch.Y[r]
-                acc.add(ch.keys[r], _apply(X, Y, L[ci], Q[ci]), _apply(X, Y, Lagg[ci], Qagg[ci]))
+                sp = sparsity[ci]
+                acc.add(ch.keys[r], _apply(X, Y, Lsub[ci], Qsub[ci]), sp,
+                        _apply(X, Y, Lagg[ci], Qagg[ci]))
+        return acc
+
+    acc = None
+    for part in _map_chunks(source, pass2, second=True):
+        acc = part if acc is None else acc.merge(part)
+    n2 = 0 if acc is None else acc.units
     if n2 != n:
         raise StreamError(f"The second pass read {n2} units, the first {n}; the source must yield the same data twice")
     timings["pass2_s"] = time.perf_counter() - t0
@@ -488,19 +535,43 @@ class _Accumulator:
         self.biters, self.cell_boot, self.seed, self.weights = biters, cell_boot, seed, weights
         self.agg_draws = np.zeros((biters, npar))
         self.cell_draws = np.zeros((biters, ncell)) if (biters and cell_boot) else None
+        self.units = 0
 
-    def add(self, keys: np.ndarray, psi_cells: np.ndarray, psi_agg: np.ndarray) -> None:
-        self.cell_ss += np.einsum("ij,ij->j", psi_cells, psi_cells)
-        if len(self.pre):
-            P = psi_cells[:, self.pre]
-            self.pre_gram += P.T @ P
+    def merge(self, other: _Accumulator) -> _Accumulator:
+        for name in ("cell_ss", "pre_gram", "agg_gram", "agg_draws", "cell_draws", "units"):
+            mine = getattr(self, name)
+            if mine is not None:
+                setattr(self, name, mine + getattr(other, name))
+        return self
+
+    def add(self, keys: np.ndarray, psi_cells: np.ndarray, sp: _Sparsity, psi_agg: np.ndarray) -> None:
+        """Add a block of units: ``psi_cells`` holds only the cells ``sp.cols`` their cohort takes part in."""
+        self.cell_ss[sp.cols] += np.einsum("ij,ij->j", psi_cells, psi_cells)
+        if len(sp.pre_local):
+            P = psi_cells[:, sp.pre_local]
+            self.pre_gram[np.ix_(sp.pre_global, sp.pre_global)] += P.T @ P
         self.agg_gram += psi_agg.T @ psi_agg
         if self.biters:
             both = np.hstack([psi_agg, psi_cells]) if self.cell_draws is not None else psi_agg
             d = keyed_draw_sums(both, keys, biters=self.biters, seed=self.seed, weights=self.weights)
             self.agg_draws += d[:, : psi_agg.shape[1]]
             if self.cell_draws is not None:
-                self.cell_draws += d[:, psi_agg.shape[1]:]
+                self.cell_draws[:, sp.cols] += d[:, psi_agg.shape[1]:]
+
+
+@dataclass
+class _Sparsity:
+    """The cells a cohort's units take part in (treated or comparison): the others are zero."""
+
+    cols: np.ndarray
+    pre_local: np.ndarray  # positions in ``cols`` of pre-treatment cells
+    pre_global: np.ndarray  # their positions in the pre-test's cell list
+
+    @classmethod
+    def of(cls, L: np.ndarray, Q: np.ndarray, pre: np.ndarray) -> _Sparsity:
+        cols = np.flatnonzero(np.any(L != 0, axis=(0, 1)) | np.any(Q != 0, axis=(0, 1)))
+        local = np.flatnonzero(np.isin(cols, pre))
+        return cls(cols=cols, pre_local=local, pre_global=np.searchsorted(pre, cols[local]))
 
 
 def _pretest(att, pre, gram, n, se):
