@@ -126,7 +126,8 @@ def worker(cfg: dict) -> dict:
         from pyspark.sql import SparkSession
 
         spark = (SparkSession.builder.master("local[2]").appName("bench_streamed")
-                 .config("spark.driver.memory", "3g").config("spark.sql.execution.arrow.pyspark.enabled", "true")
+                 .config("spark.driver.memory", "3g")
+                 .config("spark.pyspark.python", sys.executable).config("spark.sql.execution.arrow.pyspark.enabled", "true")
                  .getOrCreate())
         source = SparkChunks(spark.read.parquet(cfg["path"]), cols, "unit", n_chunks=n_chunks)
     else:
@@ -153,9 +154,12 @@ def worker(cfg: dict) -> dict:
     return out
 
 
-def _child(cfg: dict) -> dict:
+def _child(cfg: dict, timeout: float) -> dict:
     cmd = [sys.executable, __file__, "--worker", json.dumps(cfg)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"failed": f"not finished within {timeout:.0f} s"}
     if proc.returncode != 0:
         return {"failed": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"}
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -167,6 +171,8 @@ def main() -> None:
     ap.add_argument("--biters", type=int, default=999)
     ap.add_argument("--chunk-units", type=int, default=250_000)
     ap.add_argument("--spark", action="store_true", help="also time SparkChunks on local[2] (needs PySpark)")
+    ap.add_argument("--spark-max-units", type=int, default=4_300_000, help="largest size timed on Spark")
+    ap.add_argument("--timeout", type=float, default=3600, help="seconds allowed per measurement")
     ap.add_argument("--no-pretest", action="store_true", help="skip the pre-trend Wald test accumulation")
     ap.add_argument("--data-dir", default="/tmp/bench_streamed", help="where the Parquet panels are written")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
@@ -187,12 +193,12 @@ def main() -> None:
         print(f"{size:>9,} units: generated {size * N_MONTHS:,} rows in {gen['seconds']:.1f} s "
               f"({gen['bytes'] / 2**20:.0f} MB)", flush=True)
         modes = [("duckdb", 0), ("duckdb", args.biters)]
-        if args.spark:
+        if args.spark and size <= args.spark_max_units:
             modes += [("spark", 0)]
         for engine, biters in modes:
             cfg = {"path": str(path), "units": size, "chunk_units": args.chunk_units, "biters": biters,
                    "engine": engine, "pretest": not args.no_pretest}
-            out = _child(cfg)
+            out = _child(cfg, args.timeout)
             out.update(units=size, rows=size * N_MONTHS, engine=engine, biters=biters, generate_s=gen["seconds"],
                        truth=tr, load=os.getloadavg())
             record["runs"].append(out)

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from analysis.did import aggte, att_gt, simulate_staggered_panel
-from analysis.did.stream_sources import DuckDBChunks, SparkChunks, frame_chunks
+from analysis.did.stream_sources import DuckDBChunks, SparkChunks, frame_chunks, local_spark
 from analysis.did.streamed import StreamError, streamed_att_gt
 from analysis.did.unit_draws import keyed_draw_sums, keyed_multipliers, unit_keys
 
@@ -214,10 +214,8 @@ def test_duckdb_source_matches_frames(tmp_path, sims):
 @pytest.mark.slow
 def test_spark_source_matches_frames(sims):
     pytest.importorskip("pyspark", reason="PySpark is an optional extra (pip install .[spark])")
-    from pyspark.sql import SparkSession
-
     try:
-        spark = SparkSession.builder.master("local[2]").appName("streamed-test").getOrCreate()
+        spark = local_spark("local[2]", "streamed-test")
     except Exception as err:  # no Java runtime
         pytest.skip(f"Spark could not start: {err}")
     d = sims[400]

@@ -114,6 +114,7 @@ class SparkChunks:
     returns its (pickled) results to the driver; that is how the streamed
     estimator uses it, so no chunk of rows is ever collected. Iterating pulls each
     chunk to the driver instead (``toPandas`` of ``pmod(xxhash64(id), n) = k``).
+    The executors' Python (``spark.pyspark.python``) must have this package installed.
     """
 
     def __init__(self, frame, columns: Sequence[str], idname: str, *, n_chunks: int = 8):
@@ -139,3 +140,22 @@ class SparkChunks:
         df = self.frame.select(*self.columns).withColumn("__chunk", part)
         for k in range(self.n_chunks):
             yield df.where(F.col("__chunk") == k).drop("__chunk").toPandas()
+
+
+def local_spark(master: str = "local[2]", app: str = "analysis", conf: dict | None = None):
+    """A local Spark session whose Python workers import what this interpreter imports.
+
+    Spark starts its workers with the resolved interpreter (outside a virtual
+    environment), so the driver's ``sys.path`` is handed to them; on a cluster, install
+    the package on the executors instead.
+    """
+    import os
+    import sys
+
+    from pyspark.sql import SparkSession
+
+    builder = (SparkSession.builder.master(master).appName(app).config("spark.pyspark.python", sys.executable)
+               .config("spark.executorEnv.PYTHONPATH", os.pathsep.join(p for p in sys.path if p)))
+    for key, val in (conf or {}).items():
+        builder = builder.config(key, val)
+    return builder.getOrCreate()
