@@ -63,7 +63,9 @@ def generate(n_units: int, path: Path, seed: int = 2026) -> dict:
     if path.exists() and meta.exists():
         old = json.loads(meta.read_text())
         if old.get("spec") == spec:
-            return old["result"]
+            result = old["result"]
+            result["cohort_sizes"] = {int(k): v for k, v in result["cohort_sizes"].items()}
+            return result
     n_coh = len(COHORTS)
     con = duckdb.connect()
     con.execute("SET threads = 2")
@@ -121,14 +123,15 @@ def worker(cfg: dict) -> dict:
 
     cols = ["y", "month", "unit", "g"]
     n_chunks = max(1, math.ceil(cfg["units"] / cfg["chunk_units"]))
+    if cfg["engine"] == "spark":
+        n_chunks = max(4, n_chunks)  # at least two tasks per local core
     spark = None
     if cfg["engine"] == "spark":
-        from pyspark.sql import SparkSession
+        from analysis.did.stream_sources import local_spark
 
-        spark = (SparkSession.builder.master("local[2]").appName("bench_streamed")
-                 .config("spark.driver.memory", "3g")
-                 .config("spark.pyspark.python", sys.executable).config("spark.sql.execution.arrow.pyspark.enabled", "true")
-                 .getOrCreate())
+        spark = local_spark("local[2]", "bench_streamed", {"spark.driver.memory": "3g",
+                                                           "spark.sql.execution.arrow.pyspark.enabled": "true",
+                                                           "spark.local.dir": str(Path(cfg["path"]).parent)})
         source = SparkChunks(spark.read.parquet(cfg["path"]), cols, "unit", n_chunks=n_chunks)
     else:
         source = DuckDBChunks(cfg["path"], cols, "unit", "month", n_chunks=n_chunks, memory_limit="2GB", threads=2,

@@ -154,8 +154,9 @@ def local_spark(master: str = "local[2]", app: str = "analysis", conf: dict | No
 
     from pyspark.sql import SparkSession
 
+    path = os.pathsep.join(p for p in sys.path if p)
     builder = (SparkSession.builder.master(master).appName(app).config("spark.pyspark.python", sys.executable)
-               .config("spark.executorEnv.PYTHONPATH", os.pathsep.join(p for p in sys.path if p)))
+               .config("spark.executorEnv.PYTHONPATH", path))
     for key, val in (conf or {}).items():
         builder = builder.config(key, val)
     return builder.getOrCreate()
