@@ -148,13 +148,24 @@ def worker(cfg: dict) -> dict:
         spark.stop()
     out = {"seconds": seconds, "pass1_s": res.extra["pass1_s"], "pass2_s": res.extra["pass2_s"],
            "chunks": n_chunks, "cells": int(len(res.att)), "n_units": res.n,
-           "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20}
+           "peak_rss_gb": _peak_rss_gb()}
     for a in AGGS:
         agg = res.aggregate(a)
         out[a] = {"att": agg.overall_att, "se": agg.overall_se}
     if res.pretest:
         out["pretest_p"] = res.pretest["p_value"]
     return out
+
+
+def _peak_rss_gb() -> float:
+    """This process's peak resident memory (VmHWM: unlike ru_maxrss it does not inherit the parent's peak)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 2**20
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 
 
 def _child(cfg: dict, timeout: float) -> dict:
