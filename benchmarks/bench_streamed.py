@@ -14,9 +14,10 @@ every aggregation follows from the cohort sizes; the report gives estimate - tru
 
 Every measurement is a fresh subprocess reading the Parquet file through
 :class:`analysis.did.stream_sources.DuckDBChunks` (range chunks of ``--chunk-units``
-units, DuckDB memory limit 2 GB, 2 threads); peak memory is the child's
-``ru_maxrss``, time its wall clock. ``--spark`` also times ``SparkChunks`` on
-``local[2]`` where PySpark is installed.
+units, DuckDB memory limit 2 GB, 2 threads); peak memory is the child's ``VmHWM``
+(DuckDB included), time its wall clock. ``--spark`` also times ``SparkChunks`` on
+``local[2]`` where PySpark is installed; its peak memory is the Python driver's only
+(the JVM and the Python workers are other processes).
 
 Usage::
 
