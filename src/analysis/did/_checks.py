@@ -134,6 +134,7 @@ class Prepared:
     n_units: int
     xnames: list[str]
     notes: list[str] = field(default_factory=list)
+    cluster_labels: np.ndarray | None = None  # cluster value of each cluster code
 
     def subset(self, keep: np.ndarray) -> None:
         for name in ("y", "t", "g", "w", "X", "unit", "cluster", "_xframe"):
@@ -393,7 +394,8 @@ def prepare(
     prep.n_units = n_units
     prep.tlist, prep.glist = tlist, glist
     if prep.cluster is not None:
-        prep.cluster = pd.factorize(prep.cluster, sort=True)[0].astype(np.int64)
+        codes, labels = pd.factorize(prep.cluster, sort=True)
+        prep.cluster, prep.cluster_labels = codes.astype(np.int64), np.asarray(labels)
 
     # Small cohorts: R did warns below (number of covariates + 5) units.
     req = len(xvars) + MIN_GROUP_UNITS

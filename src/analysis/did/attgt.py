@@ -73,6 +73,9 @@ class ATTgtResult(DiDResult):
     _vcov: np.ndarray | None = field(default=None, repr=False)
     _boot_cache: dict = field(default_factory=dict, repr=False)
     _boot_seed: int | None = field(default=None, repr=False)
+    #: 64-bit keys of the units (and clusters) for ``boot_draws="unit_keyed"``
+    unit_keys: np.ndarray | None = field(default=None, repr=False)
+    cluster_keys: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def cohorts(self) -> np.ndarray:
@@ -92,13 +95,17 @@ class ATTgtResult(DiDResult):
         seed = self.params.get("seed") if seed is None else seed
         if seed is None:
             seed = self._boot_seed
-        key = (int(biters), seed, weights, bool(clustered and self.cluster is not None))
+        use_cluster = bool(clustered and self.cluster is not None)
+        key = (int(biters), seed, weights, use_cluster)
         if key not in self._boot_cache:
             coh = self.cohorts
             cohort_cols = self.unit_weight[:, None] * (self.unit_group[:, None] == coh[None, :])
+            keys = None
+            if self.params.get("boot_draws") == "unit_keyed":
+                keys = self.cluster_keys if use_cluster else self.unit_keys
             self._boot_cache[key] = multiplier_draws(
                 (self.inffunc, cohort_cols), biters=int(biters), seed=seed, weights=weights,
-                cluster=self.cluster if clustered else None, n=self.n,
+                cluster=self.cluster if clustered else None, n=self.n, keys=keys,
             )
         return self._boot_cache[key]
 
@@ -356,6 +363,7 @@ def att_gt(
     alp: float = 0.05,
     seed: int | None = None,
     boot_weights: str = "rademacher",
+    boot_draws: str = "rng",
 ) -> ATTgtResult:
     """Group-time average treatment effects (Callaway and Sant'Anna 2021).
 
@@ -367,12 +375,18 @@ def att_gt(
     replaces analytic standard errors by multiplier-bootstrap ones; ``cband=True``
     adds simultaneous bands (computed by the bootstrap even when ``bstrap=False``).
     ``boot_weights`` is ``"rademacher"`` (default, as R ``did``) or ``"mammen"``;
-    ``seed`` makes the bootstrap reproducible.
+    ``seed`` makes the bootstrap reproducible. ``boot_draws="rng"`` (default) draws the
+    multipliers from one random stream over the sorted units, like R ``did``;
+    ``"unit_keyed"`` makes each unit's (or cluster's) multiplier a function of
+    ``(seed, id, draw)`` (:mod:`analysis.did.unit_draws`), so the bootstrap equals
+    that of :func:`analysis.did.streamed.streamed_att_gt` for the same seed.
     """
     validate_args(control_group=control_group, anticipation=anticipation, est_method=est_method,
                   base_period=base_period, alp=alp, biters=biters)
     if boot_weights not in ("mammen", "rademacher"):
         raise ValueError(f"boot_weights must be 'mammen' or 'rademacher', got {boot_weights!r}")
+    if boot_draws not in ("rng", "unit_keyed"):
+        raise ValueError(f"boot_draws must be 'rng' or 'unit_keyed', got {boot_draws!r}")
     anticipation = int(anticipation)
     if not panel and allow_unbalanced_panel:
         allow_unbalanced_panel = False
@@ -397,7 +411,7 @@ def att_gt(
             control_group=control_group, anticipation=anticipation, est_method=est_method,
             base_period=base_period, panel=panel, allow_unbalanced_panel=allow_unbalanced_panel,
             weightsname=weightsname, clustervars=prep.cluster_name, bstrap=bool(bstrap), biters=int(biters),
-            cband=bool(cband), alp=float(alp), seed=seed, boot_weights=boot_weights,
+            cband=bool(cband), alp=float(alp), seed=seed, boot_weights=boot_weights, boot_draws=boot_draws,
             tlist=prep.tlist.tolist(), glist=prep.glist.tolist(),
         )
         res = ATTgtResult(
@@ -407,6 +421,11 @@ def att_gt(
             # Without a seed, fix one per result so its aggregations reuse the same multipliers.
             _boot_seed=int(np.random.SeedSequence().entropy % 2**63) if seed is None else None,
         )
+        if boot_draws == "unit_keyed":
+            from analysis.did.unit_draws import unit_keys
+
+            res.unit_keys = unit_keys(prep.unit_ids)
+            res.cluster_keys = None if prep.cluster_labels is None else unit_keys(prep.cluster_labels)
 
         crit = float(norm.ppf(1 - alp / 2))
         crit_simul = np.nan
@@ -421,24 +440,7 @@ def att_gt(
                     warnings.warn("Used the multiplier bootstrap to compute the simultaneous confidence band",
                                   UserWarning, stacklevel=2)
                 crit_simul = _checked_crit(boot.crit_val, alp)
-        est_ok = np.isfinite(att)
-        table = pd.DataFrame({
-            "estimator": "callaway_santanna",
-            "type": "attgt",
-            "term": [f"ATT({g:g},{t:g})" for g, t in zip(fit["group"], fit["t"])],
-            "group": fit["group"],
-            "period": fit["t"],
-            "event_time": fit["t"] - fit["group"],
-            "estimate": att,
-            "std_error": se,
-            "conf_low": att - crit * se,
-            "conf_high": att + crit * se,
-            "conf_low_simul": att - crit_simul * se,
-            "conf_high_simul": att + crit_simul * se,
-            "p_value": np.where(est_ok, 2 * norm.sf(np.abs(att / se)), np.nan),
-            "n": fit["n_cell"],
-        })
-        res.table = conform_tidy(table)
+        res.table = attgt_table(fit["group"], fit["t"], att, se, crit, crit_simul, fit["n_cell"])
         res.se = se
         res.crit_val = crit_simul
         res.extra = dict(
@@ -451,6 +453,28 @@ def att_gt(
             crit_val_simul=crit_simul,
         )
         return res
+
+
+def attgt_table(group, t, att, se, crit: float, crit_simul: float, n_cell) -> pd.DataFrame:
+    """The tidy ATT(g,t) table (shared by in-memory and streamed estimation)."""
+    est_ok = np.isfinite(att)
+    table = pd.DataFrame({
+        "estimator": "callaway_santanna",
+        "type": "attgt",
+        "term": [f"ATT({g:g},{tt:g})" for g, tt in zip(group, t)],
+        "group": group,
+        "period": t,
+        "event_time": t - group,
+        "estimate": att,
+        "std_error": se,
+        "conf_low": att - crit * se,
+        "conf_high": att + crit * se,
+        "conf_low_simul": att - crit_simul * se,
+        "conf_high_simul": att + crit_simul * se,
+        "p_value": np.where(est_ok, 2 * norm.sf(np.abs(att / se)), np.nan),
+        "n": n_cell,
+    })
+    return conform_tidy(table)
 
 
 def _checked_crit(crit: float, alp: float) -> float:

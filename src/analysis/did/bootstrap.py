@@ -66,11 +66,15 @@ def multiplier_draws(
     weights: str = "rademacher",
     cluster: np.ndarray | None = None,
     n: int | None = None,
+    keys: np.ndarray | None = None,
 ) -> np.ndarray:
     """Bootstrap draws ``(biters, k)`` of ``(1/n) sum_c V_c S_c`` (S_c: cluster sums of psi).
 
     ``psi`` may be a tuple of 2-D blocks with the same rows (columns are concatenated
     in the output), so callers need not copy large influence-function arrays.
+    ``keys`` (one 64-bit key per row of S: unit, or cluster when clustered) switches
+    to multipliers keyed by id (:mod:`analysis.did.unit_draws`) instead of one random
+    stream in row order; ``seed`` must then be an integer.
     """
     if weights not in ("mammen", "rademacher"):
         raise ValueError(f"weights must be 'mammen' or 'rademacher', got {weights!r}")
@@ -81,6 +85,12 @@ def multiplier_draws(
     blocks = [cluster_sums(b, cluster) for b in blocks]
     m = blocks[0].shape[0]
     widths = [b.shape[1] for b in blocks]
+    if keys is not None:
+        from analysis.did.unit_draws import keyed_draw_sums
+
+        if len(keys) != m:
+            raise ValueError(f"keys has {len(keys)} entries for {m} units/clusters")
+        return np.hstack([keyed_draw_sums(b, keys, biters=biters, seed=seed, weights=weights) for b in blocks]) / n
     rng = np.random.default_rng(seed)
     out = np.zeros((biters, sum(widths)))
     chunk = max(1, _CHUNK_ELEMENTS // max(biters, 1))
