@@ -151,7 +151,7 @@ def build_large(codes: dict[str, str], population: dict[str, int], area: str, te
         "window": {"start": template.window.start, "end": template.window.end},
         "areas": [{"code": c, "name": codes[c]} for c in desa],
         "kecamatan": [{"code": c, "name": codes[c]} for c in used_kec],
-        "kabkota": [{"code": c, "name": codes[c]} for c in kabkota],
+        "kabkota": [{"code": c, "name": codes[c]} for c in kabkota] if "." not in area else [],
         "catalogue": "units.csv",
         "opds": fixed_opds + sorted({r["opd"] for r in rows if r["unit_type"] == "kecamatan"}),
         "unit_types": list(template.unit_types),
