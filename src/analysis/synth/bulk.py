@@ -43,8 +43,8 @@ from analysis.synth import catalog as C
 from analysis.synth import export as X
 from analysis.synth.config import MessyConfig, SynthConfig
 
-#: Studies with more units than this are written by the bulk generator (Plaju 34, Palembang ~200 units:
-#: today's generator; Sumatera Selatan ~4,500, Indonesia ~120,000: bulk).
+#: Studies with more units than this are written by the bulk generator: a kecamatan (34 units in the default
+#: study) or a city (~200) keep today's generator; a province (~4,500) or the nation (~120,000) go bulk.
 BULK_ABOVE_UNITS = 1000
 #: Files hold at most about this many rows (SKP and ticket partitions are split by period before that).
 MAX_ROWS = 2_000_000

@@ -226,7 +226,7 @@ def generate(raw_dir: Path, config: SynthConfig = SynthConfig(), *, bulk_above_u
 
     A study with more units than ``bulk_above_units`` (default :data:`analysis.synth.bulk.BULK_ABOVE_UNITS`)
     is written as partitioned bulk exports by :mod:`analysis.synth.bulk` with ``workers`` processes;
-    smaller studies (Plaju, Palembang) by the generator below, byte for byte as before.
+    smaller studies (a kecamatan, a city) by the generator below, byte for byte as before.
     """
     raw_dir = Path(raw_dir)
     cfg = config
