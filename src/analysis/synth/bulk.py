@@ -301,26 +301,30 @@ def _asn(con, d, cfg, raw_dir, kab, services) -> list[pd.DataFrame]:
 def _skp_training(con, d, cfg, raw_dir, kab, services) -> list[pd.DataFrame]:
     """SKP per employee and active month, a file per year; training from the same rows (one file)."""
     m, logs = cfg.messy, []
-    key = "r.unit_id, r.j, p.period"
+    key = "_h"
     hz = "0.012 * (1 + 2.5 * e) * exp(0.3 * tr)"
     course = Q.by_cumulative("u_course", list(services["courses"]), list(C.COURSE_WEIGHTS))
-    key2 = "unit_id, j, period"
+    key2 = "_h"
     unknown = Q.lit(f"UPT Pelayanan Terpadu {kab} Seberang")  # matches no unit (export.unknown_unit)
     con.execute("""create or replace temp table tr_all (nip varchar, name varchar, unit_id varchar, j bigint,
-                   period bigint, course varchar, start_date timestamp, end_date timestamp, hours bigint)""")
+                   period bigint, course varchar, start_date timestamp, end_date timestamp, hours bigint, _h ubigint)""")
     years = [y for (y,) in con.execute("select distinct year(month) from months order by 1").fetchall()]
     for year in years:
         con.execute(f"""
         create or replace temp table sk_all as
-        with b as (
-          select r.nip, r.name, r.unit_id, r.j, r.supervisor_nip, r.person, p.period, p.month,
-                 u.fx_skp, expo(u.first_treat, u.cohort_mult, p.period) as e,
-                 u.pretrend * (p.period - 1) / 12.0 as tr,
+        with b0 as (
+          select r.nip, r.name, r.unit_id, r.j, r.supervisor_nip, r.person, p.period, p.month, u.fx_skp,
+                 u.first_treat, u.cohort_mult, u.pretrend, {d.row_hash('r.unit_id', 'r.j', 'p.period')}
+          from roster r join months p on p.month >= r.active_from and year(p.month) = {year}
+          join units u on u.unit_id = r.unit_id
+        ), b as (
+          select nip, name, unit_id, j, supervisor_nip, person, period, month, _h,
+                 fx_skp, expo(first_treat, cohort_mult, period) as e,
+                 pretrend * (period - 1) / 12.0 as tr,
                  {d.n('skp_n1', key)} * 0.7 as n1, {d.n('skp_n2', key)} * 0.7 as n2,
                  {d.i('lag', 1, 26, key)} as lag, {d.u('u_train', key)} as u_train, {d.u('u_course', key)} as u_course,
                  {d.i('train_day', 0, 20, key)} as train_day, {d.i('train_len', 1, 6, key)} as train_len
-          from roster r join months p on p.month >= r.active_from and year(p.month) = {year}
-          join units u on u.unit_id = r.unit_id
+          from b0
         ), z as (
           select *, person + fx_skp + 0.05 * (period - 1) / 12 + 0.3 * tr + n1 as zh0,
                     0.6 * person + fx_skp + 0.3 * tr + n2 as zp0
@@ -341,7 +345,7 @@ def _skp_training(con, d, cfg, raw_dir, kab, services) -> list[pd.DataFrame]:
             avg(({Q.skp_predikat('hasil_cf', 'peril_cf')} in ({Q.GOOD}))::int) from sk_all group by unit_id, period""")
         # training: a monthly hazard, more often under KPI management (as world.build_tables)
         con.execute(f"""insert into tr_all select nip, name, unit_id, j, period, {course},
-                   month + to_days(train_day::int), month + to_days((train_day + train_len - 1)::int), train_len * 8
+                   month + to_days(train_day::int), month + to_days((train_day + train_len - 1)::int), train_len * 8, _h
                    from sk_all where u_train < {hz}""")
         con.execute(f"""create or replace temp table sk as select *, {Q.skp_predikat('hasil', 'peril')} as predikat,
                         {_flags(d, key2, [('invalid_nip', m.invalid_nip, "'asn_id'"),
@@ -379,7 +383,7 @@ def _tickets(con, d, cfg, raw_dir, kab, services) -> list[pd.DataFrame]:
     m, logs = cfg.messy, []
     if not con.execute("select count(*) from units where daily_tickets > 0").fetchone()[0]:
         return logs
-    tkey = "unit_id, day, k"
+    tkey = "_h"
     svc, mean_serv = Q.service_of(d, "unit_type", tkey)
     prio = ", ".join(Q.lit(s) for s, v in services["services"].items() if v)
     base_wait = Q.case_map("unit_type", C.BASE_WAIT, "0.0")
@@ -396,14 +400,16 @@ def _tickets(con, d, cfg, raw_dir, kab, services) -> list[pd.DataFrame]:
           select *, greatest(0, round(lam + sqrt(lam) * {d.n('count', 'unit_id', 'day')}))::bigint as n from ud
         ), t as (
           select * exclude (n), unnest(range(n)) as k from n where n > 0
+        ), t2 as (
+          select *, {d.row_hash('unit_id', 'day', 'k')} from t
         ), b as (
-          select unit_id, unit_type, day, period, k, surge,
+          select unit_id, unit_type, day, period, k, surge, _h,
                  expo(first_treat, cohort_mult, period) as e, pretrend * (period - 1) / 12.0 as tr,
                  fx_wait, fx_online,
                  {d.i('issue_s', 0, 7 * 3600, tkey)} as issue_s, {d.u('channel', tkey)} as u_channel,
                  {d.gamma('g_wait', 2, 0.5, tkey)} as g_wait, {d.i('walk_s', 0, 181, tkey)} as walk_s,
                  {d.gamma('g_serv', 3, 1 / 3, tkey)} as g_serv, {svc} as service, {mean_serv} as mean_serv
-          from t
+          from t2
         ), w as (
           select *, service in ({prio}) as priority,
                  u_channel < logistic(-2.3 + 0.15 * (period - 1) / 12 + fx_online + 1.8 * e + 0.4 * tr) as online,
@@ -435,7 +441,7 @@ def _tickets(con, d, cfg, raw_dir, kab, services) -> list[pd.DataFrame]:
                     avg(case when priority then ((wait_cf + walk_s + serv_cf) / 60.0 <= 60.0)::int end),
                     avg(online_cf::int)] as c
             from tk group by unit_id, period)""")
-        tk2 = "unit_id, day, seq"
+        tk2 = "_h"
         con.execute(f"""create or replace temp table tkf as
           select *, case when {d.u('ts_col', tk2)} < 0.5 then 'panggil' else 'selesai' end as blank_col,
                  {d.i('early', 60, 1800, tk2)} as early_s,
@@ -492,10 +498,10 @@ def _skm(con, d, cfg, raw_dir, kab, services) -> list[pd.DataFrame]:
           select *, greatest(1, round({km} * (0.65 + 0.6 * {d.u('skm_k', 'unit_id', 'quarter')})
                                       * {cfg.skm_sample_scale}))::bigint as k from vol
         ), r as (select * exclude (k), unnest(range(1, k + 1)) as seq from k)
-        select r.*, dd.day as survey_date, dd.period from r
+        select r.*, dd.day as survey_date, dd.period, {d.row_hash('r.unit_id', 'r.quarter', 'r.seq')} from r
         join days dd on dd.quarter = r.quarter and dd.q_rank = floor({d.u('skm_day', 'r.unit_id', 'r.quarter', 'r.seq')}
                                                                        * r.wd)::bigint""")
-    rkey = "unit_id, quarter, seq"
+    rkey = "_h"
     offs = (0.0, -0.05, -0.25, 0.45, 0.05, 0.1, 0.15, -0.3, -0.1)
     edu = Q.by_cumulative(d.u("edu", rkey), list(schemas.EDUCATION), [.08, .14, .42, .12, .2, .04])
     occ = Q.by_cumulative(d.u("occ", rkey), list(schemas.OCCUPATION), [.1, .25, .22, .13, .2, .1])

@@ -16,6 +16,8 @@ cleaner rejects is one the generator logged.
 
 from __future__ import annotations
 
+import hashlib
+
 from analysis import schemas
 from analysis.measures import SKP_MATRIX
 from analysis.synth import catalog as C
@@ -44,7 +46,13 @@ class Draw:
         self.seed = int(seed)
 
     def u(self, tag: str, *keys: str) -> str:
+        if keys == ("_h",):  # the row's own key hash (column _h, see row_hash): one cheap hash per draw
+            return f"u01(hash(xor(_h, {_tag_int(tag)}::ubigint)))"
         return f"u01(hash({self.seed}, '{tag}', {', '.join(keys)}))"
+
+    def row_hash(self, *keys: str) -> str:
+        """Column ``_h``: the hash of a row's identity; draws keyed by ``"_h"`` derive from it."""
+        return f"hash({self.seed}, {', '.join(keys)}) as _h"
 
     def n(self, tag: str, *keys: str) -> str:
         k = ", ".join(keys)
@@ -57,6 +65,11 @@ class Draw:
     def gamma(self, tag: str, shape: int, scale: float, *keys: str) -> str:
         """Gamma(shape, scale) for a whole shape: a sum of exponentials."""
         return "(" + " + ".join(f"-ln({self.u(f'{tag}{j}', *keys)})" for j in range(shape)) + f") * {scale}"
+
+
+def _tag_int(tag: str) -> int:
+    """A stable 63-bit number per draw name (Python's hash() is salted per process, so not that)."""
+    return int.from_bytes(hashlib.blake2b(tag.encode(), digest_size=8).digest(), "big") >> 1
 
 
 def lit(s: str) -> str:
