@@ -1,6 +1,7 @@
 """Scale curve (issue 12): time and peak memory of each pipeline step at growing data sizes.
 
-Scales: 1x, 10x and 100x the default study's ticket volume (``plaju-1x`` ...), Sumatera Selatan (``sumsel``,
+Scales: 1x, 10x and 100x the default study's ticket volume (``plaju-1x`` ...), one small kota forced
+into bulk mode (``kota-bulk``: Kota Pagar Alam, 60 units), Sumatera Selatan (``sumsel``,
 province 16: 17 kab/kota, ~4,500 units, ~137k ASN) and Indonesia (``national``: 514 kab/kota, ~120,000
 units, ~4.3M ASN, >=100M queue tickets over 36 months), the last two created from the Kemendagri code
 list and population in ``../shared/data/wilayah`` (skipped with the reason when absent).
@@ -39,11 +40,16 @@ class Scale:
     study: str  # study name under studies/, or "@<area code>" to create from the Kemendagri catalogue
     scale: float = 1.0
     skm_sample_scale: float = 1.0
+    bulk_above_units: int | None = None  # None: analysis.synth.bulk.BULK_ABOVE_UNITS; 0 forces bulk
+    months: int = 36
 
 
 SCALES = {s.name: s for s in (
     Scale("plaju-1x", "plaju", 1.0), Scale("plaju-10x", "plaju", 10.0), Scale("plaju-100x", "plaju", 100.0),
-    Scale("sumsel", "@16"), Scale("national", "@ID"),
+    Scale("kota-bulk", "@16.72", bulk_above_units=0), Scale("sumsel", "@16"), Scale("national", "@ID"),
+    # the national breadth (all 514 kab/kota, 4.3M ASN) over 3 months with a tenth of the SKM samples:
+    # what fits in a busy hour on 2 cores; peak memory is that of the full run (partitions are per kab/kota)
+    Scale("national-3m", "@ID", months=3, skm_sample_scale=0.1),
 )}
 
 
@@ -66,7 +72,8 @@ def step_generate(s: Scale, work: Path, engine: str | None) -> dict:
     from analysis.synth import SynthConfig, generate
 
     raw = work / "raw" / s.name
-    generate(raw, SynthConfig(study=study_folder(s, work), scale=s.scale, skm_sample_scale=s.skm_sample_scale))
+    generate(raw, SynthConfig(study=study_folder(s, work), scale=s.scale, skm_sample_scale=s.skm_sample_scale,
+                              months=s.months), bulk_above_units=s.bulk_above_units)
     files = [p for p in raw.rglob("*") if p.is_file()]
     marker = json.loads((raw / "SYNTHETIC.json").read_text(encoding="utf-8"))
     return {"files": len(files), "disk_mb": round(sum(p.stat().st_size for p in files) / 2**20, 1),

@@ -657,6 +657,7 @@ def generate_bulk(raw_dir: Path, cfg: SynthConfig, study, workers: int = 2) -> d
     from analysis.synth.truth import aggregates
 
     raw_dir = Path(raw_dir)
+    _check_file_sizes(study, cfg)
     work = Path(tempfile.mkdtemp(prefix=".bulk-", dir=raw_dir.parent))
     try:
         for sub in ("spill", "logs", "truth"):
@@ -701,8 +702,29 @@ def generate_bulk(raw_dir: Path, cfg: SynthConfig, study, workers: int = 2) -> d
         cohorts = units[["unit_id", "first_treat", "cohort_mult", "pretrend"]].sort_values("unit_id")
         write_parquet(cohorts.reset_index(drop=True), truth / "cohorts.parquet")
         return {"bulk": True, "partitions": len(jobs), "workers": workers, "threshold_units": BULK_ABOVE_UNITS}
+    except BaseException:
+        for child in raw_dir.iterdir():  # no partial export set left behind (there is no marker yet)
+            if child.is_dir():
+                shutil.rmtree(child, ignore_errors=True)
+            elif child.suffix in (".csv", ".gz"):
+                child.unlink()
+        raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _check_file_sizes(study, cfg: SynthConfig) -> None:
+    """Refuse, before writing anything, a scale whose busiest kab/kota-month of tickets or kab/kota-year of
+    SKP would exceed MAX_ROWS rows in one file (the bulk-export contract: at most about 2 million rows)."""
+    u = study.units
+    kab = u["kelurahan_code"].str[:5]
+    tickets = (u["daily_tickets"].fillna(0).groupby(kab).sum() * cfg.scale * 0.1 * 23 * C.LEBARAN_SURGE).max()
+    skp = (u["staff"].fillna(0).groupby(kab).sum() * 12 * (1 + cfg.messy.duplicates)).max()
+    worst = max(tickets, skp)
+    if worst > MAX_ROWS:
+        raise ValueError(f"scale {cfg.scale}: the busiest kab/kota would write about {worst:,.0f} rows in one "
+                         f"file (tickets a month or SKP a year), more than the {MAX_ROWS:,} rows a bulk export file "
+                         "holds; use a smaller scale")
 
 
 def _att_gt(con, parts: list[str], units: Path) -> pd.DataFrame:
