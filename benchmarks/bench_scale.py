@@ -13,7 +13,7 @@ held at once on the machine. Steps are functions ``step_<name>(scale, work, engi
 argument, so adding those columns is adding a function here.
 
     .venv/bin/python benchmarks/bench_scale.py --scales plaju-1x,plaju-10x,plaju-100x,sumsel [--steps generate]
-Writes benchmarks/results/scale.json and benchmarks/results/scale.md (a Markdown table).
+Writes benchmarks/results/<name>.json and <name>.md (a Markdown table; --name, default scale).
 """
 
 from __future__ import annotations
@@ -47,9 +47,9 @@ class Scale:
 SCALES = {s.name: s for s in (
     Scale("plaju-1x", "plaju", 1.0), Scale("plaju-10x", "plaju", 10.0), Scale("plaju-100x", "plaju", 100.0),
     Scale("kota-bulk", "@16.72", bulk_above_units=0), Scale("sumsel", "@16"), Scale("national", "@ID"),
-    # the national breadth (all 514 kab/kota, 4.3M ASN) over 3 months with a tenth of the SKM samples:
+    # the national breadth (all 514 kab/kota, 4.3M ASN) over 4 months with a tenth of the SKM samples:
     # what fits in a busy hour on 2 cores; peak memory is that of the full run (partitions are per kab/kota)
-    Scale("national-3m", "@ID", months=3, skm_sample_scale=0.1),
+    Scale("national-4m", "@ID", months=4, skm_sample_scale=0.1),
 )}
 
 
@@ -136,6 +136,7 @@ def main() -> None:
     parser.add_argument("--engines", default="duckdb", help="engines of the engine-dependent steps")
     parser.add_argument("--work", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "bench_scale")
     parser.add_argument("--keep", action="store_true", help="keep the generated data")
+    parser.add_argument("--name", default="scale", help="results file stem under benchmarks/results/")
     args = parser.parse_args()
     scales = [s for s in args.scales.split(",") if s]
     if any(SCALES[s].study.startswith("@") for s in scales) and not (WILAYAH / "penduduk.csv").is_file():
@@ -154,8 +155,9 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     meta = {"machine": f"{platform.node()} {os.cpu_count()} cores", "python": platform.python_version(),
             "load_avg_at_end": os.getloadavg()}
-    (RESULTS / "scale.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2) + "\n", encoding="utf-8")
-    (RESULTS / "scale.md").write_text(table(rows), encoding="utf-8")
+    (RESULTS / f"{args.name}.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2) + "\n",
+                                                encoding="utf-8")
+    (RESULTS / f"{args.name}.md").write_text(table(rows), encoding="utf-8")
     print(table(rows))
 
 
