@@ -213,7 +213,7 @@ def build_roster(con: duckdb.DuckDBPyConnection, cfg: SynthConfig, d: Q.Draw, de
 def _headers(table: str, seed: int, rel: str, m: MessyConfig) -> dict[str, str]:
     """One header spelling per file (the export profiles' spellings, export.HEADERS), drawn by file name."""
     v = int(hashlib.sha256(f"{seed}:header:{rel}".encode()).hexdigest(), 16) % 3 if m.header_variants else 0
-    return {k: spellings[v] for k, spellings in X.HEADERS[table].items()}
+    return {k: spellings[v] for k, spellings in X.headers(table).items()}
 
 
 def write_rows(con, raw_dir: Path, rel: str, table: str, source: str, cells: dict[str, str], order: str,
@@ -357,9 +357,9 @@ def _skp_training(con, d, cfg, raw_dir, kab, services) -> list[pd.DataFrame]:
             "nama": "name",
             "unit": f"case when _reason = 'unknown_unit' then {unknown} else unit_id end",
             "periode": Q.fmt_month("month", Q.style(d, m.date_formats, "skp_per", key2)),
-            "hasil": Q.variant(d, "hasil", X.RATING_VARIANTS, m.category_variants, "skp_h", key2),
-            "perilaku": Q.variant(d, "peril", X.RATING_VARIANTS, m.category_variants, "skp_p", key2),
-            "predikat": Q.variant(d, "predikat", {p: (p, p.upper()) for p in schemas.PREDIKAT}, m.category_variants,
+            "hasil": Q.variant(d, "hasil", X.labels("rating"), m.category_variants, "skp_h", key2),
+            "perilaku": Q.variant(d, "peril", X.labels("rating"), m.category_variants, "skp_p", key2),
+            "predikat": Q.variant(d, "predikat", X.labels("predikat", schemas.PREDIKAT), m.category_variants,
                                   "skp_pr", key2),
             "atasan": Q.fmt_nip("supervisor_nip", Q.style(d, m.nip_spaces, "skp_at", key2)),
             "kirim": Q.fmt_date("submitted_on", Q.style(d, m.date_formats, "skp_kirim", key2))}
@@ -387,7 +387,7 @@ def _tickets(con, d, cfg, raw_dir, kab, services) -> list[pd.DataFrame]:
     svc, mean_serv = Q.service_of(d, "unit_type", tkey)
     prio = ", ".join(Q.lit(s) for s, v in services["services"].items() if v)
     base_wait = Q.case_map("unit_type", C.BASE_WAIT, "0.0")
-    svc_var = {s: X.SERVICE_VARIANTS.get(s, (s, s.upper())) for s in services["services"]}
+    svc_var = X.labels("service", services["services"])
     periods = [p for (p,) in con.execute("select period from months order by period").fetchall()]
     for p in periods:
         con.execute(f"""
@@ -467,8 +467,8 @@ def _tickets(con, d, cfg, raw_dir, kab, services) -> list[pd.DataFrame]:
             "tanggal": Q.fmt_date("day", Q.style(d, m.date_formats, "tk_day", tk2)),
             "layanan": f"case when {test} then 'TES SISTEM' else "
                        f"{Q.variant(d, 'service', svc_var, m.category_variants, 'tk_svc', tk2)} end",
-            "jalur": f"case when {test} then 'Online' else "
-                     f"{Q.variant(d, 'case when online then ' + Q.lit('online') + ' else ' + Q.lit('walk_in') + ' end', X.CHANNEL_VARIANTS, m.category_variants, 'tk_ch', tk2)} end",
+            "jalur": f"case when {test} then {Q.lit(X.labels('channel')['online'][0])} else "
+                     f"{Q.variant(d, 'case when online then ' + Q.lit('online') + ' else ' + Q.lit('walk_in') + ' end', X.labels('channel'), m.category_variants, 'tk_ch', tk2)} end",
             "ambil": f"case when {test} then '06:55:00' else {Q.fmt_time('issued_at', ts)} end",
             "panggil": f"""case when {test} then '06:55:30'
                                 when _reason = 'missing_timestamp' and blank_col = 'panggil' then ''
@@ -525,7 +525,7 @@ def _skm(con, d, cfg, raw_dir, kab, services) -> list[pd.DataFrame]:
     avg_cf = " + ".join(f"avg(u{i}_cf)" for i in range(1, 10))
     con.execute(f"""insert into truth select unit_id, period, 'ikm', ({avg}) / 9.0 * 25.0, ({avg_cf}) / 9.0 * 25.0
                     from resp group by unit_id, period""")
-    svc_var = {s: X.SERVICE_VARIANTS.get(s, (s, s.upper())) for s in services["services"]}
+    svc_var = X.labels("service", services["services"])
     for (year,) in con.execute("select distinct year(survey_date) from resp order by 1").fetchall():
         con.execute(f"""create or replace temp table sm as select *, 'u' || {d.i('lik_col', 1, 10, rkey)}::varchar as bad_col,
                         ['0', '5', '9'][{d.i('lik_v', 0, 3, rkey)} + 1] as bad_val,
@@ -535,9 +535,9 @@ def _skm(con, d, cfg, raw_dir, kab, services) -> list[pd.DataFrame]:
                         from resp where year(survey_date) = {year}""")
         cells = {"id": "response_id", "unit": "unit_id",
                  "tanggal": Q.fmt_date("survey_date", Q.style(d, m.date_formats, "skm_d", rkey)),
-                 "umur": "age::varchar", "jk": Q.variant(d, "sex", X.SEX_VARIANTS, m.category_variants, "skm_jk", rkey),
-                 "pendidikan": Q.variant(d, "education", X.EDU_VARIANTS, m.category_variants, "skm_ed", rkey),
-                 "pekerjaan": Q.variant(d, "occupation", X.OCC_VARIANTS, m.category_variants, "skm_oc", rkey),
+                 "umur": "age::varchar", "jk": Q.variant(d, "sex", X.labels("sex"), m.category_variants, "skm_jk", rkey),
+                 "pendidikan": Q.variant(d, "education", X.labels("education"), m.category_variants, "skm_ed", rkey),
+                 "pekerjaan": Q.variant(d, "occupation", X.labels("occupation"), m.category_variants, "skm_oc", rkey),
                  "layanan": Q.variant(d, "service", svc_var, m.category_variants, "skm_sv", rkey)}
         for i in range(1, 10):
             cells[f"u{i}"] = (f"case when _kind = 'corrupt' and bad_col = 'u{i}' then "
@@ -585,7 +585,7 @@ def _health(con, d, cfg, raw_dir, kab, services) -> list[pd.DataFrame]:
         con.execute(f"create or replace temp table hy as select *, 'ok' as _kind, '' as _reason, '' as _column "
                     f"from h where year(week_start) = {year}")
         cells = {"unit": "unit_id", "minggu": Q.fmt_date("week_start", Q.style(d, m.date_formats, "h_w", hk)),
-                 "penyakit": Q.variant(d, "dis", X.DISEASE_RAW, m.category_variants, "h_d", hk),
+                 "penyakit": Q.variant(d, "dis", X.labels("disease"), m.category_variants, "h_d", hk),
                  "kasus": "cases::varchar", "pop": "population::varchar"}
         logs.append(write_rows(con, raw_dir, f"skdr/skdr_{kab}_{year}.csv.gz", "health", "hy", cells,
                                "week_start, unit_id, di", cfg))
@@ -629,9 +629,11 @@ def _schools(con, d, cfg, raw_dir, kab, services) -> list[pd.DataFrame]:
 # --------------------------------------------------------------------------- master files (single CSVs)
 def _master(con, d, cfg, raw_dir) -> None:
     m = cfg.messy
+    types = [t for (t,) in con.execute("select distinct unit_type from units order by 1").fetchall()]
     con.execute("create or replace temp table mu as select *, 'ok' as _kind, '' as _reason, '' as _column from units")
     cells = {"code": "unit_id", "name": "unit_name",
-             "type": Q.case_map("unit_type", X.TYPE_RAW, "unit_type"), "opd": "opd", "kel": "kelurahan",
+             "type": Q.case_map("unit_type", {t: v[0] for t, v in X.labels("unit_type", types).items()}, "unit_type"),
+             "opd": "opd", "kel": "kelurahan",
              "dist": "printf('%.1f', distance_km)"}
     _plain(con, raw_dir, "master/daftar_unit.csv", "units", "mu", cells, "unit_id", cfg)
     start = pd.Timestamp(cfg.start + "-01")
