@@ -10,6 +10,7 @@ cell becomes a reject with a reason instead of a silent NaN).
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import re
 from decimal import Decimal
@@ -125,6 +126,8 @@ _LINE = re.compile(r"line (\d+)")
 
 def read_text_table(path: Path) -> tuple[pd.DataFrame, TextFormat]:
     raw = Path(path).read_bytes()
+    if raw[:2] == b"\x1f\x8b":  # gzip: bulk exports come as .csv.gz (analysis.synth.bulk)
+        raw = gzip.decompress(raw)
     if not raw.strip():
         raise UnreadableFileError("file is empty")
     text, fmt = sniff_text(raw)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections import Counter
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -56,8 +57,11 @@ class Area(_Strict):
     name: str
 
 
-class AreaHead(Area):
-    level: Literal["provinsi", "kota", "kabupaten", "kecamatan"]
+class AreaHead(_Strict):
+    code: str = Field(pattern=r"^(ID|\d{2}(\.\d{2}(\.\d{2})?)?)$",
+                      description="Kemendagri code of the study area, or ID for all of Indonesia")
+    name: str
+    level: Literal["nasional", "provinsi", "kota", "kabupaten", "kecamatan"]
     parent: str = ""
 
 
@@ -103,16 +107,16 @@ class Study(_Strict):
     @field_validator("areas", "kecamatan", "kabkota")
     @classmethod
     def _unique_codes(cls, v: list[Area]) -> list[Area]:
-        seen = [a.code for a in v]
-        dup = sorted({c for c in seen if seen.count(c) > 1})
+        seen = Counter(a.code for a in v)  # linear: a national study lists 84k desa
+        dup = sorted(c for c, n in seen.items() if n > 1)
         if dup:
             raise ValueError(f"area codes listed twice: {dup}")
         return v
 
     @model_validator(mode="after")
     def _inside(self) -> "Study":
-        outside = [a.code for a in (*self.areas, *self.kecamatan, *self.kabkota)
-                   if not a.code.startswith(self.area.code + ".")]
+        inside = "" if self.area.code == "ID" else self.area.code + "."
+        outside = [a.code for a in (*self.areas, *self.kecamatan, *self.kabkota) if not a.code.startswith(inside)]
         if outside:
             raise ValueError(f"codes not inside the study area {self.area.code}: {outside[:5]}")
         missing = {"id", "en"} - set(self.names)
@@ -241,17 +245,20 @@ def read_catalogue(path: Path, study: Study) -> "pd.DataFrame":
     problems: list[str] = []
     codes = {a.code: a.name for a in study.areas}
     allowed = {"unit_type": set(study.unit_types), "opd": set(study.opds), "kelurahan_code": set(codes)}
-    for i, row in df.iterrows():
+    found: list[tuple[int, int, str]] = []  # (row, check order, message): checked column-wise, told row by row
+    for order, (col, ok) in enumerate(allowed.items()):
+        for i in df.index[~df[col].isin(ok)]:
+            found.append((i, order, f"{col}: {df.at[i, col]!r} is not in the study's {col} list"))
+    empty = (df["unit_id"].str.strip() == "") | (df["unit_name"].str.strip() == "")
+    found += [(i, 3, "unit_id and unit_name must not be empty") for i in df.index[empty]]
+    for order, col in enumerate(_OPTIONAL, start=4):
+        if col in df:
+            bad = (df[col] != "") & pd.to_numeric(df[col], errors="coerce").isna()
+            found += [(i, order, f"{col}: {df.at[i, col]!r} is not a number") for i in df.index[bad & df[col].map(
+                lambda v: not _is_number(v))]]
+    for i, _, msg in sorted(found, key=lambda x: x[:2]):
         where = f"row {i + 2}"  # the header is line 1
-        for col, ok in allowed.items():
-            if row[col] not in ok:
-                problems.append(f"{where}, {col}: {row[col]!r} is not in the study's {col} list")
-        if not row["unit_id"].strip() or not row["unit_name"].strip():
-            problems.append(f"{where}: unit_id and unit_name must not be empty")
-        for col in _OPTIONAL:
-            v = row.get(col, "")
-            if v != "" and not _is_number(v):
-                problems.append(f"{where}, {col}: {v!r} is not a number")
+        problems.append(f"{where}, {msg}" if not msg.startswith("unit_id and") else f"{where}: {msg}")
     dup = df["unit_id"][df["unit_id"].duplicated()].tolist()
     if dup:
         problems.append(f"unit_id listed twice: {dup[:5]}")

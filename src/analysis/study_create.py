@@ -89,13 +89,13 @@ def build(codes: dict[str, str], area: str, template) -> tuple[dict, list[dict]]
     return doc, rows
 
 
-def write(doc: dict, rows: list[dict], folder: Path) -> Path:
+def write(doc: dict, rows: list[dict], folder: Path, note: str = "") -> Path:
     from analysis.study import CATALOGUE_COLUMNS, load
 
     folder.mkdir(parents=True, exist_ok=True)
     head = (f"# Study area {doc['area']['name']} ({doc['area']['code']}), written by `analysis study create` from the\n"
             "# Kemendagri code list (Kepmendagri 300.2.2-2138/2025). The unit catalogue is synthetic: edit it\n"
-            "# (units.csv) to the real service units before evaluating real exports.\n")
+            "# (units.csv) to the real service units before evaluating real exports.\n" + note)
     (folder / "study.yaml").write_text(head + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=110),
                                        encoding="utf-8")
     with (folder / "units.csv").open("w", encoding="utf-8", newline="") as f:
@@ -114,17 +114,31 @@ def study() -> None:
 @study.command()
 @click.option("--catalogue", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
               help="Kemendagri code list (kode,nama CSV), e.g. ../shared/data/wilayah/kode_wilayah.csv.")
-@click.option("--area", required=True, help="Kemendagri code of a kota/kabupaten (16.71) or kecamatan (16.71.14).")
+@click.option("--area", required=True, help="Kemendagri code of a kota/kabupaten (16.71) or kecamatan (16.71.14); "
+              "with --population also a province (16) or ID for all of Indonesia.")
+@click.option("--population", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Population per kabupaten/kota (kode,...,total CSV, e.g. ../shared/data/wilayah/penduduk.csv): "
+                   "unit sizes scaled by population (analysis/study_sizes.yaml); needed for a province or ID.")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Study folder to write (default: studies/<area name>).")
 @click.option("--template", default=None, help="Study whose services, diseases and courses are copied "
                                                "(default: the default study).")
-def create(catalogue: Path, area: str, out: Path | None, template: str | None) -> None:
+def create(catalogue: Path, area: str, population: Path | None, out: Path | None, template: str | None) -> None:
     """Write a study folder (study.yaml + synthetic unit catalogue) for AREA from the code list."""
     from analysis.study import DEFAULT, load
 
-    doc, rows = build(_read_codes(catalogue), area.strip(), load(template or DEFAULT))
-    folder = write(doc, rows, out or Path("studies") / doc["name"])
+    area, note = area.strip(), ""
+    if population is not None and area.count(".") < 2:
+        from analysis import study_large as L
+
+        doc, rows = L.build_large(_read_codes(catalogue), L.read_population(population), area, load(template or DEFAULT))
+        note = L.header(doc, rows)
+    elif area.count(".") == 0:
+        raise click.ClickException(f"area {area!r}: a province or all of Indonesia needs --population "
+                                   "(unit sizes are scaled by kabupaten/kota population)")
+    else:
+        doc, rows = build(_read_codes(catalogue), area, load(template or DEFAULT))
+    folder = write(doc, rows, out or Path("studies") / doc["name"], note)
     n_kec = len(doc["kecamatan"]) or 1
     click.echo(f"wrote {folder}: {doc['area']['name']} ({area}), {n_kec} kecamatan, {len(doc['areas'])} "
                f"kelurahan/desa, {len(rows)} units")

@@ -23,11 +23,18 @@ from analysis.synth.generate import generate
 @click.option("--anticipation", type=int, default=0, show_default=True, help="Months of anticipation.")
 @click.option("--effect-scale", type=float, default=1.0, show_default=True)
 @click.option("--clean-exports", is_flag=True, help="Write perfectly clean exports (all messy rates 0).")
+@click.option("--skm-sample-scale", type=float, default=SynthConfig.skm_sample_scale, show_default=True,
+              help="SKM respondents per unit-quarter as a share of the Krejcie-Morgan size.")
+@click.option("--bulk-above-units", type=int, default=None,
+              help="Studies with more units are written as partitioned bulk exports (.csv.gz per kab/kota and "
+                   "period) by DuckDB SQL [default: analysis.synth.bulk.BULK_ABOVE_UNITS = 1000].")
+@click.option("--workers", type=int, default=2, show_default=True, help="Processes of the bulk generator.")
 def synth(out: Path, study: str, seed: int, months: int, start: str, scale: float, pretrend_violation: float,
-          anticipation: int, effect_scale: float, clean_exports: bool) -> None:
+          anticipation: int, effect_scale: float, clean_exports: bool, skm_sample_scale: float,
+          bulk_above_units: int | None, workers: int) -> None:
     """Generate the synthetic raw exports of a study and their truth."""
     cfg = SynthConfig(seed=seed, study=study, months=months, start=start, scale=scale, pretrend_violation=pretrend_violation,
-                      anticipation=anticipation, effect_scale=effect_scale,
+                      anticipation=anticipation, effect_scale=effect_scale, skm_sample_scale=skm_sample_scale,
                       messy=MessyConfig.none() if clean_exports else MessyConfig())
-    generate(out, cfg)
+    generate(out, cfg, bulk_above_units=bulk_above_units, workers=workers)
     click.echo(f"wrote synthetic raw exports to {out}")

@@ -221,8 +221,14 @@ def _raw_files(t: dict[str, pd.DataFrame], m, rng: np.random.Generator, sink, st
     sink(*pending.pop())
 
 
-def generate(raw_dir: Path, config: SynthConfig = SynthConfig()) -> Path:
-    """Simulate the data set of ``config`` into ``raw_dir`` (replacing what the generator wrote before)."""
+def generate(raw_dir: Path, config: SynthConfig = SynthConfig(), *, bulk_above_units: int | None = None,
+             workers: int = 2) -> Path:
+    """Simulate the data set of ``config`` into ``raw_dir`` (replacing what the generator wrote before).
+
+    A study with more units than ``bulk_above_units`` (default :data:`analysis.synth.bulk.BULK_ABOVE_UNITS`)
+    is written as partitioned bulk exports by :mod:`analysis.synth.bulk` with ``workers`` processes;
+    smaller studies (a kecamatan, a city) by the generator below, byte for byte as before.
+    """
     raw_dir = Path(raw_dir)
     cfg = config
     if raw_dir.exists():
@@ -236,6 +242,13 @@ def generate(raw_dir: Path, config: SynthConfig = SynthConfig()) -> Path:
             elif child.suffix in (".csv", ".xlsx", ".json"):
                 child.unlink()
     raw_dir.mkdir(parents=True, exist_ok=True)
+    from analysis.synth import bulk
+
+    study = St.load(cfg.study)
+    if bulk.use_bulk(study, bulk_above_units):
+        info = bulk.generate_bulk(raw_dir, cfg, study, workers=workers)
+        write_marker(raw_dir, {**_marker_info(cfg), "bulk": info})
+        return raw_dir
     rng = np.random.default_rng(np.random.SeedSequence([cfg.seed, 1]))
     design = make_design(cfg, rng)
     uptake = assign_uptake(design, cfg.seed, cfg.paper_share)  # scales each adopter's effect by its uptake
@@ -289,8 +302,11 @@ def generate(raw_dir: Path, config: SynthConfig = SynthConfig()) -> Path:
     log = pd.concat(logs, ignore_index=True).sort_values(["file", "row_number"]).reset_index(drop=True)
     write_parquet(log.astype({"file": "str", "table": "str", "kind": "str", "reason": "str", "column": "str"}),
                   truth / "raw_rows.parquet")
-    marker = {"synthetic": True, "generator": "analysis.synth", "version": GENERATOR_VERSION, "seed": cfg.seed,
-              "parameters": cfg.to_dict(),
-              "pseudonym_key": "public demo key analysis.pseudonym.DEMO_KEY (synthetic data only)"}
-    write_marker(raw_dir, marker)  # with the hash of every file written, so a changed export is noticed
+    write_marker(raw_dir, _marker_info(cfg))  # with the hash of every file written, so a changed export is noticed
     return raw_dir
+
+
+def _marker_info(cfg: SynthConfig) -> dict:
+    return {"synthetic": True, "generator": "analysis.synth", "version": GENERATOR_VERSION, "seed": cfg.seed,
+            "parameters": cfg.to_dict(),
+            "pseudonym_key": "public demo key analysis.pseudonym.DEMO_KEY (synthetic data only)"}
