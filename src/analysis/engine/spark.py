@@ -117,3 +117,50 @@ def _spark_schema(schema: pa.Schema):
     kinds = {pa.string(): StringType(), pa.large_string(): StringType(), pa.int64(): LongType(),
              pa.float64(): DoubleType(), pa.bool_(): BooleanType()}
     return StructType([StructField(f.name, kinds.get(f.type, StringType())) for f in schema])
+
+
+class _Result:
+    def __init__(self, df):
+        self._df = df
+
+    def df(self):
+        import pandas as pd
+
+        t = self._df.toArrow()
+        cols = {}
+        for f in t.schema:  # Spark hands timestamps over with the session's zone (UTC): make them naive
+            col = t.column(f.name)
+            if pa.types.is_timestamp(f.type) and f.type.tz is not None:
+                col = col.cast(pa.timestamp(f.type.unit))
+            cols[f.name] = col
+        return pa.table(cols).to_pandas() if cols else pd.DataFrame()
+
+    def fetchone(self):
+        rows = self._df.take(1)
+        return tuple(rows[0]) if rows else None
+
+    def fetchall(self):
+        return [tuple(r) for r in self._df.collect()]
+
+
+class SparkConnection:
+    """The part of a DuckDB connection the panel builders use (``execute().df()``, ``register``), on Spark:
+    the panels' DuckDB SQL runs transpiled, so both engines share one definition."""
+
+    def __init__(self, engine: SparkEngine):
+        self.engine = engine
+
+    def execute(self, query: str) -> _Result:
+        return _Result(self.engine._df(query))
+
+    def register(self, name: str, frame) -> None:
+        self.engine.register(name, pa.Table.from_pandas(frame, preserve_index=False))
+
+    def unregister(self, name: str) -> None:
+        self.engine.drop(name)
+
+    def view_parquet(self, name: str, path) -> None:
+        self.engine.spark.read.parquet(Path(path).as_posix()).createOrReplaceTempView(name)
+
+    def close(self) -> None:
+        self.engine.close()

@@ -891,7 +891,9 @@ PARAM_NAMES = {
            "alp": "tingkat signifikansi", "seed": "benih acak", "language": "bahasa ringkasan",
            "min_cell": "jumlah terkecil yang ditampilkan", "synth_months": "bulan data sintetis",
            "synth_scale": "skala data sintetis", "synth_pretrend_violation": "perbedaan tren buatan pada data sintetis",
-           "synth_anticipation": "antisipasi buatan pada data sintetis"},
+           "synth_anticipation": "antisipasi buatan pada data sintetis", "engine": "mesin pengolah data",
+           "memory_limit": "batas memori pengolahan data", "spark_master": "klaster Spark",
+           "spark_conf": "pengaturan Spark"},
     "en": {"raw_dir": "raw data folder", "interim_dir": "interim data folder", "processed_dir": "processed data folder",
            "synthesize": "synthetic data generation", "start_month": "first month", "end_month": "last month",
            "units": "units analysed", "unit_types": "unit types analysed", "outcomes": "outcomes",
@@ -902,7 +904,9 @@ PARAM_NAMES = {
            "seed": "random seed", "language": "brief language", "min_cell": "smallest count shown",
            "synth_months": "synthetic data months", "synth_scale": "synthetic data scale",
            "synth_pretrend_violation": "built-in trend difference in the synthetic data",
-           "synth_anticipation": "built-in anticipation in the synthetic data"},
+           "synth_anticipation": "built-in anticipation in the synthetic data", "engine": "data engine",
+           "memory_limit": "data engine memory limit", "spark_master": "Spark cluster",
+           "spark_conf": "Spark settings"},
 }
 PARAM_VALUES = {
     "id": {"nevertreated": "unit yang tidak pernah menerapkan", "notyettreated": "unit yang belum menerapkan",
