@@ -45,6 +45,7 @@ from urllib.parse import unquote, urlparse
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from analysis import schemas
@@ -415,9 +416,10 @@ def clean_table(engine, table: str, files: list[Path], rels: list[str], raw_dir:
     return TableResult(quality, rejects, dest)
 
 
-def register_shared(engine, asn_parquet: Path) -> None:
-    """Tables every big table may join: the roster (pseudonyms only) and the SKP rating matrix."""
-    roster = pq.read_table(asn_parquet, columns=["asn_id"])
-    engine.register("roster", roster)
+def register_shared(engine, asn_parts: list[Path]) -> None:
+    """Tables every big table may join: the roster (pseudonyms only, from the cleaned roster's Parquet
+    parts) and the SKP rating matrix."""
+    ids = pa.concat_tables([pq.read_table(p, columns=["asn_id"]) for p in asn_parts])
+    engine.register("roster", pa.table({"asn_id": pc.unique(ids.column("asn_id").combine_chunks())}))
     (h, p), v = zip(*SKP_MATRIX.keys()), list(SKP_MATRIX.values())
     engine.register("skp_matrix", pa.table({"hasil": list(h), "perilaku": list(p), "predikat": v}))

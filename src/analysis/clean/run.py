@@ -15,6 +15,10 @@ reason (:func:`discover`, patterns matched ignoring case) in ``CleanReport.ignor
 the data-quality summary. ``SYNTHETIC.json`` counts only when its manifest matches the
 files (:mod:`analysis.synth.marker`); it decides the pseudonym key and the study window.
 
+With ``engine`` ``duckdb`` (the default) or ``spark``, the big tables (tickets, SKP, SKM) are not read
+into pandas at all: they are cleaned by engine queries over the raw files
+(:mod:`analysis.clean.on_engine`), giving the same rows; the small tables take the path above.
+
 Nothing is written to ``interim_dir`` until every file has been cleaned: outputs
 go to a temporary sibling directory and are moved in at the end, so a
 DataInputError leaves ``interim_dir`` as it was.
@@ -232,11 +236,11 @@ def clean_raw(raw_dir: Path, interim_dir: Path, *, key: bytes | None = None, stu
     """Clean every raw export under ``raw_dir`` into canonical Parquet tables in ``interim_dir``.
 
     ``study`` (a name or folder, see :mod:`analysis.study`) supplies the vocabularies and the window;
-    by default the study the synthetic marker records, else the default study. ``engine``: ``pandas``
-    (the default here: every file by the pandas cleaners), ``duckdb`` or ``spark`` (the big tables as
-    engine queries, :mod:`analysis.clean.on_engine`), or an :class:`~analysis.engine.EngineConfig`.
+    by default the study the synthetic marker records, else the default study. ``engine``: ``duckdb``
+    (default) or ``spark``: the big tables as engine queries (:mod:`analysis.clean.on_engine`); ``pandas``:
+    every file by the pandas cleaners (the peer for comparisons); or an :class:`~analysis.engine.EngineConfig`.
     """
-    cfg = engine if isinstance(engine, EngineConfig) else EngineConfig(engine or "pandas")
+    cfg = engine if isinstance(engine, EngineConfig) else EngineConfig(engine or "duckdb")
     raw_dir, interim_dir = Path(raw_dir), Path(interim_dir)
     if not raw_dir.is_dir():
         raise DataInputError(str(raw_dir), "-", 0, "raw directory does not exist")
@@ -282,26 +286,24 @@ def _clean_into(raw_dir: Path, out: Path, files: dict[str, list[Path]], ctx: Con
     parts.mkdir()
     on_engine = [t for t in S.TABLE_ORDER if t in BIG_TABLES] if cfg and cfg.engine != "pandas" else []
     by_table: dict[str, tuple[list, list]] = {t: ([], []) for t in S.TABLE_ORDER}  # quality rows, rejects
-    part_files = {}
-    for table in S.TABLE_ORDER:
-        if table in on_engine:
-            continue
-        part_files[table] = []
-        quality, rejects = by_table[table]
-        for i, batch in enumerate(batches(files[table])):
-            typed, rj, qrows = clean_batch(batch, raw_dir, table, ctx)
-            rejects.append(rj)
-            quality.extend(qrows)
-            part = parts / f"{table}-{i:05d}.parquet"
-            write_parquet(typed, part)
-            part_files[table].append(part)
-            if table == "units":
-                _register_units(ctx, typed, qrows[0]["file"])
-            if table == "asn":
-                ctx.roster.update(typed["asn_id"].tolist())
+    part_files: dict[str, list[Path]] = {}
+    scratch, eng = out / "_engine", None
+    try:
+        for table in S.TABLE_ORDER:  # in order, so the first problem reported is the pandas path's
+            if table in on_engine:
+                if eng is None:
+                    eng = connect(cfg, scratch)
+                    register_shared(eng, part_files["asn"])
+                rels = [p.relative_to(raw_dir).as_posix() for p in files[table]]
+                res = clean_table(eng, table, files[table], rels, raw_dir, ctx, out)
+                by_table[table] = (res.quality, [res.rejects])
+            else:
+                _clean_small(raw_dir, table, files[table], ctx, parts, part_files, by_table[table])
+    finally:
+        if eng is not None:
+            eng.close()
+        shutil.rmtree(scratch, ignore_errors=True)
     cross, flagged = _merge_parts(part_files, out)
-    if on_engine:
-        _clean_on_engine(raw_dir, out, files, ctx, cfg, on_engine, by_table)
     quality = [q for t in S.TABLE_ORDER for q in by_table[t][0]]
     rejects = [r for t in S.TABLE_ORDER for r in by_table[t][1]]
     quality.extend(_quality_row(rel, "", 0, 0, 0, pd.Series(dtype="int64"), "ignored", why)
@@ -326,20 +328,22 @@ def _clean_into(raw_dir: Path, out: Path, files: dict[str, list[Path]], ctx: Con
     return CleanReport(quality_df, rejects_df, {}, flagged=flagged)
 
 
-def _clean_on_engine(raw_dir: Path, out: Path, files: dict[str, list[Path]], ctx: Context, cfg: EngineConfig,
-                     tables: list[str], by_table: dict[str, tuple[list, list]]) -> None:
-    """The big tables as engine queries (:mod:`analysis.clean.on_engine`), after the small ones are written."""
-    scratch = out / "_engine"
-    eng = connect(cfg, scratch)
-    try:
-        register_shared(eng, out / "asn.parquet")
-        for table in tables:
-            rels = [p.relative_to(raw_dir).as_posix() for p in files[table]]
-            res = clean_table(eng, table, files[table], rels, raw_dir, ctx, out)
-            by_table[table] = (res.quality, [res.rejects])
-    finally:
-        eng.close()
-        shutil.rmtree(scratch, ignore_errors=True)
+def _clean_small(raw_dir: Path, table: str, paths: list[Path], ctx: Context, parts: Path,
+                 part_files: dict[str, list[Path]], into: tuple[list, list]) -> None:
+    """One table by the pandas cleaners, in batches, into Parquet parts (merged by :func:`_merge_parts`)."""
+    quality, rejects = into
+    part_files[table] = []
+    for i, batch in enumerate(batches(paths)):
+        typed, rj, qrows = clean_batch(batch, raw_dir, table, ctx)
+        rejects.append(rj)
+        quality.extend(qrows)
+        part = parts / f"{table}-{i:05d}.parquet"
+        write_parquet(typed, part)
+        part_files[table].append(part)
+        if table == "units":
+            _register_units(ctx, typed, qrows[0]["file"])
+        if table == "asn":
+            ctx.roster.update(typed["asn_id"].tolist())
 
 
 def _register_units(ctx: Context, units: pd.DataFrame, rel: str) -> None:

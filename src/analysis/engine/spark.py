@@ -9,6 +9,7 @@ file order (a split's ids follow the previous split's).
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 from pathlib import Path
@@ -27,6 +28,14 @@ def _spark_memory(limit: str) -> str:
     return f"{max(int(value), 1)}{unit}"
 
 
+def _local_cores(master: str) -> int:
+    """Shuffle partitions: the cores of a local master (few, large tasks), else Spark's default."""
+    m = re.fullmatch(r"local(?:\[(\d+|\*)(?:,\d+)?\])?", master)
+    if not m:
+        return 200
+    return os.cpu_count() or 1 if m.group(1) == "*" else int(m.group(1) or 1)
+
+
 def session(cfg, temp_dir: Path):
     """One JVM per process (starting one takes seconds); each engine gets its own SQL session."""
     global _SESSION
@@ -38,7 +47,7 @@ def session(cfg, temp_dir: Path):
              .config("spark.sql.ansi.enabled", "false")
              .config("spark.ui.enabled", "false")
              .config("spark.ui.showConsoleProgress", "false")
-             .config("spark.sql.shuffle.partitions", "8")
+             .config("spark.sql.shuffle.partitions", str(_local_cores(cfg.spark_master)))
              .config("spark.driver.memory", _spark_memory(cfg.memory_limit))
              .config("spark.local.dir", tempfile.mkdtemp(prefix="analysis-spark-"))
              .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
