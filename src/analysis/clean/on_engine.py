@@ -379,9 +379,13 @@ def clean_table(engine, table: str, files: list[Path], rels: list[str], raw_dir:
     """Clean one big table on ``engine``; write ``out/<table>.parquet``; return accounting and rejects."""
     spec = SPECS[table]
     present = stage(engine, table, files, rels, ctx, raw_dir)
-    for f in spec.fields:
-        raw = engine.arrow(f"select distinct {f.fld} as raw from staged_{table}").column(0).to_pandas()
-        pieces = [dictionary(f, table, raw.iloc[i:i + DICT_CHUNK], ctx) for i in range(0, max(len(raw), 1), DICT_CHUNK)]
+    # every field's distinct values in one query (one job on Spark), then one dictionary per field
+    distinct = engine.arrow(" union all ".join(
+        f"select {i} as _f, {f.fld} as raw from staged_{table} group by {f.fld}"
+        for i, f in enumerate(spec.fields))).to_pandas()
+    for i, f in enumerate(spec.fields):
+        raw = distinct.loc[distinct["_f"] == i, "raw"].sort_values(kind="mergesort").reset_index(drop=True)
+        pieces = [dictionary(f, table, raw.iloc[j:j + DICT_CHUNK], ctx) for j in range(0, max(len(raw), 1), DICT_CHUNK)]
         engine.register(f"d_{table}_{f.fld}", pa.concat_tables(pieces))
     engine.materialize(f"checked_{table}", _check_sql(spec, present))
     _guard(engine, spec, files, rels, raw_dir, ctx)
