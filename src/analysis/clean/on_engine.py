@@ -329,6 +329,16 @@ def stage(engine, table: str, files: list[Path], rels: list[str], ctx: Context, 
     return present
 
 
+def _guarded(f: F) -> bool:
+    return f.kind not in ("ticket_no", "predikat")  # the pandas cleaners guard neither
+
+
+def _guard_columns(spec: Spec) -> list[tuple[str, str, str]]:
+    """(failed-value column, its dictionary source, non-empty column) per "wrong column" check."""
+    out = [(f"_gb_{f.fld}", f"d_{f.fld}.g_bad", f"_gn_{f.fld}") for f in spec.fields if _guarded(f)]
+    return out + [(f"_gs_{f.fld}", f"d_{f.fld}.g_serial", f"_gn_{f.fld}") for f in spec.fields if f.kind == "nip"]
+
+
 def _check_sql(spec: Spec, present: list[str]) -> str:
     steps = []
     for s in spec.steps:
@@ -342,13 +352,8 @@ def _check_sql(spec: Spec, present: list[str]) -> str:
     if spec.table == "skp":
         joins.append("left join roster on roster.asn_id = d_nip.v")
         joins.append("left join skp_matrix m on m.hasil = d_hasil.v and m.perilaku = d_perilaku.v")
-    guards = []
-    for f in spec.fields:
-        if f.kind in ("ticket_no", "predikat"):
-            continue
-        guards.append(f"d_{f.fld}.g_bad as _gb_{f.fld}, d_{f.fld}.g_ne as _gn_{f.fld}")
-        if f.kind == "nip":
-            guards.append(f"d_{f.fld}.g_serial as _gs_{f.fld}")
+    guards = [f"d_{f.fld}.g_ne as _gn_{f.fld}" for f in spec.fields if _guarded(f)]
+    guards += [f"{src} as {bad}" for bad, src, _ in _guard_columns(spec)]
     outs = ", ".join(f"{sql} as {c}" for c, sql in spec.outputs.items())
     return (f"select s._fi, s._row, {reason} as _reason, {column} as _column, {outs}, {', '.join(guards)} "
             f"from staged_{spec.table} s {' '.join(joins)}")
@@ -359,13 +364,8 @@ def _guard(engine, spec: Spec, files: list[Path], rels: list[str], raw_dir: Path
     from analysis.clean.run import clean_batch
     from analysis.clean.tables import MAX_BAD_SHARE
 
-    terms = []
-    for f in spec.fields:
-        if f.kind in ("ticket_no", "predikat"):
-            continue
-        terms.append(f"sum(cast(_gb_{f.fld} as bigint)) > {MAX_BAD_SHARE} * sum(cast(_gn_{f.fld} as bigint))")
-        if f.kind == "nip":
-            terms.append(f"sum(cast(_gs_{f.fld} as bigint)) > {MAX_BAD_SHARE} * sum(cast(_gn_{f.fld} as bigint))")
+    terms = [f"sum(cast({bad} as bigint)) > {MAX_BAD_SHARE} * sum(cast({ne} as bigint))"
+             for bad, _, ne in _guard_columns(spec)]
     bad = engine.rows(f"select _fi from (select _fi, ({' or '.join(terms)}) as wrong from checked_{spec.table} "
                       f"group by _fi) x where wrong order by _fi limit 1")
     if bad:
