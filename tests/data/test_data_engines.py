@@ -124,3 +124,20 @@ def test_spark_cleans_and_builds_panels_like_duckdb(raw, duckdb_out, tmp_path):
     build_panels(tmp_path / "spark", tmp_path / "ps", engine=cfg)
     for p in sorted((tmp_path / "pd").glob("*.parquet")):
         pd.testing.assert_frame_equal(pd.read_parquet(p), pd.read_parquet(tmp_path / "ps" / p.name), obj=p.name)
+
+
+def test_a_row_the_engine_cannot_parse_gets_the_pandas_readers_message(raw, tmp_path):
+    bad = tmp_path / "raw"
+    shutil.copytree(raw, bad, ignore=shutil.ignore_patterns("SYNTHETIC.json", "_truth"))
+    victim = sorted((bad / "skm").glob("skm_*.csv"))[3]
+    text = victim.read_bytes()
+    assert scannable(victim) is not None, "pick a file the engine scans"
+    first = text.split(b"\n", 1)[0]
+    sep = b";" if first.count(b";") > first.count(b",") else b","
+    victim.write_bytes(text.rstrip(b"\r\n") + b"\n" + sep.join([b"x"] * (first.count(sep) + 3)) + b"\n")
+    errors = {}
+    for engine in ("pandas", "duckdb"):
+        with pytest.raises(DataInputError) as exc:
+            clean_raw(bad, tmp_path / engine, key=KEY, engine=engine)
+        errors[engine] = str(exc.value)
+    assert errors["pandas"] == errors["duckdb"] and victim.name in errors["duckdb"]

@@ -298,12 +298,19 @@ def stage(engine, table: str, files: list[Path], rels: list[str], ctx: Context, 
         else:
             groups.setdefault((s[0], tuple(s[1])), []).append(fi)
     positions = {key: field_positions(list(key[1]), table, rels[fis[0]], ctx.profile) for key, fis in groups.items()}
-    odd_frames = {fi: read_cells(files[fi], raw_dir, table, ctx.profile)[1] for fi in odd}
     present = list(ctx.profile.headers[table])  # a field no file has reads as empty, as on the pandas path
-    parts = []
+    parts, scanned = [], {}
     for g, ((sep, header), fis) in enumerate(groups.items()):
         name = f"scan_{table}_{g}"
-        engine.scan_csv(name, [files[fi] for fi in fis], len(header), sep)
+        try:
+            engine.scan_csv(name, [files[fi] for fi in fis], len(header), sep)
+            engine.rows(f"select count(*) from {name}")  # parse now: a malformed row fails here
+        except Exception:  # noqa: BLE001 - any engine's parse error: the pandas reader reads the group,
+            odd.extend(fis)  # and names the file, row and problem if the file is really malformed
+            continue
+        scanned[g] = (name, sep, header, fis)
+    odd_frames = {fi: read_cells(files[fi], raw_dir, table, ctx.profile)[1] for fi in sorted(odd)}
+    for g, (name, sep, header, fis) in scanned.items():
         local = {files[fi].resolve(): fi for fi in fis}
         seen = [p for (p,) in engine.rows(f"select distinct _path from {name}")]
         engine.register(f"{name}_files", pa.table({"_path": pa.array(seen, pa.string()),
@@ -314,7 +321,7 @@ def stage(engine, table: str, files: list[Path], rels: list[str], ctx: Context, 
                      f"from {name} s join {name}_files m on m._path = s._path")
     if odd:
         frames = []
-        for fi in odd:
+        for fi in sorted(odd):
             fr = odd_frames[fi].reindex(columns=present, fill_value="").astype(str)
             frames.append(fr.assign(_fi=fi, _row=np.arange(1, len(fr) + 1)))
         odd_table = pa.Table.from_pandas(pd.concat(frames, ignore_index=True)[["_fi", "_row", *present]],

@@ -105,7 +105,7 @@ class SparkEngine:
 
         schema = StructType([StructField(f"c{i}", StringType()) for i in range(ncols)])
         df = self.spark.read.csv([Path(p).as_posix() for p in files], schema=schema, header=True, sep=sep,
-                                 quote='"', escape='"', encoding="UTF-8", mode="PERMISSIVE", multiLine=False)
+                                 quote='"', escape='"', encoding="UTF-8", mode="FAILFAST", multiLine=False)
         df = df.select("*", F.col("_metadata.file_path").alias("_path"),
                        F.monotonically_increasing_id().alias("_ord"))
         df.createOrReplaceTempView(name)
