@@ -17,6 +17,7 @@ from analysis.synth import SynthConfig, generate
 
 from engines_kit import assert_same_outputs, bulk_copy, digests
 
+pytestmark = pytest.mark.xdist_group("engines")  # one worker: the generated data and cleans are shared
 KEY = b"engine-test-key"
 SPARK = pytest.mark.skipif(bool(spark_available()), reason=f"Spark engine unavailable: {spark_available()}")
 
