@@ -28,6 +28,13 @@ files stay on disk and the engine does the row work, out of core:
    fail is "the wrong column": the file is then re-read by the pandas cleaner, which raises the same
    message (naming file, column, row) as the pandas path.
 
+Where the result can differ from the pandas path (tests compare both on the default data, a bulk dump of
+``.csv.gz`` partitions, a wrong column and a malformed row): the SKM form id, the one field not parsed
+through a dictionary (it is unique per row), is trimmed of spaces by SQL's ``trim`` where Python's
+``strip`` also drops tabs and non-breaking spaces; when several files are wrong, the file named first may
+differ (an engine checks a table's files together); and the canonical tables are not re-validated with
+pandera row by row (that would need them in memory), their values coming from the same dictionaries.
+
 SQL is written in DuckDB's dialect and transpiled for Spark (:mod:`analysis.engine`). The small tables
 (units, adoption, roster, training, service volume, health, schools) are cleaned by the pandas cleaners
 and handed to the engine where it needs them (unit names, the roster).
