@@ -142,3 +142,14 @@ def test_a_row_the_engine_cannot_parse_gets_the_pandas_readers_message(raw, tmp_
             clean_raw(bad, tmp_path / engine, key=KEY, engine=engine)
         errors[engine] = str(exc.value)
     assert errors["pandas"] == errors["duckdb"] and victim.name in errors["duckdb"]
+
+
+def test_run_with_spark_but_no_pyspark_stops_before_anything_runs(monkeypatch, tmp_path):
+    import analysis.engine as E
+    from analysis.runner import RunError, run
+
+    monkeypatch.setattr(E, "spark_available", lambda: "PySpark is not installed (pip install '.[spark]')")
+    with pytest.raises(RunError, match="engine 'spark' cannot start: PySpark is not installed"):
+        run(load_params(overrides={"engine": "spark"}), runs_dir=tmp_path / "runs", render=False,
+            say=lambda _: None)
+    assert not (tmp_path / "runs").exists()
