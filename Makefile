@@ -38,6 +38,7 @@ lab: $(STAMP)  ## JupyterLab at the project root (notebooks/, reports/, params/)
 bench: $(STAMP)  ## benchmarks (slow; figures go to benchmarks/results/)
 	$(BIN)/python benchmarks/bench_run.py
 	$(BIN)/python benchmarks/bench_data.py
+	$(BIN)/python benchmarks/bench_engines.py
 	$(BIN)/python benchmarks/bench_did.py
 	$(BIN)/python benchmarks/bench_cli.py
 	$(BIN)/python benchmarks/bench_sunab.py

@@ -103,6 +103,11 @@ def main() -> None:
     ap.add_argument("--memory-limit", default="4GB")
     ap.add_argument("--cache", type=Path, default=None, help="folder keeping the generated raw data between runs")
     a = ap.parse_args()
+    from analysis.engine import spark_available
+
+    if "spark" in a.engines and spark_available():
+        print(f"spark: skipped ({spark_available()})")
+        a.engines = [e for e in a.engines if e != "spark"]
     cache = a.cache or Path(tempfile.mkdtemp(prefix="bench-engines-"))
     cache.mkdir(parents=True, exist_ok=True)
     rows = []
