@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 from analysis import schemas
 from analysis.io import PARQUET_OPTIONS
 
-ROW_GROUP = 1 << 20
+ROW_GROUP = 122_880  # rows, as the pandas path's DuckDB writer; bounds the buffer to one group
 _ARROW = {"str": pa.string(), "int64": pa.int64(), "float64": pa.float64(), "bool": pa.bool_(),
           schemas.TS: pa.timestamp("ms")}
 
