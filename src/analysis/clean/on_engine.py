@@ -45,7 +45,7 @@ from __future__ import annotations
 import codecs
 import csv
 import gzip
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -280,7 +280,6 @@ class TableResult:
     quality: list[dict]
     rejects: pd.DataFrame
     output: Path
-    counts: dict[int, dict] = field(default_factory=dict)
 
 
 def _lit(s: str) -> str:
@@ -353,7 +352,7 @@ def _guard_columns(spec: Spec) -> list[tuple[str, str, str]]:
     return out + [(f"_gs_{f.fld}", f"d_{f.fld}.g_serial", f"_gn_{f.fld}") for f in spec.fields if f.kind == "nip"]
 
 
-def _check_sql(spec: Spec, present: list[str]) -> str:
+def _check_sql(spec: Spec) -> str:
     steps = []
     for s in spec.steps:
         if isinstance(s, F):
@@ -392,7 +391,7 @@ def clean_table(engine, table: str, files: list[Path], rels: list[str], raw_dir:
                 out: Path) -> TableResult:
     """Clean one big table on ``engine``; write ``out/<table>.parquet``; return accounting and rejects."""
     spec = SPECS[table]
-    present = stage(engine, table, files, rels, ctx, raw_dir)
+    stage(engine, table, files, rels, ctx, raw_dir)
     # every field's distinct values in one query (one job on Spark), then one dictionary per field
     distinct = engine.arrow(" union all ".join(
         f"select {i} as _f, {f.fld} as raw from staged_{table} group by {f.fld}"
@@ -401,7 +400,7 @@ def clean_table(engine, table: str, files: list[Path], rels: list[str], raw_dir:
         raw = distinct.loc[distinct["_f"] == i, "raw"].sort_values(kind="mergesort").reset_index(drop=True)
         pieces = [dictionary(f, table, raw.iloc[j:j + DICT_CHUNK], ctx) for j in range(0, max(len(raw), 1), DICT_CHUNK)]
         engine.register(f"d_{table}_{f.fld}", pa.concat_tables(pieces))
-    engine.materialize(f"checked_{table}", _check_sql(spec, present))
+    engine.materialize(f"checked_{table}", _check_sql(spec))
     _guard(engine, spec, files, rels, raw_dir, ctx)
     sch = schemas.CANONICAL[table]
     pk = ", ".join(sch.metadata["key"])
