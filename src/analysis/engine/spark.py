@@ -37,7 +37,11 @@ def _local_cores(master: str) -> int:
 
 
 def session(cfg, temp_dir: Path):
-    """One JVM per process (starting one takes seconds); each engine gets its own SQL session."""
+    """One JVM per process (starting one takes seconds); each engine gets its own SQL session.
+
+    The master and the non-SQL settings of the first engine hold for the whole process (a command or a
+    notebook kernel serves one run); ``spark.sql.*`` settings are applied per session.
+    """
     global _SESSION
     from pyspark.sql import SparkSession
 
