@@ -310,15 +310,15 @@ def stage(engine, table: str, files: list[Path], rels: list[str], ctx: Context, 
         name = f"scan_{table}_{g}"
         try:
             engine.scan_csv(name, [files[fi] for fi in fis], len(header), sep)
-            engine.rows(f"select count(*) from {name}")  # parse now: a malformed row fails here
+            # the engine's spelling of each path; the full scan parses now, so a malformed row fails here
+            seen = [p for p, _ in engine.rows(f"select _path, count(*) from {name} group by _path")]
         except Exception:  # noqa: BLE001 - any engine's parse error: the pandas reader reads the group,
             odd.extend(fis)  # and names the file, row and problem if the file is really malformed
             continue
-        scanned[g] = (name, sep, header, fis)
+        scanned[g] = (name, sep, header, fis, seen)
     odd_frames = {fi: read_cells(files[fi], raw_dir, table, ctx.profile)[1] for fi in sorted(odd)}
-    for g, (name, sep, header, fis) in scanned.items():
+    for g, (name, sep, header, fis, seen) in scanned.items():
         local = {files[fi].resolve(): fi for fi in fis}
-        seen = [p for (p,) in engine.rows(f"select distinct _path from {name}")]
         engine.register(f"{name}_files", pa.table({"_path": pa.array(seen, pa.string()),
                                                    "_fi": pa.array([local[_local(p)] for p in seen], pa.int64())}))
         pos = positions[(sep, header)]
