@@ -43,6 +43,7 @@ bench: $(STAMP)  ## benchmarks (slow; figures go to benchmarks/results/)
 	$(BIN)/python benchmarks/bench_cli.py
 	$(BIN)/python benchmarks/bench_sunab.py
 	$(BIN)/python benchmarks/bench_design_schedules.py
+	$(BIN)/python benchmarks/bench_inspect.py
 
 lock:  ## re-resolve requirements.lock from pyproject.toml in a scratch venv
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv

@@ -81,7 +81,7 @@ def _copy(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("old, new, named", [
-    ("grouping: kelurahan", "grouping: rt", "grouping: Input should be 'kelurahan' or 'kecamatan'"),
+    ("grouping: kelurahan", "grouping: rt", "grouping: Input should be 'kelurahan', 'kecamatan' or 'kabkota'"),
     ('code: "16.71.14.1005"', 'code: "16.71.15.1005"', "not inside the study area 16.71.14: ['16.71.15.1005']"),
     ("window: {start: 2023-01-01", "window: {start: 2026-01-01", "window end 2025-12-31 is not after start"),
     ("diseases: [", "disease: [", "disease: Extra inputs are not permitted")])

@@ -11,7 +11,11 @@ directions in ``report/outcomes.yaml``, which is data), and recomputes:
 * the number printed in the claim's text, which must be the claimed value as rounded on
   the page (Indonesian ``1.234,5`` or English ``1,234.5``; ``< x`` means below x);
 * where the rendered HTML is present, the text of each claim's span, which must be the
-  claim's text.
+  claim's text;
+* on the index page of a brief batch (``index-<lang>.html``), each figure's span, which must
+  name a claim of its brief (``data-brief``, ``data-claim``) and show that claim's text.
+
+Briefs are those of the run folder: ``brief*/``, ``units/*/`` and ``areas/*/``.
 
 Rules (``row`` is a filter: ``k=v`` with ``|`` alternatives, ``k!=v``, ``k>=v``, ``k<v``,
 joined by ``&``; an empty value matches an empty or missing cell; ``*F`` scales by F):
@@ -48,6 +52,7 @@ joined by ``&``; an empty value matches an empty or missing cell; ``*F`` scales 
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import math
@@ -89,6 +94,7 @@ class Tables:
         self.manifest = json.loads((self.run_dir / "manifest.json").read_text(encoding="utf-8"))
         self._cache: dict[str, pd.DataFrame | None] = {}
         self._rows: dict[tuple[str, str], pd.DataFrame] = {}
+        self.memo: dict[tuple, object] = {}  # answers of _per_run functions
 
     def get(self, name: str) -> pd.DataFrame | None:
         if name not in self._cache:
@@ -152,7 +158,12 @@ def select(frame: pd.DataFrame, row: str) -> pd.DataFrame:
             num = pd.to_numeric(col, errors="coerce")
             mask &= (num >= float(value)) if op == ">=" else (num < float(value))
         else:
-            hit = col.map(lambda c: any(_same(c, v) for v in value.split("|")))
+            wanted = value.split("|")
+            if len(wanted) > 8 and col.dtype == object and not any(v == "" or _as_number(v) is not None for v in wanted):
+                # many names or ids (an area's units): one set lookup, the same answer as _same on each
+                hit = col.notna() & col.astype(str).isin(set(wanted))
+            else:
+                hit = col.map(lambda c: any(_same(c, v) for v in wanted))
             mask &= ~hit if op == "!=" else hit
     return frame[mask]
 
@@ -169,11 +180,24 @@ def _one(rows: pd.DataFrame, row: str) -> pd.Series:
 
 # --- recomputation -------------------------------------------------------------------------
 
+def _per_run(func):
+    """Memoise ``func(tables, *args)`` on the run's Tables: the claims of many briefs ask the same questions."""
+    @functools.wraps(func)
+    def wrapper(tables: Tables, *args):
+        key = (func.__name__, *args)
+        if key not in tables.memo:
+            tables.memo[key] = func(tables, *args)
+        return tables.memo[key]
+    return wrapper
+
+
+@functools.lru_cache(maxsize=1)
 def _directions() -> dict[str, str]:
     data = yaml.safe_load(OUTCOMES_FILE.read_text(encoding="utf-8"))
     return {name: entry["direction"] for name, entry in data.items()}
 
 
+@_per_run
 def _pretrend_row(tables: Tables, outcome: str):
     frame = tables.get("pretrend")
     if frame is None:
@@ -182,6 +206,7 @@ def _pretrend_row(tables: Tables, outcome: str):
     return rows.iloc[0] if len(rows) else None
 
 
+@_per_run
 def _honest(tables: Tables, outcome: str) -> tuple[str, float | None]:
     frame = tables.get("honest_bounds")
     if frame is None:
@@ -202,6 +227,7 @@ def _honest(tables: Tables, outcome: str) -> tuple[str, float | None]:
     return "upto", float(rows["M"].iloc[excludes.index(False) - 1])
 
 
+@_per_run
 def _conclusion(tables: Tables, outcome: str) -> str:
     head = one(tables.need("headline"), f"outcome={outcome}")
     pre = _pretrend_row(tables, outcome)
@@ -231,6 +257,7 @@ def _office_conclusion(cell: pd.Series) -> str:
     return "better" if up == (direction == "better_up") else "worse"
 
 
+@_per_run
 def _alternatives(tables: Tables, outcome: str) -> tuple[int, int, int]:
     head = one(tables.need("headline"), f"outcome={outcome}")
     main = (float(head["estimate"]), float(head["conf_low"]), float(head["conf_high"]))
@@ -427,8 +454,9 @@ def _text_agrees(text: str, claimed: str, language: str, rule: str = "") -> bool
     return abs(value - number) <= 0.5 * 10 ** -decimals + 1e-9 * max(1.0, abs(number))
 
 
-def audit_claims(run_dir: Path, claims: pd.DataFrame, html_text: str | None = None) -> list[Disagreement]:
-    tables = Tables(run_dir)
+def audit_claims(run_dir: Path, claims: pd.DataFrame, html_text: str | None = None,
+                 tables: Tables | None = None) -> list[Disagreement]:
+    tables = tables or Tables(run_dir)
     out = []
     def plain(text: str) -> str:  # renderers wrap lines and may add tags inside a span
         return " ".join(html.unescape(re.sub(r"<[^>]+>", "", text)).split())
@@ -454,20 +482,47 @@ def audit_claims(run_dir: Path, claims: pd.DataFrame, html_text: str | None = No
 
 def claim_files(run_dir: Path) -> list[Path]:
     run_dir = Path(run_dir)
-    return sorted([*run_dir.glob("brief*/claims.csv"), *run_dir.glob("units/*/claims.csv")])
+    return sorted([*run_dir.glob("brief*/claims.csv"), *run_dir.glob("units/*/claims.csv"),
+                   *run_dir.glob("areas/*/claims.csv")])
+
+
+_INDEX_SPAN = re.compile(r'<span[^>]*\bdata-brief="([^"]+)"[^>]*\bdata-claim="([^"]+)"[^>]*>(.*?)</span>', re.S)
+
+
+def audit_index(run_dir: Path, page: Path) -> tuple[int, list[Disagreement]]:
+    """(figures checked, disagreements) of an index page: each figure must be its brief's claim, shown as recorded."""
+    claims = {}
+    for path in claim_files(run_dir):
+        for claim in pd.read_csv(path, dtype=str, keep_default_na=False).to_dict("records"):
+            claims[(claim["brief"], claim["claim_id"])] = claim
+    found = _INDEX_SPAN.findall(page.read_text(encoding="utf-8"))
+    out = []
+    for brief, claim_id, text in found:
+        shown = " ".join(html.unescape(re.sub(r"<[^>]+>", "", text)).split())
+        claim = claims.get((brief, claim_id))
+        if claim is None:
+            out.append(Disagreement(brief, claim_id, shown, "", "nothing", f"{page.name}: no such claim"))
+        elif " ".join(claim["text"].split()) != shown:
+            out.append(Disagreement(brief, claim_id, claim["text"], claim["value"], shown,
+                                    f"{page.name} shows other text"))
+    return len(found), out
 
 
 def audit_run(run_dir: str | Path, only: str | None = None) -> tuple[int, list[Disagreement]]:
     """(claims checked, disagreements) over every brief of a run (or the brief folder ``only``)."""
     run_dir = Path(run_dir)
     checked, problems = 0, []
+    tables = Tables(run_dir)  # read once for every brief of the run
     for path in claim_files(run_dir):
         if only is not None and path.parent != run_dir / only:
             continue
         claims = pd.read_csv(path, dtype=str, keep_default_na=False)
         page = path.parent / "brief.html"
-        problems += audit_claims(run_dir, claims, page.read_text(encoding="utf-8") if page.exists() else None)
+        problems += audit_claims(run_dir, claims, page.read_text(encoding="utf-8") if page.exists() else None, tables)
         checked += len(claims)
+    for page in sorted(run_dir.glob("index-*.html")) if only is None else []:  # the index pages of brief batches
+        figures, wrong = audit_index(run_dir, page)
+        checked, problems = checked + figures, problems + wrong
     return checked, problems
 
 

@@ -37,7 +37,7 @@ class LazyGroup(click.Group):
         "clean": ("analysis.clean.cli:clean",
                   "Clean raw exports into canonical, pseudonymised Parquet tables and a data-quality summary."),
         "brief": ("analysis.report.cli:brief",
-                  "Make a policy brief (HTML + PDF) from a finished run, for one unit or all units."),
+                  "Make policy briefs (HTML + PDF) from a finished run: the study area, a unit, an area, or all of them."),
         "audit": ("analysis.audit:audit_command",
                   "Recompute every claim of every brief of RUN_DIR from its result tables; list disagreements."),
         "inspect": ("analysis.clean.cli:inspect",

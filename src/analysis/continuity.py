@@ -161,18 +161,34 @@ def _plain(text: str) -> str:
     return re.sub(r"<[^>]+>", "", text)
 
 
-def since_section(run_dir: str | Path, language: str = "id", alp: float = 0.05, ledger=None) -> str:
-    """Markdown opening of the brief, or '' when this run continues no earlier run.
+def write_since_table(run_dir: str | Path) -> pd.DataFrame | None:
+    """The run's ``since_previous`` table (None when this run continues no earlier run), saved once.
 
-    The comparison is saved as the run's ``since_previous`` table, which the numbers' claims cite.
+    Every brief of a run asks for it; the table is written only when it is missing or differs, so
+    per-unit and area briefs (and briefs built in parallel) do not rewrite the run's table.
     """
     from analysis.outputs import save_table
-    from analysis.report.i18n import t
 
     previous = previous_run(run_dir)
     if previous is None or not all((r / "tables" / "headline.parquet").exists() for r in (Path(run_dir), previous)):
-        return ""  # no earlier run, or one of the two made no headline estimates (a partial --step run)
-    table = since_table(run_dir, previous)
-    save_table(table, TABLE, run_dir, notebook="brief", title="Since the previous analysis: headline estimates of both runs")
+        return None  # no earlier run, or one of the two made no headline estimates (a partial --step run)
+    table = since_table(run_dir, previous).reset_index(drop=True)
+    stored = Path(run_dir) / "tables" / f"{TABLE}.parquet"
+    if not (stored.exists() and pd.read_parquet(stored).equals(table)):
+        save_table(table, TABLE, run_dir, notebook="brief",
+                   title="Since the previous analysis: headline estimates of both runs")
+    return table
+
+
+def since_section(run_dir: str | Path, language: str = "id", alp: float = 0.05, ledger=None) -> str:
+    """Markdown opening of the brief, or '' when this run continues no earlier run.
+
+    The comparison is the run's ``since_previous`` table (:func:`write_since_table`), which the numbers' claims cite.
+    """
+    from analysis.report.i18n import t
+
+    table = write_since_table(run_dir)
+    if table is None:
+        return ""
     intro, *moves = since_sentences(table, language, alp, ledger)
     return "\n\n".join([f"## {t(language, 'since_heading')}", intro, "\n".join(f"- {m}" for m in moves)])

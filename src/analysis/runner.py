@@ -285,7 +285,7 @@ def run(
             raise RunError(f"unknown step(s): {', '.join(missing)}; steps are: {', '.join(c.name for c in chosen)}")
         chosen = [c for c in chosen if c.name in steps]
     for step in chosen:  # refuse before anything runs
-        parameters_for(step.notebook, params, {"run_dir": "", "unit_id": ""})
+        parameters_for(step.notebook, params, {"run_dir": "", "unit_id": "", "area": ""})
     if render and any(step.is_brief for step in chosen):  # a missing renderer, too, before an hour of work
         from analysis.render import RenderError, choose_engine
 
@@ -332,7 +332,7 @@ def run(
     def one(step: Step) -> None:
         out = run_dir / ("brief" if step.is_brief else "notebooks") / step.notebook.name
         out.parent.mkdir(exist_ok=True)
-        values = parameters_for(step.notebook, params, {"run_dir": str(run_dir), "unit_id": ""})
+        values = parameters_for(step.notebook, params, {"run_dir": str(run_dir), "unit_id": "", "area": ""})
         i = next(counter)
         report(step.name, "running", f"[{i}/{total}] {step.name} ...")
         t0 = time.perf_counter()

@@ -86,10 +86,11 @@ class Study(_Strict):
     name: str
     area: AreaHead
     names: dict[Literal["id", "en"], Names]
-    grouping: Literal["kelurahan", "kecamatan"]
+    grouping: Literal["kelurahan", "kecamatan", "kabkota"]
     window: Window
     areas: list[Area] = Field(min_length=1, description="kelurahan (desa) of the study with official codes")
     kecamatan: list[Area] = Field(default_factory=list, description="kecamatan of a city-wide study")
+    kabkota: list[Area] = Field(default_factory=list, description="kabupaten/kota of a province or national study")
     catalogue: str = "units.csv"
     opds: list[str] = Field(min_length=1)
     unit_types: list[str] = Field(min_length=1)
@@ -99,7 +100,7 @@ class Study(_Strict):
     courses: dict[str, str] = Field(min_length=1, description="course code -> title in training exports")
     folder: Path = Field(default=Path("."), exclude=True)
 
-    @field_validator("areas", "kecamatan")
+    @field_validator("areas", "kecamatan", "kabkota")
     @classmethod
     def _unique_codes(cls, v: list[Area]) -> list[Area]:
         seen = [a.code for a in v]
@@ -110,7 +111,8 @@ class Study(_Strict):
 
     @model_validator(mode="after")
     def _inside(self) -> "Study":
-        outside = [a.code for a in (*self.areas, *self.kecamatan) if not a.code.startswith(self.area.code + ".")]
+        outside = [a.code for a in (*self.areas, *self.kecamatan, *self.kabkota)
+                   if not a.code.startswith(self.area.code + ".")]
         if outside:
             raise ValueError(f"codes not inside the study area {self.area.code}: {outside[:5]}")
         missing = {"id", "en"} - set(self.names)
@@ -149,11 +151,18 @@ class Study(_Strict):
         head = ".".join(kelurahan_code.split(".")[:3])
         return next((k.name for k in self.kecamatan if k.code == head), "")
 
+    def kabkota_of(self, kelurahan_code: str) -> str:
+        """Name of the kabupaten/kota a kelurahan code lies in ('' if the study lists no kabupaten/kota)."""
+        head = ".".join(kelurahan_code.split(".")[:2])
+        return next((k.name for k in self.kabkota if k.code == head), "")
+
     def group_of(self, kelurahan_name: str) -> str:
-        """The grouping-level name of a kelurahan (itself, or its kecamatan in a city-wide study)."""
+        """The grouping-level name of a kelurahan: itself, its kecamatan (a city-wide study) or its
+        kab/kota (a province or national study)."""
         if self.grouping == "kelurahan":
             return kelurahan_name
-        return self.kecamatan_of(self._code_by_name[kelurahan_name])
+        code = self._code_by_name[kelurahan_name]
+        return self.kabkota_of(code) if self.grouping == "kabkota" else self.kecamatan_of(code)
 
     @cached_property
     def _code_by_name(self) -> dict[str, str]:

@@ -11,7 +11,9 @@ from pathlib import Path
 import pandas as pd
 from click.testing import CliRunner
 
+from analysis import schemas
 from analysis.clean.cli import clean
+from analysis.clean.run import clean_raw
 from analysis.pseudonym import ENV_VAR
 from analysis.synth import MessyConfig, SynthConfig, generate
 
@@ -24,6 +26,17 @@ def make_base(folder: Path) -> tuple[Path, pd.DataFrame]:
     raw = generate(folder / "raw", SMALL)
     people = pd.read_csv(raw / "simpeg" / "pegawai.csv", dtype=str, keep_default_na=False)
     return raw, people
+
+
+def clean_reference(root: Path, key: bytes) -> tuple[Path, dict[str, pd.DataFrame]]:
+    """Synthetic exports under ``root`` and the canonical tables of their real copy (cleaned into root/ref_out)."""
+    base, _ = make_base(root)
+    clean_raw(real_copy(base, root / "ref"), root / "ref_out", key=key)
+    return base, canonical_tables(root / "ref_out")
+
+
+def canonical_tables(folder: Path) -> dict[str, pd.DataFrame]:
+    return {t: schemas.conform(pd.read_parquet(folder / f"{t}.parquet"), s) for t, s in schemas.CANONICAL.items()}
 
 
 def real_copy(base: Path, dest: Path) -> Path:

@@ -13,7 +13,7 @@ from analysis.clean.errors import DataInputError
 from analysis.clean.profile import MAPPING_FILE
 from analysis.clean.run import clean_raw
 
-from exports_kit import make_base, read, real_copy, write
+from exports_kit import canonical_tables, clean_reference, read, real_copy, write
 
 KEY = b"a test secret"
 
@@ -49,17 +49,10 @@ def _rewrite(raw):
             write(df, path)
 
 
-def _tables(folder) -> dict[str, pd.DataFrame]:
-    return {t: schemas.conform(pd.read_parquet(folder / f"{t}.parquet"), s) for t, s in schemas.CANONICAL.items()}
-
-
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory):
     root = tmp_path_factory.mktemp("mapping")
-    base, _ = make_base(root)
-    ref = real_copy(base, root / "ref")
-    clean_raw(ref, root / "ref_out", key=KEY)
-    return root, base, _tables(root / "ref_out")
+    return root, *clean_reference(root, KEY)
 
 
 def test_other_system_stops_naming_the_unknown_header_then_label(exports, tmp_path):
@@ -86,7 +79,7 @@ def test_a_mapping_file_alone_gives_the_same_clean_tables(exports, tmp_path):
     _rewrite(raw)
     (raw / MAPPING_FILE).write_text(MAPPING, encoding="utf-8")
     clean_raw(raw, tmp_path / "out", key=KEY)
-    got = _tables(tmp_path / "out")
+    got = canonical_tables(tmp_path / "out")
     for table in schemas.CANONICAL:
         pd.testing.assert_frame_equal(got[table], want[table], obj=table)
     quality = pd.read_parquet(tmp_path / "out" / "data_quality.parquet")
@@ -102,6 +95,8 @@ def test_a_mapping_file_alone_gives_the_same_clean_tables(exports, tmp_path):
     ("labels: {service: {KTP: [x]}}", "labels.service.KTP: not a value of 'service' (closest: 'KTP-el')"),
     ("labels: {kelurahan: {Bagus Kuning: [x]}}", "not a value of 'kelurahan' (closest: 'Baguskuning')"),
     ("tables: {tickets: {header: {jalur: [x]}}}", "tables.tickets.header: Extra inputs are not permitted"),
+    ("labels: {unit: {DUK1: [x]}}", "labels.unit.DUK1: not a value of 'unit' (closest: 'DUK01')"),
+    ("labels: {unit: {DUK01: x}}", "DUK01: Input should be a valid list"),
 ])
 def test_mapping_mistakes_are_named(exports, tmp_path, text, named):
     _, base, _ = exports

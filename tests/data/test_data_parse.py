@@ -71,18 +71,22 @@ def test_every_unit_name_variant_maps_to_its_unit():
     assert S.unit_key(export.unknown_unit(STUDY), CITY) not in lookup
 
 
-@pytest.mark.parametrize("variants, aliases", [
-    (export.CHANNEL_VARIANTS, S.CHANNEL), (export.SEX_VARIANTS, S.SEX), (export.EDU_VARIANTS, S.EDUCATION_A),
-    (export.OCC_VARIANTS, S.OCCUPATION_A), (export.RATING_VARIANTS, S.RATING), (export.SERVICE_VARIANTS, ALIASES["service"]),
-    (export.DISEASE_RAW, ALIASES["disease"])])
-def test_every_label_variant_is_accepted(variants, aliases):
+@pytest.mark.parametrize("vocabulary, aliases", [
+    ("channel", S.CHANNEL), ("sex", S.SEX), ("education", S.EDUCATION_A), ("occupation", S.OCCUPATION_A),
+    ("rating", S.RATING), ("predikat", S.PREDIKAT_A), ("service", ALIASES["service"]),
+    ("disease", ALIASES["disease"]), ("unit_type", ALIASES["unit_type"])])
+def test_every_label_variant_is_accepted(vocabulary, aliases):
+    known = set(aliases.values())
+    variants = {c: v for c, v in export.labels(vocabulary, known).items() if c in known}
+    assert set(variants) == known
     for canon, spellings in variants.items():
         vals, bad = P.parse_category(pd.Series(list(spellings)), aliases)
         assert not bad.any() and set(vals) == {canon}, spellings
 
 
 def test_every_header_variant_is_accepted():
-    for table, fields in export.HEADERS.items():
+    for table in S.HEADERS:
+        fields = export.headers(table)
         accepted = {fld: {S.key(a) for a in (fld, *aliases)} for fld, aliases in S.HEADERS[table].items()}
         for fld, spellings in fields.items():
             assert all(S.key(h) in accepted[fld] for h in spellings), (table, fld)

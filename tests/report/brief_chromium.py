@@ -90,8 +90,12 @@ class Page:
 
 
 def load(html: Path, screenshot: Path, profile: Path, width: int = 1280, height: int = 2000,
-         mobile: bool = False) -> dict:
-    """Load ``html``; return requests, failures, console errors, exceptions and layout; save a PNG screenshot."""
+         mobile: bool = False, scripts: tuple[str, ...] = ()) -> dict:
+    """Load ``html``; return requests, failures, console errors, exceptions and layout; save a PNG screenshot.
+
+    ``scripts``: JavaScript expressions evaluated in order after the page loaded (each may act on the
+    page, e.g. type into a field); their values are returned as ``results``.
+    """
     import websocket
 
     binary = chromium_binary()
@@ -118,6 +122,8 @@ def load(html: Path, screenshot: Path, profile: Path, width: int = 1280, height:
         page.wait_for("Page.loadEventFired")
         page.drain(1.0)
         layout = json.loads(page.call("Runtime.evaluate", expression=LAYOUT_PROBE, returnByValue=True)["result"]["value"])
+        results = [page.call("Runtime.evaluate", expression=script, returnByValue=True)["result"].get("value")
+                   for script in scripts]
         shot = page.call("Page.captureScreenshot", format="png")
         screenshot.parent.mkdir(parents=True, exist_ok=True)
         screenshot.write_bytes(b64decode(shot["data"]))
@@ -132,6 +138,7 @@ def load(html: Path, screenshot: Path, profile: Path, width: int = 1280, height:
     params = [(e["method"], e.get("params", {})) for e in events if "method" in e]
     return {
         "layout": layout,
+        "results": results,
         "requests": [p["request"]["url"] for m, p in params if m == "Network.requestWillBeSent"],
         "failed": [p.get("errorText", "") for m, p in params if m == "Network.loadingFailed"],
         "console_errors": [p for m, p in params if m == "Runtime.consoleAPICalled" and p.get("type") == "error"],

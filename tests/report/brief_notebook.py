@@ -47,16 +47,17 @@ run_dir: str = "reports/runs/latest"  # run folder whose result tables the brief
 language: str = "id"  # language of the brief: "id" (Bahasa Indonesia) or "en" (English)
 min_cell: int = 10  # smallest count of people shown; smaller counts are suppressed or merged
 alp: float = 0.05  # significance level of the intervals (0.05 gives 95% intervals)
-unit_id: str = ""  # service unit of a per-unit brief; empty for the whole kecamatan (set by analysis brief --unit)"""
+unit_id: str = ""  # service unit of a per-unit brief; empty for the whole kecamatan (set by analysis brief --unit)
+area: str = ""  # area of an area brief (a kelurahan, kecamatan or kab/kota of the study); empty otherwise"""
 
 CELLS = [
     "from IPython.display import Markdown, display\n\nfrom analysis.report import brief\nfrom analysis.runner import enter_project\n\n"
     "_ = enter_project()  # run_dir is relative to the project folder (no result shown: the brief shows outputs)",
-    "display(Markdown(brief.summary_section(run_dir, language, min_cell, unit_id, alp)))",
-    "display(Markdown(brief.evidence_sections(run_dir, language, min_cell, unit_id, alp)))",
-    "display(Markdown(brief.limitations_section(run_dir, language, min_cell, unit_id, alp)))",
-    "display(Markdown(brief.recommendations_section(run_dir, language, min_cell, unit_id, alp)))",
-    "display(Markdown(brief.provenance_section(run_dir, language, min_cell, unit_id, alp)))",
+    "display(Markdown(brief.summary_section(run_dir, language, min_cell, unit_id, alp, area)))",
+    "display(Markdown(brief.evidence_sections(run_dir, language, min_cell, unit_id, alp, area)))",
+    "display(Markdown(brief.limitations_section(run_dir, language, min_cell, unit_id, alp, area)))",
+    "display(Markdown(brief.recommendations_section(run_dir, language, min_cell, unit_id, alp, area)))",
+    "display(Markdown(brief.provenance_section(run_dir, language, min_cell, unit_id, alp, area)))",
 ]
 
 

@@ -26,7 +26,7 @@ def test_brief_for_one_unit_goes_to_its_own_folder(run_dir, monkeypatch):
 def test_unit_and_all_units_are_exclusive(run_dir, monkeypatch):
     monkeypatch.chdir(ROOT)
     result = CliRunner().invoke(brief, ["--unit", "U12", "--all-units", "--run", str(run_dir)])
-    assert result.exit_code == 2 and "either --unit or --all-units" in result.output
+    assert result.exit_code == 2 and "use one of --unit, --area, --all-units, --all-areas" in result.output
 
 
 def test_run_folder_must_be_a_run(tmp_path, monkeypatch):

@@ -26,9 +26,9 @@ def test_front_matter_is_quarto_yaml():
 
 def test_parameters_are_typed_with_help():
     declared = pm.inspect_notebook(str(brief_notebook.NOTEBOOK))
-    assert list(declared) == ["run_dir", "language", "min_cell", "alp", "unit_id"]
+    assert list(declared) == ["run_dir", "language", "min_cell", "alp", "unit_id", "area"]
     assert {n: p["inferred_type_name"] for n, p in declared.items()} == {
-        "run_dir": "str", "language": "str", "min_cell": "int", "alp": "float", "unit_id": "str"}
+        "run_dir": "str", "language": "str", "min_cell": "int", "alp": "float", "unit_id": "str", "area": "str"}
     assert all(p["help"] for p in declared.values())
 
 

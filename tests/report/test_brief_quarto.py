@@ -70,7 +70,7 @@ def test_every_unit_brief_keeps_the_contract(run_template, tmp_path):
     combined.cells = [nbformat.v4.new_code_cell(setup.source)]
     for unit in units:
         combined.cells.append(nbformat.v4.new_code_cell(
-            f"run_dir, language, min_cell, alp, unit_id = {str(run)!r}, 'id', 10, 0.05, {unit!r}"))
+            f"run_dir, language, min_cell, alp, unit_id, area = {str(run)!r}, 'id', 10, 0.05, {unit!r}, ''"))
         combined.cells += [nbformat.v4.new_code_cell(c.source) for c in sections]
     NotebookClient(combined, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}).execute()
     assert not combined.cells[0].outputs, "the setup cell shows nothing (no PosixPath of the project)"

@@ -50,9 +50,9 @@ def test_every_string_key_is_used_by_the_brief_code():
 
 
 @pytest.mark.parametrize("language", ["id", "en"])
-@pytest.mark.parametrize("unit_id", ["", "U05"])
-def test_brief_text_has_no_words_of_the_other_language(run_dir, language, unit_id):
-    text = "\n".join(section(run_dir, language, 10, unit_id, 0.05) for section in SECTIONS)
+@pytest.mark.parametrize("unit_id, area", [("", ""), ("U05", ""), ("", "Komperta")])
+def test_brief_text_has_no_words_of_the_other_language(run_dir, language, unit_id, area):
+    text = "\n".join(section(run_dir, language, 10, unit_id, 0.05, area) for section in SECTIONS)
     other = "en" if language == "id" else "id"
     body = re.sub(r"```.*?```", "", text, flags=re.S)  # raw Typst/HTML blocks are not prose
     assert all(word in body for word in MARKERS[language][1:4])

@@ -60,6 +60,7 @@ class FileReport:
     labels: dict[str, list[tuple[str, int, str]]] = field(default_factory=dict)  # vocabulary -> (label, n, closest)
     dates: dict[str, dict[str, int]] = field(default_factory=dict)  # field -> format -> n
     names: list[tuple[str, int]] = field(default_factory=list)  # unit names matching no unit
+    unit_guess: dict[str, str] = field(default_factory=dict)  # unit name matching no unit -> closest unit id
 
 
 @dataclass
@@ -111,6 +112,7 @@ def inspect_raw(raw_dir: Path, study: str | None = None) -> Inspection:
         areas.update({name_key(s): canon for s in spellings})
     city = frozenset(S.key(st.city).split())
     units = {S.unit_key(n, city) for n in st.units["unit_name"]} | {S.key(u) for u in st.units["unit_id"]}
+    units |= {S.unit_key(s, city) for spellings in profile.labels.get("unit", {}).values() for s in spellings}
     found, ignored = discover(raw_dir, generator_files=marker.synthetic, profile=profile)
     reports = [FileReport(rel, why_not=why) for rel, why in ignored.items()]
     for table in S.TABLE_ORDER:
@@ -154,8 +156,16 @@ def inspect_raw(raw_dir: Path, study: str | None = None) -> Inspection:
                 names = names[names != ""]
                 unknown = names[~names.map(lambda v: S.unit_key(v, city) in units or S.key(v) in units)]
                 rep.names = [(str(n), int(c)) for n, c in unknown.value_counts().head(_TOP).items()]
+                rep.unit_guess = {n: _closest_unit(n, st, city) for n, _ in rep.names}
     missing_tables = [t for t in S.TABLE_ORDER if not found[t]]
     return Inspection(raw_dir, sorted(reports, key=lambda r: r.file), missing_tables, mapping_error)
+
+
+def _closest_unit(name: str, st, city) -> str:
+    """The catalogue unit id whose name is closest to ``name`` ('' if none is close)."""
+    by_key = dict(zip((S.unit_key(n, city) for n in st.units["unit_name"]), st.units["unit_id"]))
+    hit = difflib.get_close_matches(S.unit_key(name, city), list(by_key), n=1, cutoff=0.6)
+    return by_key[hit[0]] if hit else ""
 
 
 def mapping_snippet(ins: Inspection) -> str:
@@ -171,6 +181,10 @@ def mapping_snippet(ins: Inspection) -> str:
                 labels.setdefault(voc, {}).setdefault(closest or "<known value>", [])
                 if S.key(label) not in labels[voc][closest or "<known value>"]:
                     labels[voc][closest or "<known value>"].append(S.key(label))
+        for name, _ in rep.names:  # unit names: the unit id of the catalogue they stand for
+            spellings = labels.setdefault("unit", {}).setdefault(rep.unit_guess.get(name) or "<unit id>", [])
+            if S.key(name) not in spellings:
+                spellings.append(S.key(name))
     if not tables and not labels:
         return ""
     lines = [f"# {MAPPING_FILE}: put beside the raw files; check every guess (the value after each label)"]

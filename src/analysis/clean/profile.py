@@ -33,6 +33,8 @@ MAPPING_FILE = "mapping.yaml"
 #: Vocabularies whose labels a profile or mapping may extend. The study vocabularies' values come from
 #: the study; the others are fixed by regulation or by the canonical schemas.
 STUDY_VOCABULARIES = ("service", "skm_service", "course", "disease", "unit_type", "opd", "kelurahan")
+#: How many spellings of a header or label (the first ones) the synthetic generator writes.
+PRINTED = 3
 FIXED_VOCABULARIES = ("channel", "sex", "education", "occupation", "rating", "predikat", "test_service")
 
 
@@ -88,6 +90,18 @@ class Profile:
             for canon, spellings in entries.items():
                 d[canon] = (*d.get(canon, ()), *spellings)
         self.sources.append(source)
+
+    def printed_headers(self, table: str, n: int = PRINTED) -> dict[str, tuple[str, ...]]:
+        """``field -> its first n header spellings``: what the synthetic generator writes (usual one first)."""
+        out = {f: spellings[:n] for f, spellings in self.headers[table].items()}
+        short = [f for f, spellings in out.items() if len(spellings) < n]
+        if short:
+            raise MappingError(f"profile of '{table}': fields {short} need {n} header spellings for the generator")
+        return out
+
+    def printed_labels(self, vocabulary: str, n: int = PRINTED) -> dict[str, tuple[str, ...]]:
+        """``canonical value -> its first n spellings`` (values the profile gives no spelling are left out)."""
+        return {canon: spellings[:n] for canon, spellings in self.labels.get(vocabulary, {}).items() if spellings}
 
     def aliases(self, vocabulary: str, values) -> dict[str, str]:
         """``normalised spelling -> canonical`` for ``values`` (spellings of values not listed are dropped)."""

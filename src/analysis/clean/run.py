@@ -354,6 +354,13 @@ def _register_units(ctx: Context, units: pd.DataFrame, rel: str) -> None:
                                  f"({shown(k, 'unit_name', 0)})")
         ctx.unit_lookup[k] = uid
         ctx.unit_lookup[uid] = uid
+    for uid, spellings in ctx.profile.labels.get("unit", {}).items():  # mapping.yaml: labels: unit: {id: [...]}
+        for spelling in spellings:
+            k = S.unit_key(spelling, ctx.city_words)
+            if ctx.unit_lookup.get(k, uid) != uid:
+                raise DataInputError(MAPPING_FILE, "unit", 0, f"labels.unit.{uid}: {spelling!r} is already the "
+                                     f"name of unit {ctx.unit_lookup[k]}")
+            ctx.unit_lookup[k] = uid
 
 
 _SQL_TYPES = {"str": "varchar", "int64": "bigint", "float64": "double", "bool": "boolean",

@@ -45,15 +45,21 @@ FIXED = {"channel": CHANNELS, "sex": SEX_VALUES, "education": EDUCATION, "occupa
 
 
 def vocabularies(study) -> dict[str, tuple[str, ...]]:
-    """Every vocabulary a label can belong to, with its canonical values (the study's and the fixed ones)."""
-    return {**{v: tuple(study.vocabulary(v)) for v in STUDY_VOCABULARIES}, **FIXED, "test_service": ()}
+    """Every vocabulary a label can belong to, with its canonical values (the study's and the fixed ones).
+
+    ``unit``: unit names in exports, mapped to the unit ids of the study's catalogue (matched by
+    :func:`unit_key`, like the names of the master list).
+    """
+    return {**{v: tuple(study.vocabulary(v)) for v in STUDY_VOCABULARIES}, **FIXED, "test_service": (),
+            "unit": tuple(study.units["unit_id"])}
 
 
 def label_aliases(study, profile: Profile | None = None) -> dict[str, dict[str, str]]:
     """``{vocabulary: {normalised label: canonical}}`` for every vocabulary but kelurahan (matched by name)."""
     prof = profile or _P
     courses = {c: (t,) for c, t in study.courses.items()}  # a course's title in the study is one of its labels
-    out = {v: prof.aliases(v, vals) for v, vals in vocabularies(study).items() if v not in ("kelurahan", "test_service")}
+    out = {v: prof.aliases(v, vals) for v, vals in vocabularies(study).items()
+           if v not in ("kelurahan", "test_service", "unit")}
     out["course"] |= {key(t): c for c, ts in courses.items() for t in ts}
     return out
 

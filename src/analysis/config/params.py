@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from analysis.study import DEFAULT as DEFAULT_STUDY
 
@@ -26,6 +26,7 @@ from analysis.study import DEFAULT as DEFAULT_STUDY
 RUNNER_PARAMETERS = {
     "run_dir": "Run folder the notebook writes into (set by the runner)",
     "unit_id": "Service unit of a per-unit brief; empty: the whole kecamatan (set by `analysis brief --unit`)",
+    "area": "Area of an area brief (kelurahan, kecamatan or kab/kota); empty otherwise (set by `analysis brief --area`)",
 }
 
 #: Outcomes of the unit-period panels, in the vocabulary of the data layer.
@@ -42,7 +43,8 @@ OUTCOMES = (
 )
 Outcome = Literal[OUTCOMES]  # type: ignore[valid-type]
 Covariate = Literal["baseline_staff", "distance_km"]
-UnitType = Literal["disdukcapil", "kecamatan", "kelurahan", "puskesmas", "school"]
+#: Parameters whose valid values are data of the chosen study: parameter -> Study attribute.
+STUDY_CHOICES = {"unit_types": "unit_types"}
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 MEMORY = re.compile(r"^\d+(\.\d+)?\s*([KMGT]i?B)$", re.IGNORECASE)
 SPARK_MASTER = re.compile(r"^(local(\[(\d+|\*)(,\d+)?\])?|spark://[\w.\-]+(:\d+)?(,[\w.\-]+(:\d+)?)*|yarn|k8s://\S+)$")
@@ -69,7 +71,7 @@ class RunParams(BaseModel):
     start_month: str = Field("", description="First month analysed, YYYY-MM; empty: from the first month in the data")
     end_month: str = Field("", description="Last month analysed, YYYY-MM; empty: to the last month in the data")
     units: list[str] = Field(default_factory=list, description="unit_id values to include; empty: all units")
-    unit_types: list[UnitType] = Field(default_factory=list, description="Unit types to include; empty: all types")
+    unit_types: list[str] = Field(default_factory=list, description="Unit types to include; empty: all types")
     # --- data layer (README: Engines) ----------------------------------------
     engine: Literal["duckdb", "spark", "pandas"] = Field(
         "duckdb", description="Data layer engine: duckdb (out of core on this machine), spark (local or a cluster; "
@@ -174,6 +176,17 @@ class RunParams(BaseModel):
             raise ValueError("values must not repeat")
         return value
 
+    @field_validator("unit_types")
+    @classmethod
+    def _of_the_study(cls, value: list, info: ValidationInfo) -> list:
+        """Unit types are the study's (its study.yaml), not a list in code."""
+        known = _study_values(info.data.get("study"), "unit_types")
+        unknown = [v for v in value if known is not None and v not in known]
+        if unknown:
+            raise ValueError(f"{', '.join(map(repr, unknown))} not a unit type of study "
+                             f"'{info.data.get('study')}' (its unit types: {', '.join(known)})")
+        return value
+
     @model_validator(mode="after")
     def _window(self) -> "RunParams":
         if self.start_month and self.end_month and self.start_month > self.end_month:
@@ -186,6 +199,16 @@ class RunParams(BaseModel):
         return {k: v for k, v in self.model_dump().items() if base[k] != v}
 
 
+def _study_values(study: str | None, attribute: str) -> list[str] | None:
+    """``attribute`` of the study named ``study`` (None if it cannot be read: the run names that error)."""
+    from analysis import study as St
+
+    try:
+        return list(getattr(St.load(study or DEFAULT_STUDY), attribute))
+    except St.StudyError:
+        return None
+
+
 # --------------------------------------------------------------------------- errors
 #: How a list is written, shown in every error about a list parameter.
 LIST_FORMS = "write a list as a,b or [a, b]"
@@ -193,6 +216,10 @@ LIST_FORMS = "write a list as a,b or [a, b]"
 
 def _choices(name: str) -> str:
     annotation = RunParams.model_fields[name].annotation
+    if name in STUDY_CHOICES:
+        values = _study_values(None, STUDY_CHOICES[name]) or []
+        return (f"valid choices: the study's {STUDY_CHOICES[name]} (study.yaml; default study: "
+                f"{', '.join(map(repr, values))}); {LIST_FORMS}")
     forms = ""
     if get_origin(annotation) is list:
         (annotation,) = get_args(annotation)

@@ -15,12 +15,11 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from analysis.labels import axis, outcome_label
+from analysis.labels import axis, axis_or, outcome_label
 
 #: estimator names in result tables -> short keys used for colours and legends
 SHORT = {"callaway_santanna": "cs", "twfe_event": "twfe", "sun_abraham": "sunab", "imputation": "imputation"}
 PALETTE = {"cs": "#1f6f8b", "twfe": "#c0392b", "sunab": "#8e6c8a", "imputation": "#d68910"}
-NAMES = {"cs": "Callaway-Sant'Anna", "twfe": "TWFE", "sunab": "Sun-Abraham", "imputation": "Imputation (BJS)"}
 MUTU_COLORS = {"A": "#1e8449", "B": "#52be80", "C": "#f5b041", "D": "#cb4335"}
 
 
@@ -113,11 +112,11 @@ def event_study(tidy: pd.DataFrame, yname: str, language: str = "id", weekly: bo
         lo = part["conf_low_simul"].where(part["conf_low_simul"].notna(), part["conf_low"])
         hi = part["conf_high_simul"].where(part["conf_high_simul"].notna(), part["conf_high"])
         ax.errorbar(x, part["estimate"], yerr=[part["estimate"] - lo, hi - part["estimate"]], fmt="o", ms=3,
-                    capsize=0, linewidth=0.8, color=PALETTE[name], label=NAMES[name])
+                    capsize=0, linewidth=0.8, color=PALETTE[name], label=axis(f"estimator_{name}", language))
     if truth and truth.get("dynamic"):
         et = sorted(k for k in truth["dynamic"] if rows["event_time"].min() <= k <= rows["event_time"].max())
         ax.plot(et, [truth["dynamic"][k] for k in et], color="black", linewidth=1, linestyle="--",
-                label="true effect" if language == "en" else "dampak sebenarnya")
+                label=axis("true_effect", language))
     ax.axhline(0, color="black", linewidth=0.7)
     ax.axvline(-0.5, color="grey", linestyle=":", linewidth=0.8)
     ax.set_xlabel(axis("event_time_week" if weekly else "event_time", language))
@@ -156,8 +155,6 @@ def honest_bounds(bounds: pd.DataFrame, yname: str, language: str = "id") -> plt
 
 
 OFFICE_PALETTE = {"sdid": "#1f6f8b", "sc": "#d68910", "did": "#8e6c8a"}
-OFFICE_NAMES = {"sdid": "Synthetic DiD", "sc": {"id": "Kontrol sintetis", "en": "Synthetic control"},
-                "did": "DiD"}
 
 
 def office_effect_path(tidy: pd.DataFrame, yname: str, language: str = "id") -> plt.Figure:
@@ -169,8 +166,7 @@ def office_effect_path(tidy: pd.DataFrame, yname: str, language: str = "id") -> 
         part = rows[rows["method"] == method].sort_values("event_time")
         if part.empty:
             continue
-        name = OFFICE_NAMES[method]
-        name = name[language] if isinstance(name, dict) else name
+        name = axis(f"office_{method}", language)
         x = part["event_time"].to_numpy(float) + offset
         post = part["event_time"].to_numpy() >= 0
         ax.plot(x, part["estimate"], marker="o", ms=3, linewidth=0.8, color=OFFICE_PALETTE[method], label=name)
@@ -178,19 +174,11 @@ def office_effect_path(tidy: pd.DataFrame, yname: str, language: str = "id") -> 
                   color=OFFICE_PALETTE[method], linewidth=0.8)
     ax.axhline(0, color="black", linewidth=0.7)
     ax.axvline(-0.5, color="grey", linestyle=":", linewidth=0.8)
-    ax.set_xlabel("months since launch" if language == "en" else "bulan sejak peluncuran")
+    ax.set_xlabel(axis("months_since_launch", language))
     ax.set_ylabel(outcome_label(yname, language, with_unit=True))
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
-
-
-SCHEDULE_NAMES = {
-    "id": {"all_at_once": "serentak", "staggered_by_kelurahan": "bertahap per kelurahan",
-           "randomised_order": "urutan acak"},
-    "en": {"all_at_once": "all at once", "staggered_by_kelurahan": "staggered by kelurahan",
-           "randomised_order": "randomised order"},
-}
 
 
 def design_mde(table: pd.DataFrame, language: str = "id") -> plt.Figure:
@@ -199,19 +187,18 @@ def design_mde(table: pd.DataFrame, language: str = "id") -> plt.Figure:
     rows = table[table["scenario"].notna()]
     outcomes = list(dict.fromkeys(rows["outcome"]))
     fig, axes = plt.subplots(1, max(len(outcomes), 1), figsize=(3.2 * max(len(outcomes), 1), 3.6), squeeze=False)
-    names = SCHEDULE_NAMES[language]
     for ax, outcome in zip(axes[0], outcomes):
         part = rows[rows["outcome"] == outcome]
-        labels = [names.get(s, s) for s in part["scenario"]]
+        labels = [axis_or(f"schedule_{s}", s, language) for s in part["scenario"]]
         values = part["mde_size_adjusted"].to_numpy(float)
         ax.bar(range(len(part)), np.nan_to_num(values), color="#1f6f8b")
         for x, v in enumerate(values):
             if np.isnan(v):
-                ax.text(x, 0, "tidak dapat\ndiukur" if language == "id" else "not\nestimable", ha="center",
+                ax.text(x, 0, axis("not_estimable_bar", language), ha="center",
                         va="bottom", fontsize=7)
         ax.set_xticks(range(len(part)), labels, rotation=30, ha="right", fontsize=8)
         ax.set_title(outcome_label(outcome, language), fontsize=9)
-        ax.set_ylabel(("dampak terkecil yang terdeteksi" if language == "id" else "minimum detectable effect")
+        ax.set_ylabel(axis("mde", language)
                       + f" ({outcome_label(outcome, language, with_unit=True).split('(')[-1].rstrip(')')})",
                       fontsize=8)
     fig.tight_layout()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from analysis.report import fmt, sentences
 from analysis.report import markdown as md
+from analysis.report.area_brief import area_words
+from analysis.report.areas import area_units
 from analysis.report.claims import Ledger, row_key
 from analysis.report.common import (adopted, close, effect_rows, few_units, ikm_frame, latest_quarter, names,
                                     outcome_list, type_word, unit_row)
@@ -14,7 +16,7 @@ from analysis.schemas import GOOD_PREDIKAT
 
 
 def limitations_section(run_dir, language: str = "id", min_cell: int = 10, unit_id: str = "",
-                        alp: float = 0.05) -> str:
+                        alp: float = 0.05, area: str = "") -> str:
     """Sample shortfalls (Krejcie-Morgan), few units, pre-trend warnings, design, suppression, synthetic data."""
     res = RunResults(run_dir)
     info = res.run_info
@@ -62,11 +64,13 @@ def limitations_section(run_dir, language: str = "id", min_cell: int = 10, unit_
     items.append(t(language, "lim_design"))
     if unit_id:
         items.append(t(language, "lim_unit_average"))
+    elif area:
+        items.append(t(language, "lim_area_average", area=area_words(res, area, language)))
     items.append(t(language, "lim_suppressed", min_cell=led.add(str(min_cell), int(min_cell), "manifest", "parameters",
                                                                 "min_cell", "param")))
     if str(info.get("data_source")) == "synthetic":
         items.append(t(language, "lim_synthetic"))
-    return close([f"# {t(language, 'h_limitations')}", md.bullets(items)], led, res, unit_id, language)
+    return close([f"# {t(language, 'h_limitations')}", md.bullets(items)], led, res, unit_id, language, area)
 
 
 
@@ -79,15 +83,22 @@ class Recommendation:
 
 
 def recommendations(res: RunResults, language: str, min_cell: int, unit_id: str,
-                    led: Ledger | None = None) -> list[Recommendation]:
+                    led: Ledger | None = None, area: str = "") -> list[Recommendation]:
     """The five themes, each tied to what this run's tables show (for one unit when ``unit_id``).
 
     A unit's brief speaks of the unit only: its own IKM grade, its unit type's training
     coverage ranked among all unit types, and advice that follows its own adoption status.
+    An area's brief (``area``) names only the area's units (weak IKM, not adopted, low uptake).
     """
     led = led or Ledger("recommendations", language)
     schedule = res.table("adoption_schedule")
     ikm = ikm_frame(res, min_cell)
+    among = ""  # the area's units, added to the row filter of every claim that names units
+    if area and not unit_id:
+        ids = set(area_units(res, area)["unit_id"].astype(str))
+        among = "&unit_id=" + "|".join(sorted(ids))
+        schedule = schedule[schedule["unit_id"].astype(str).isin(ids)]
+        ikm = ikm[ikm["unit_id"].astype(str).isin(ids)]
     training = res.optional("training_coverage")
     unit = unit_row(res, unit_id) if unit_id else None
     if unit_id:
@@ -125,9 +136,10 @@ def recommendations(res: RunResults, language: str, min_cell: int, unit_id: str,
         q_raw = last["quarter_raw"].iloc[0] if len(last) else ""
         text = (t(language, "rec_feedback_units",
                   n=led.add(fmt.integer(len(weak), language), len(weak), "ikm_unit_quarter",
-                            f"quarter={q_raw}&mutu=C|D&n>={min_cell}", "unit_id", "count"), quarter=quarter,
+                            f"quarter={q_raw}&mutu=C|D&n>={min_cell}{among}", "unit_id", "count"), quarter=quarter,
                   units=led.add(names(sorted(weak["unit_name"]), language), sorted(weak["unit_name"]),
-                                "ikm_unit_quarter", f"quarter={q_raw}&mutu=C|D&n>={min_cell}", "unit_name", "values"))
+                                "ikm_unit_quarter", f"quarter={q_raw}&mutu=C|D&n>={min_cell}{among}", "unit_name",
+                                "values"))
                 if len(weak) else t(language, "rec_feedback_ok", quarter=quarter))
     recs.append(Recommendation(t(language, "rec_feedback"), text))
 
@@ -164,10 +176,10 @@ def recommendations(res: RunResults, language: str, min_cell: int, unit_id: str,
     else:
         never = schedule[~schedule["adoption_month"].map(adopted)]
         text = (t(language, "rec_support_never",
-                  n=led.add(fmt.integer(len(never), language), len(never), "adoption_schedule", "adoption_month=",
-                            "unit_id", "count"),
+                  n=led.add(fmt.integer(len(never), language), len(never), "adoption_schedule",
+                            f"adoption_month={among}", "unit_id", "count"),
                   units=led.add(names(sorted(never["unit_name"]), language), sorted(never["unit_name"]),
-                                "adoption_schedule", "adoption_month=", "unit_name", "values"))
+                                "adoption_schedule", f"adoption_month={among}", "unit_name", "values"))
                 if len(never) else t(language, "rec_support_all"))
         recs.append(Recommendation(t(language, "rec_support"), text))
 
@@ -178,14 +190,14 @@ def recommendations(res: RunResults, language: str, min_cell: int, unit_id: str,
              pretrend=t(language, "rec_evaluation_pretrend", outcomes=outcome_list(
                  led, warned, language, "pretrend", "pretrend_flagged")) if warned else "")
     recs.append(Recommendation(t(language, "rec_evaluation"), text.strip()))
-    uptake = None if unit_id else uptake_recommendation(res, language, min_cell, led)
+    uptake = None if unit_id else uptake_recommendation(res, language, min_cell, led, among)
     if uptake:
         recs.append(Recommendation(t(language, "rec_uptake"), uptake))
     return recs
 
 
 def recommendations_section(run_dir, language: str = "id", min_cell: int = 10, unit_id: str = "",
-                            alp: float = 0.05) -> str:
+                            alp: float = 0.05, area: str = "") -> str:
     """Recommendations on five themes, each with the number from this run that motivates it."""
     res = RunResults(run_dir)
     led = Ledger("recommendations", language)
@@ -198,5 +210,5 @@ def recommendations_section(run_dir, language: str = "id", min_cell: int = 10, u
         key = "rec_scale_up" if code == "better" else "rec_scale_unclear"
         parts.append(led.add(t(language, key, label=sentences.label(head["outcome"], language)), code, "headline",
                              row_key(outcome=head["outcome"]), "conf_low;conf_high", "conclusion"))
-    parts.append(md.numbered([r.markdown() for r in recommendations(res, language, min_cell, unit_id, led)]))
-    return close(parts, led, res, unit_id, language)
+    parts.append(md.numbered([r.markdown() for r in recommendations(res, language, min_cell, unit_id, led, area)]))
+    return close(parts, led, res, unit_id, language, area)

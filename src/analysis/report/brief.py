@@ -20,6 +20,7 @@ from analysis.config import RunParams
 from analysis.continuity import since_section
 from analysis.report import fmt, sentences
 from analysis.report import markdown as md
+from analysis.report.area_brief import area_heterogeneity, area_profile, area_words
 from analysis.report.advice import limitations_section, recommendations, recommendations_section
 from analysis.report.claims import SECTIONS, Ledger, brief_name, row_key
 from analysis.report.claims import read as read_claims
@@ -35,8 +36,11 @@ __all__ = ["brief_dir", "evidence_sections", "limitations_section", "provenance_
            "summary_section"]
 
 
-def summary_section(run_dir, language: str = "id", min_cell: int = 10, unit_id: str = "", alp: float = 0.05) -> str:
-    """Page one: title, data period, key findings with their uncertainty, and what to do."""
+def summary_section(run_dir, language: str = "id", min_cell: int = 10, unit_id: str = "", alp: float = 0.05,
+                    area: str = "") -> str:
+    """Page one: title, data period, key findings with their uncertainty, and what to do.
+
+    ``area`` (with no ``unit_id``): a brief for the units of one area of the study's grouping level."""
     res = RunResults(run_dir)
     info = res.run_info
     led = Ledger("summary", language)
@@ -44,6 +48,9 @@ def summary_section(run_dir, language: str = "id", min_cell: int = 10, unit_id: 
     if unit_id:
         unit = unit_row(res, unit_id)
         parts += [f"# {t(language, 'title_unit', unit=unit['unit_name'])}", f"**{t(language, 'subtitle_unit')}**"]
+    elif area:
+        parts += [f"# {t(language, 'title_area', area=area_words(res, area, language))}",
+                  f"**{t(language, 'subtitle_unit')}**"]
     else:
         parts.append(f"# {t(language, 'title')}")
     meta = [t(language, "meta_period", start=period(led, info, "data_start", language),
@@ -62,25 +69,30 @@ def summary_section(run_dir, language: str = "id", min_cell: int = 10, unit_id: 
     if unit_id:
         parts += [f"## {t(language, 'h_unit_profile')}", _unit_profile(res, unit_id, language, min_cell, led)]
         parts.append(f"## {t(language, 'unit_context')}")
+    elif area:
+        parts += [f"## {t(language, 'h_area_profile')}", area_profile(res, area, language, min_cell, led),
+                  f"## {t(language, 'unit_context')}"]
     else:
         parts.append(f"## {t(language, 'h_findings')}")
     rows = effect_rows(res)
     parts.append(md.bullets([finding(r, language, alp, led) for r in rows[:KEY_OUTCOMES]]))
     if unit_id:
         parts.append(_unit_heterogeneity(res, unit_id, language, alp, led))
+    elif area:
+        parts.append(area_heterogeneity(res, area, language, alp, led))
     if len(rows) > KEY_OUTCOMES:
         rest = [sentences.label(r["outcome"], language) for r in rows[KEY_OUTCOMES:]]
         parts.append(t(language, "more_outcomes", outcomes=join_list(rest, language)))
     parts.append(md.small(t(language, "ci_explained", level=level(led, alp, language))))
-    if not unit_id:
+    if not unit_id and not area:
         parts += [f"## {t(language, 'h_context')}", _context(res, language, led)]
     parts.append(f"## {t(language, 'h_actions')}")
     scratch = Ledger("recommendations", language)  # headings only: their numbers are claimed in Rekomendasi
     parts.append(md.numbered([r.heading.strip("*") for r in recommendations(res, language, min_cell, unit_id,
-                                                                              scratch)]))
+                                                                              scratch, area)]))
     parts.append(md.small(t(language, "actions_intro")))
     parts.append(md.page_break())
-    return close(parts, led, res, unit_id, language)
+    return close(parts, led, res, unit_id, language, area)
 
 
 def period(led: Ledger, info: dict, column: str, language: str) -> str:
@@ -222,7 +234,7 @@ def _method_table(res: RunResults, language: str, led: Ledger) -> str:
 
 
 def provenance_section(run_dir, language: str = "id", min_cell: int = 10, unit_id: str = "",
-                       alp: float = 0.05) -> str:
+                       alp: float = 0.05, area: str = "") -> str:
     """Run, data period, the method of each outcome as it ran, parameters changed, data quality, code version;
     then the glossary and where the numbers come from (Sumber angka)."""
     res = RunResults(run_dir)
@@ -283,10 +295,10 @@ def provenance_section(run_dir, language: str = "id", min_cell: int = 10, unit_i
     if len(ignored):
         parts.append(_ignored_files(ignored, language, led))
     parts.append(md.small(t(language, "prov_reproduce")))
-    if not unit_id:
+    if not unit_id and not area:
         parts.append(_comparators(res, language))
-    text = close(parts, led, res, unit_id, language)
-    return text + finish([_glossary(language), _sources(res, unit_id, language)])
+    text = close(parts, led, res, unit_id, language, area)
+    return text + finish([_glossary(language), _sources(res, unit_id, language, area)])
 
 
 #: Why cleaning ignored a file (data_quality ``note``, written by analysis.clean) -> i18n key.
@@ -332,10 +344,10 @@ def _glossary(language: str) -> str:
                          "\n".join(f"**{term}**\n: {text}\n" for term, text in GLOSSARY[language])])
 
 
-def _sources(res: RunResults, unit_id: str, language: str) -> str:
+def _sources(res: RunResults, unit_id: str, language: str, area: str = "") -> str:
     """Sumber angka: which result tables each section's numbers come from (the full list is claims.csv)."""
-    frame = read_claims(brief_dir(res.run_dir, unit_id, language))
-    frame = frame[frame["brief"] == brief_name(unit_id, language)]
+    frame = read_claims(brief_dir(res.run_dir, unit_id, language, area))
+    frame = frame[frame["brief"] == brief_name(unit_id, language, area)]
     rows = []
     for section in SECTIONS:
         tables = list(dict.fromkeys(frame.loc[frame["section"] == section, "table"]))

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.report.areas import slug
 from analysis.report.i18n import t
 
 COLUMNS = ["brief", "section", "claim_id", "text", "value", "table", "row", "column", "rule"]
@@ -83,8 +84,10 @@ class Ledger:
         return save(Path(out_dir), brief, self.section, self.claims)
 
 
-def brief_name(unit_id: str, language: str) -> str:
-    """Name of a brief in claims.csv: ``kecamatan-id``, ``U05-en`` (as its folder)."""
+def brief_name(unit_id: str, language: str, area: str = "") -> str:
+    """Name of a brief in claims.csv: ``kecamatan-id``, ``U05-en`` (as its folder), ``area-<area slug>-id``."""
+    if area and not unit_id:
+        return f"area-{slug(area)}-{language}"
     return f"{unit_id or 'kecamatan'}-{language}"
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.report import fmt, sentences
+from analysis.report.areas import slug
 from analysis.report.claims import brief_name, row_key
 from analysis.report.disclosure import check_text, suppress
 from analysis.report.i18n import UNIT_TYPES, join_list, t, vocab
@@ -24,12 +25,15 @@ KEY_OUTCOMES = 4
 MAX_NAMES = 5
 
 
-def brief_dir(run_dir: str | Path, unit_id: str = "", language: str | None = None) -> Path:
-    """Folder of a brief: ``<run>/brief`` (main, run language), ``<run>/brief-<lang>``, ``<run>/units/<id>-<lang>``."""
+def brief_dir(run_dir: str | Path, unit_id: str = "", language: str | None = None, area: str = "") -> Path:
+    """Folder of a brief: ``<run>/brief`` (main, run language), ``<run>/brief-<lang>``, ``<run>/units/<id>-<lang>``,
+    ``<run>/areas/<area slug>-<lang>``."""
     res = RunResults(run_dir)
     language = language or res.figure_language
     if unit_id:
         return res.run_dir / "units" / f"{unit_id}-{language}"
+    if area:
+        return res.run_dir / "areas" / f"{slug(area)}-{language}"
     return res.run_dir / ("brief" if language == res.figure_language else f"brief-{language}")
 
 
@@ -37,10 +41,10 @@ def finish(parts: list[str]) -> str:
     return check_text("\n\n".join(p.strip() for p in parts if p and p.strip()) + "\n")
 
 
-def close(parts: list[str], ledger, res: RunResults, unit_id: str, language: str) -> str:
+def close(parts: list[str], ledger, res: RunResults, unit_id: str, language: str, area: str = "") -> str:
     """Finish a section and write its claims beside the brief (claims.csv)."""
     text = finish(parts)
-    ledger.save(brief_dir(res.run_dir, unit_id, language), brief_name(unit_id, language))
+    ledger.save(brief_dir(res.run_dir, unit_id, language, area), brief_name(unit_id, language, area))
     return text
 
 

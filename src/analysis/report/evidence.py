@@ -10,6 +10,7 @@ import pandas as pd
 
 from analysis.report import fmt, sentences
 from analysis.report import markdown as md
+from analysis.report.areas import area_units
 from analysis.report.claims import Ledger, row_key
 from analysis.report.common import (KEY_OUTCOMES, adopted, brief_dir, close, effect_rows, finding, honest_target,
                                     ikm_frame, latest_quarter, level, outcome_list, type_word, unit_row)
@@ -21,25 +22,33 @@ from analysis.report.planning import design_section, uptake_section
 from analysis.report.results import RunResults
 
 
-def evidence_sections(run_dir, language: str = "id", min_cell: int = 10, unit_id: str = "", alp: float = 0.05) -> str:
-    """Adoption, effects (event studies + table), IKM by unit, waiting times, heterogeneity, robustness."""
+def evidence_sections(run_dir, language: str = "id", min_cell: int = 10, unit_id: str = "", alp: float = 0.05,
+                      area: str = "") -> str:
+    """Adoption, effects (event studies + table), IKM by unit, waiting times, heterogeneity, robustness.
+
+    A unit brief shows the unit's IKM and the effects; an area brief (``area``) the IKM of the area's
+    units, the effects and how they vary by unit type and area."""
     res = RunResults(run_dir)
-    out_dir = brief_dir(run_dir, unit_id, language)
+    out_dir = brief_dir(run_dir, unit_id, language, area)
     led = Ledger("evidence", language)
     parts = [f"# {t(language, 'h_evidence')}"]
     if unit_id:
         parts.append(_unit_ikm_section(res, unit_id, language, min_cell, out_dir, led))
+    elif area:
+        parts.append(_ikm_section(res, language, min_cell, led, units=area_units(res, area)["unit_id"]))
     else:
         parts.append(_adoption_section(res, language, out_dir, led))
-    parts.append(_effects_section(res, language, alp, out_dir, led, figures=not unit_id))
-    if not unit_id:
+    parts.append(_effects_section(res, language, alp, out_dir, led, figures=not unit_id and not area))
+    if area:
+        parts.append(_heterogeneity_section(res, language, alp, led))
+    elif not unit_id:
         parts += [_ikm_section(res, language, min_cell, led), _wait_section(res, language, min_cell, led),
                   single_office_section(res, language, alp, min_cell, led),
                   _heterogeneity_section(res, language, alp, led),
                   uptake_section(res, language, list(res.headline["outcome"]), led),
                   design_section(res, language, list(res.headline["outcome"]), led)]
     parts.append(_robustness_section(res, language, led))
-    return close(parts, led, res, unit_id, language)
+    return close(parts, led, res, unit_id, language, area)
 
 
 def _adoption_section(res: RunResults, language: str, out_dir: Path, led: Ledger) -> str:
@@ -142,9 +151,16 @@ def _effects_section(res: RunResults, language: str, alp: float, out_dir: Path, 
     return "\n\n".join(parts)
 
 
-def _ikm_section(res: RunResults, language: str, min_cell: int, led: Ledger) -> str:
+def _ikm_section(res: RunResults, language: str, min_cell: int, led: Ledger, units: pd.Series | None = None) -> str:
+    """IKM of every unit (or of ``units``) in the latest quarter."""
     ikm = ikm_frame(res, min_cell)
     last = latest_quarter(ikm).sort_values(["suppressed", "ikm"], ascending=[True, False])
+    among = ""
+    if units is not None:
+        last = last[last["unit_id"].astype(str).isin(set(units.astype(str)))]
+        among = "&unit_id=" + "|".join(sorted(units.astype(str)))
+        if last.empty:
+            return ""
     q_raw = last["quarter_raw"].iloc[0]
     quarter_text = fmt.quarter(last["quarter"].iloc[0], language)
     quarter = led.add(quarter_text, str(last["quarter"].iloc[0]), "ikm_unit_quarter", "", "quarter", "quarter")
@@ -155,8 +171,8 @@ def _ikm_section(res: RunResults, language: str, min_cell: int, led: Ledger) -> 
     else:
         counts = shown["mutu"].value_counts().sort_index()
         phrase = join_list([t(language, "ikm_count", mutu=m, n=led.add(
-            fmt.integer(n, language), int(n), "ikm_unit_quarter", f"quarter={q_raw}&mutu={m}&n>={min_cell}", "unit_id",
-            "count")) for m, n in counts.items()], language)
+            fmt.integer(n, language), int(n), "ikm_unit_quarter", f"quarter={q_raw}&mutu={m}&n>={min_cell}{among}",
+            "unit_id", "count")) for m, n in counts.items()], language)
         parts.append(t(language, "ikm_text", quarter=quarter, counts=phrase))
     parts.append(md.table([t(language, "col_unit"), t(language, "col_respondents"), t(language, "col_required"),
                            t(language, "col_ikm"), t(language, "col_mutu"), t(language, "col_kinerja"),

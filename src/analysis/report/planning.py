@@ -77,24 +77,28 @@ def uptake_section(res: RunResults, language: str, outcomes: list[str], led: Led
     return "\n\n".join([f"## {t(language, 'h_uptake')}", text, t(language, "uptake_caveat")])
 
 
-def uptake_recommendation(res: RunResults, language: str, min_cell: int, led: Ledger) -> str | None:
-    """Text of the 'sosialisasi' recommendation: the low-uptake units, named when large enough."""
+def uptake_recommendation(res: RunResults, language: str, min_cell: int, led: Ledger, among: str = "") -> str | None:
+    """Text of the 'sosialisasi' recommendation: the low-uptake units, named when large enough.
+
+    ``among``: ``&unit_id=A|B|...``, the units of an area brief (terciles stay those of the whole run)."""
     scores = res.optional("uptake_scores")
     if scores is None or scores.empty or "unit_name" not in scores:
         return None
+    if among:
+        scores = scores[scores["unit_id"].astype(str).isin(among.split("=", 1)[1].split("|"))]
     low = scores[scores["uptake_tercile"] == "low"]
     if low.empty:
         return None
     big = low[low["n_asn"] >= min_cell]
     small = len(low) - len(big)
-    where = f"uptake_tercile=low&n_asn>={min_cell}"
+    where = f"uptake_tercile=low&n_asn>={min_cell}{among}"
     text = t(language, "rec_uptake_text",
-             n=led.add(fmt.integer(len(low), language), len(low), "uptake_scores", "uptake_tercile=low", "unit_id",
-                       "count"),
+             n=led.add(fmt.integer(len(low), language), len(low), "uptake_scores", f"uptake_tercile=low{among}",
+                       "unit_id", "count"),
              units=led.add(names(sorted(big["unit_name"]), language), sorted(big["unit_name"]), "uptake_scores",
                            where, "unit_name", "values") if len(big) else t(language, "rec_uptake_none_named"))
     if small:
         text += " " + t(language, "rec_uptake_small", n=led.add(
-            fmt.integer(small, language), small, "uptake_scores", f"uptake_tercile=low&n_asn<{min_cell}", "unit_id",
-            "count"), min_cell=led.add(str(min_cell), int(min_cell), "manifest", "parameters", "min_cell", "param"))
+            fmt.integer(small, language), small, "uptake_scores", f"uptake_tercile=low&n_asn<{min_cell}{among}",
+            "unit_id", "count"), min_cell=led.add(str(min_cell), int(min_cell), "manifest", "parameters", "min_cell", "param"))
     return text

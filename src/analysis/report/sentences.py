@@ -28,7 +28,7 @@ DIRECTIONS = {"better_up": +1, "better_down": -1, "neither": 0}
 
 @dataclass(frozen=True)
 class OutcomeSpec:
-    unit: str  # key of i18n.OUTCOME_UNIT
+    unit: str  # key of effect_units in analysis/vocabulary/*.yaml
     better: int  # +1 higher is better, -1 lower is better, 0 no judgement (outcomes.yaml ``direction``)
     share: bool = False  # stored as a share in [0, 1]: effects shown in percentage points
 
@@ -51,7 +51,8 @@ CLEAR, ZERO, UNRELIABLE, FRAGILE = "clear", "zero", "unreliable", "fragile"
 def spec(outcome: str) -> OutcomeSpec:
     specs = outcome_specs()
     if outcome not in specs:
-        raise KeyError(f"no wording for outcome '{outcome}'; add it to analysis/report/outcomes.yaml and i18n")
+        raise KeyError(f"no wording for outcome '{outcome}'; add it to analysis/report/outcomes.yaml and "
+                       "analysis/vocabulary/*.yaml")
     return specs[outcome]
 
 

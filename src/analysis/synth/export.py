@@ -15,79 +15,29 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.clean.profile import shipped
 from analysis.io import write_xlsx
 from analysis.synth.config import MessyConfig
+from analysis.vocabulary import words
 
-BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
-         "November", "Desember")
+BULAN = words("id").months  # Indonesian month names, as regional systems print dates
 
-# raw field -> header variants (0 = what the system normally prints)
-HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
-    "units": {"code": ("Kode Unit", "kode_unit", "KODE"), "name": ("Nama Unit", "nama_unit", "NAMA UNIT LAYANAN"),
-              "type": ("Jenis Unit", "jenis_unit", "JENIS"), "opd": ("OPD", "opd", "Perangkat Daerah"),
-              "kel": ("Kelurahan", "kelurahan", "KELURAHAN"),
-              "dist": ("Jarak ke Kantor Camat (km)", "jarak_km", "Jarak (km)")},
-    "adoption": {"name": ("Nama Unit", "nama_unit", "Unit Kerja"), "start": ("Bulan Mulai KPI", "bulan_mulai",
-                                                                             "Mulai Penerapan KPI")},
-    "asn": {"nip": ("NIP", "nip", "NIP/NI PPPK"), "nama": ("Nama", "nama", "Nama Pegawai"),
-            "status": ("Status", "status", "Status Kepegawaian"), "gol": ("Golongan", "golongan", "Gol/Ruang"),
-            "unit": ("Unit Kerja", "unit_kerja", "UNIT KERJA"), "tmt": ("TMT Unit", "tmt_unit", "TMT Penempatan")},
-    "skp": {"nip": ("NIP", "nip", "NIP Pegawai"), "nama": ("Nama Pegawai", "nama", "Nama"),
-            "unit": ("Unit Kerja", "unit_kerja", "Satuan Kerja"), "periode": ("Periode", "periode", "Bulan Penilaian"),
-            "hasil": ("Rating Hasil Kerja", "rating_hasil_kerja", "Hasil Kerja"),
-            "perilaku": ("Rating Perilaku Kerja", "rating_perilaku", "Perilaku Kerja"),
-            "predikat": ("Predikat", "predikat", "Predikat Kinerja"), "atasan": ("NIP Atasan", "nip_atasan",
-                                                                                  "NIP Pejabat Penilai"),
-            "kirim": ("Tanggal Kirim", "tanggal_kirim", "Tgl Pengajuan")},
-    "training": {"nip": ("NIP", "nip", "NIP Peserta"), "nama": ("Nama", "nama", "Nama Peserta"),
-                 "diklat": ("Nama Diklat", "nama_diklat", "Jenis Pelatihan"),
-                 "mulai": ("Tanggal Mulai", "tgl_mulai", "Mulai"), "selesai": ("Tanggal Selesai", "tgl_selesai",
-                                                                                "Selesai"),
-                 "jp": ("JP", "jumlah_jp", "Jumlah Jam Pelajaran")},
-    "tickets": {"no": ("No Antrian", "no_antrian", "Nomor Tiket"), "unit": ("Unit Layanan", "unit_layanan", "Loket"),
-                "tanggal": ("Tanggal", "tanggal", "Tgl Kunjungan"), "layanan": ("Jenis Layanan", "layanan", "Layanan"),
-                "jalur": ("Jalur", "jalur", "Kanal Pendaftaran"), "ambil": ("Jam Ambil", "jam_ambil", "Waktu Ambil Tiket"),
-                "panggil": ("Jam Panggil", "jam_panggil", "Waktu Dipanggil"),
-                "mulai": ("Jam Mulai Layanan", "jam_mulai", "Waktu Mulai"),
-                "selesai": ("Jam Selesai", "jam_selesai", "Waktu Selesai")},
-    "skm": {"id": ("ID Responden", "id_responden", "No Kuesioner"), "unit": ("Unit Layanan", "unit_layanan", "Unit"),
-            "tanggal": ("Tanggal Survei", "tanggal_survei", "Tanggal"), "umur": ("Umur", "umur", "Usia"),
-            "jk": ("Jenis Kelamin", "jenis_kelamin", "L/P"), "pendidikan": ("Pendidikan", "pendidikan",
-                                                                            "Pendidikan Terakhir"),
-            "pekerjaan": ("Pekerjaan", "pekerjaan", "Pekerjaan Utama"),
-            "layanan": ("Jenis Layanan", "jenis_layanan", "Layanan yang Diterima"),
-            **{f"u{i}": (f"U{i}", f"u{i}", f"{n} (U{i})") for i, n in enumerate(
-                ("Persyaratan", "Prosedur", "Waktu Pelayanan", "Biaya/Tarif", "Produk Layanan", "Kompetensi Pelaksana",
-                 "Perilaku Pelaksana", "Penanganan Pengaduan", "Sarana dan Prasarana"), start=1)}},
-    "service_volume": {"unit": ("Unit Layanan", "unit_layanan", "Unit"), "tw": ("Triwulan", "triwulan", "Periode"),
-                       "n": ("Jumlah Pengguna Layanan", "jumlah_pengguna", "Jml Pengguna")},
-    "health": {"unit": ("Puskesmas", "puskesmas", "Nama Puskesmas"), "minggu": ("Minggu Mulai", "minggu_mulai",
-                                                                               "Tanggal Awal Minggu"),
-               "penyakit": ("Penyakit", "penyakit", "Nama Penyakit"), "kasus": ("Jumlah Kasus", "jumlah_kasus", "Kasus"),
-               "pop": ("Jumlah Penduduk", "jumlah_penduduk", "Penduduk Wilayah Kerja")},
-    "schools": {"unit": ("Nama Sekolah", "nama_sekolah", "Satuan Pendidikan"), "sem": ("Semester", "semester",
-                                                                                    "Semester/Tahun Ajaran"),
-                "nilai": ("Nilai Asesmen", "nilai_asesmen", "Skor Asesmen"), "siswa": ("Jumlah Siswa", "jumlah_siswa",
-                                                                                       "Siswa Dinilai")},
-}
 
-TYPE_RAW = {"disdukcapil": "Disdukcapil", "kecamatan": "Kecamatan", "kelurahan": "Kelurahan",
-            "puskesmas": "Puskesmas", "school": "Sekolah"}
-CHANNEL_VARIANTS = {"online": ("Online", "ONLINE", "Daring"), "walk_in": ("Datang Langsung", "Walk-in", "Luring")}
-SEX_VARIANTS = {"L": ("L", "Laki-laki", "Pria"), "P": ("P", "Perempuan", "Wanita")}
-EDU_VARIANTS = {"SD": ("SD", "SD/Sederajat"), "SMP": ("SMP", "SLTP"), "SMA": ("SMA", "SLTA", "SMA/SMK"),
-                "D1-D3": ("D1-D3", "Diploma"), "D4/S1": ("D4/S1", "S1", "Sarjana"), "S2/S3": ("S2/S3", "Pascasarjana")}
-OCC_VARIANTS = {"PNS/TNI/Polri": ("PNS/TNI/Polri", "PNS"), "Pegawai Swasta": ("Pegawai Swasta", "Karyawan Swasta"),
-                "Wiraswasta": ("Wiraswasta", "Wirausaha"), "Pelajar/Mahasiswa": ("Pelajar/Mahasiswa", "Pelajar"),
-                "Ibu Rumah Tangga": ("Ibu Rumah Tangga", "IRT"), "Lainnya": ("Lainnya", "Lain-lain")}
-RATING_VARIANTS = {"di_atas": ("Di Atas Ekspektasi", "DIATAS EKSPEKTASI", "Di atas"),
-                   "sesuai": ("Sesuai Ekspektasi", "SESUAI EKSPEKTASI", "Sesuai"),
-                   "di_bawah": ("Di Bawah Ekspektasi", "DIBAWAH EKSPEKTASI", "Di bawah")}
-SERVICE_VARIANTS = {"KTP-el": ("KTP-el", "KTP Elektronik", "e-KTP"), "KK": ("KK", "Kartu Keluarga"),
-                    "Akta Kelahiran": ("Akta Kelahiran", "Akte Kelahiran"), "Akta Kematian": ("Akta Kematian",
-                                                                                            "Akte Kematian")}
-DISEASE_RAW = {"diare_akut": ("Diare Akut", "DIARE AKUT"), "ili": ("ILI", "Influenza Like Illness"),
-               "suspek_dbd": ("Suspek DBD", "Suspek Demam Berdarah Dengue")}
+def headers(table: str) -> dict[str, tuple[str, ...]]:
+    """``raw field -> header spellings`` the generator writes (0 = what the system normally prints).
+
+    Drawn from the export profiles (:mod:`analysis.clean.profile`), so cleaning accepts every one.
+    """
+    return shipped().printed_headers(table)
+
+
+def labels(vocabulary: str, values=()) -> dict[str, tuple[str, ...]]:
+    """``canonical value -> spellings`` the generator writes (0 = the usual one), from the export profiles.
+
+    ``values`` without a spelling in the profiles are written as themselves or in upper case.
+    """
+    printed = shipped().printed_labels(vocabulary)
+    return {**{v: (v, v.upper()) for v in values}, **printed}
 
 
 def unknown_unit(study) -> str:
@@ -269,7 +219,7 @@ def write_file(f: RawFile, raw_dir: Path, m: MessyConfig, rng: np.random.Generat
     if m.formats and f.numeric and not f.excel:
         style = 1 + style % 2  # files with decimals come from Indonesian Excel: ';' and decimal comma
     cells = pd.DataFrame(f.cells)
-    headers = {k: v[variant] for k, v in HEADERS[f.table].items()}
+    names = {k: v[variant] for k, v in headers(f.table).items()}
     path = raw_dir / f.relpath
     path.parent.mkdir(parents=True, exist_ok=True)
     if f.excel and m.formats:
@@ -277,7 +227,7 @@ def write_file(f: RawFile, raw_dir: Path, m: MessyConfig, rng: np.random.Generat
         for c in f.numeric:  # numbers as Excel numbers; unparseable text stays text
             out[c] = [_excel_number(x) for x in out[c]]
         rel = f"{f.relpath}.xlsx"
-        write_xlsx(out.rename(columns=headers), raw_dir / rel)
+        write_xlsx(out.rename(columns=names), raw_dir / rel)
         return rel
     if style in (1, 2):
         for c in f.numeric:
@@ -285,7 +235,7 @@ def write_file(f: RawFile, raw_dir: Path, m: MessyConfig, rng: np.random.Generat
     rel = f"{f.relpath}.csv"
     sep = "," if style == 0 else ";"
     enc = ("utf-8", "utf-8-sig", "cp1252")[style]
-    text = cells.rename(columns=headers).to_csv(index=False, sep=sep, lineterminator="\n" if style == 0 else "\r\n")
+    text = cells.rename(columns=names).to_csv(index=False, sep=sep, lineterminator="\n" if style == 0 else "\r\n")
     (raw_dir / rel).write_bytes(text.encode(enc))
     return rel
 

@@ -91,8 +91,9 @@ def _raw_files(t: dict[str, pd.DataFrame], m, rng: np.random.Generator, sink, st
         pending.append((f, src))
         return f
 
+    types = X.labels("unit_type", units["unit_type"].unique())
     new("master/daftar_unit", "units", units, {
-        "code": units["unit_id"], "name": units["unit_name"], "type": units["unit_type"].map(X.TYPE_RAW),
+        "code": units["unit_id"], "name": units["unit_name"], "type": units["unit_type"].map(lambda u: types[u][0]),
         "opd": units["opd"], "kel": units["kelurahan"], "dist": units["distance_km"].map(lambda v: f"{v:.1f}")},
         excel=True, numeric=("dist",))
     ad = t["adoption"]
@@ -105,15 +106,15 @@ def _raw_files(t: dict[str, pd.DataFrame], m, rng: np.random.Generator, sink, st
     # SKP per year, in export order (month, unit, NIP)
     skp = t["skp"].sort_values(["month", "unit_id", "nip"], kind="mergesort")
     nama = t["asn"].set_index("nip")["name"]
+    rating, predikat = X.labels("rating"), X.labels("predikat", schemas.PREDIKAT)
     for year, part in skp.groupby(skp["month"].dt.year, sort=True):
         n = len(part)
         f = new(f"ekinerja/skp_{year}", "skp", part, {
             "nip": X.fmt_nip(part["nip"], X.styles(n, m.nip_spaces, rng)), "nama": part["nip"].map(nama),
             "unit": unit_cells(part["unit_id"]), "periode": X.fmt_month(part["month"], X.styles(n, m.date_formats, rng)),
-            "hasil": X.pick(part["hasil_kerja"], X.RATING_VARIANTS, m.category_variants, rng),
-            "perilaku": X.pick(part["perilaku"], X.RATING_VARIANTS, m.category_variants, rng),
-            "predikat": X.pick(part["predikat"], {p: (p, p.upper()) for p in schemas.PREDIKAT},
-                               m.category_variants, rng),
+            "hasil": X.pick(part["hasil_kerja"], rating, m.category_variants, rng),
+            "perilaku": X.pick(part["perilaku"], rating, m.category_variants, rng),
+            "predikat": X.pick(part["predikat"], predikat, m.category_variants, rng),
             "atasan": X.fmt_nip(part["supervisor_nip"], X.styles(n, m.nip_spaces, rng)),
             "kirim": dates(part["submitted_on"])})
 
@@ -137,14 +138,14 @@ def _raw_files(t: dict[str, pd.DataFrame], m, rng: np.random.Generator, sink, st
     X.add_duplicates(f, rng, m.duplicates)
     # tickets per unit and year
     tk = t["tickets"]
-    svc_var = {s: X.SERVICE_VARIANTS.get(s, (s, s.upper())) for s in study.services}
+    svc_var = X.labels("service", study.services)
     for (uid, year), part in tk.groupby([tk["unit_id"], tk["issued_at"].dt.year], sort=True):
         n = len(part)
         ts = X.styles(n, m.date_formats, rng, 2)
         f = new(f"antrian/antrian_{uid}_{year}", "tickets", part, {
             "no": part["ticket_no"], "unit": unit_cells(part["unit_id"]), "tanggal": dates(part["issued_at"]),
             "layanan": X.pick(part["service"], svc_var, m.category_variants, rng),
-            "jalur": X.pick(part["channel"], X.CHANNEL_VARIANTS, m.category_variants, rng),
+            "jalur": X.pick(part["channel"], X.labels("channel"), m.category_variants, rng),
             "ambil": X.fmt_time(part["issued_at"], ts), "panggil": X.fmt_time(part["called_at"], ts),
             "mulai": X.fmt_time(part["served_at"], ts), "selesai": X.fmt_time(part["finished_at"], ts)})
         issued = part["issued_at"].reset_index(drop=True)
@@ -165,8 +166,8 @@ def _raw_files(t: dict[str, pd.DataFrame], m, rng: np.random.Generator, sink, st
         n_test = int(rng.binomial(n, m.test_tickets)) if m.test_tickets > 0 else 0
         if n_test:
             day = f.cells["tanggal"][rng.integers(0, f.n, n_test)]
-            const = {"unit": f.cells["unit"][0], "layanan": "TES SISTEM", "jalur": "Online", "ambil": "06:55:00",
-                     "panggil": "06:55:30", "mulai": "06:56:00", "selesai": "06:56:10"}
+            const = {"unit": f.cells["unit"][0], "layanan": "TES SISTEM", "jalur": X.labels("channel")["online"][0],
+                     "ambil": "06:55:00", "panggil": "06:55:30", "mulai": "06:56:00", "selesai": "06:56:10"}
             test = {"no": np.array([f"TEST-{k + 1:02d}" for k in range(n_test)], dtype=object), "tanggal": day,
                     **{k: np.full(n_test, v, dtype=object) for k, v in const.items()}}
             X.insert_rows(f, test, "test_ticket", "ticket_id", rng)
@@ -176,9 +177,9 @@ def _raw_files(t: dict[str, pd.DataFrame], m, rng: np.random.Generator, sink, st
         n = len(part)
         f = new(f"skm/skm_{uid}", "skm", part, {
             "id": part["response_id"], "unit": unit_cells(part["unit_id"]), "tanggal": dates(part["survey_date"]),
-            "umur": _txt(part["age"]), "jk": X.pick(part["sex"], X.SEX_VARIANTS, m.category_variants, rng),
-            "pendidikan": X.pick(part["education"], X.EDU_VARIANTS, m.category_variants, rng),
-            "pekerjaan": X.pick(part["occupation"], X.OCC_VARIANTS, m.category_variants, rng),
+            "umur": _txt(part["age"]), "jk": X.pick(part["sex"], X.labels("sex"), m.category_variants, rng),
+            "pendidikan": X.pick(part["education"], X.labels("education"), m.category_variants, rng),
+            "pekerjaan": X.pick(part["occupation"], X.labels("occupation"), m.category_variants, rng),
             "layanan": X.pick(part["service"], svc_var, m.category_variants, rng),
             **{f"u{i}": _txt(part[f"u{i}"]) for i in range(1, 10)}})
 
@@ -205,7 +206,7 @@ def _raw_files(t: dict[str, pd.DataFrame], m, rng: np.random.Generator, sink, st
     for year, part in h.groupby(h["week_start"].dt.year, sort=True):
         new(f"skdr/skdr_{year}", "health", part, {
             "unit": unit_cells(part["unit_id"]), "minggu": dates(part["week_start"]),
-            "penyakit": X.pick(part["disease"], X.DISEASE_RAW, m.category_variants, rng),
+            "penyakit": X.pick(part["disease"], X.labels("disease"), m.category_variants, rng),
             "kasus": _txt(part["cases"]), "pop": _txt(part["population"])})
     sc = t["schools"]
     st = X.styles(len(sc), m.date_formats, rng)

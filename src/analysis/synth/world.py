@@ -21,6 +21,7 @@ from analysis import measures
 from analysis import study as St
 from analysis.schemas import EDUCATION, GOLONGAN_PNS, OCCUPATION, TS
 from analysis.synth import catalog as C
+from analysis.synth import waves as W
 from analysis.synth.config import SynthConfig
 
 
@@ -83,18 +84,23 @@ def make_design(cfg: SynthConfig, rng: np.random.Generator) -> Design:
     cohorts = [c for c in cohorts if 2 <= c <= cfg.months]
     stratum = units["unit_type"].map({"disdukcapil": "civil", "kecamatan": "civil", "kelurahan": "civil",
                                       "puskesmas": "health", "school": "school"})
-    first_treat = np.zeros(len(units), dtype="int64")
-    for s in ("civil", "health", "school"):
-        idx = np.flatnonzero(stratum.to_numpy() == s)
-        idx = idx[rng.permutation(len(idx))]
-        n_never = max(1, int(round(cfg.never_share * len(idx))))
-        for j, u in enumerate(idx[n_never:]):
-            first_treat[u] = cohorts[j % len(cohorts)]
+    if study.grouping == "kecamatan":  # a city adopts kecamatan by kecamatan (analysis.synth.waves)
+        wave, first_treat = W.by_area(units["kelurahan"].map(study.group_of), cohorts, cfg.never_share,
+                                      cfg.months, rng)
+    else:  # units adopt one by one, cohorts dealt within unit-type strata
+        first_treat = np.zeros(len(units), dtype="int64")
+        for s in ("civil", "health", "school"):
+            idx = np.flatnonzero(stratum.to_numpy() == s)
+            idx = idx[rng.permutation(len(idx))]
+            n_never = max(1, int(round(cfg.never_share * len(idx))))
+            for j, u in enumerate(idx[n_never:]):
+                first_treat[u] = cohorts[j % len(cohorts)]
+        wave = first_treat
     units["first_treat"] = first_treat
     k = {g: i + 1 for i, g in enumerate(cohorts)}
     mults = np.linspace(1.3, 0.6, len(cohorts)) if len(cohorts) > 1 else np.array([1.0])
-    units["cohort_mult"] = [mults[k[g] - 1] if g else 0.0 for g in first_treat]
-    units["pretrend"] = [cfg.pretrend_violation * k[g] / len(cohorts) if g else 0.0 for g in first_treat]
+    units["cohort_mult"] = [mults[k[g] - 1] if g else 0.0 for g in wave]
+    units["pretrend"] = [cfg.pretrend_violation * k[g] / len(cohorts) if g else 0.0 for g in wave]
     return Design(units, cal, cohorts, cfg)
 
 
