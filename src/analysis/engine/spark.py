@@ -9,8 +9,10 @@ file order (a split's ids follow the previous split's).
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -46,6 +48,8 @@ def session(cfg, temp_dir: Path):
     from pyspark.sql import SparkSession
 
     if _SESSION is None:
+        local_dir = tempfile.mkdtemp(prefix="analysis-spark-")
+        atexit.register(shutil.rmtree, local_dir, True)  # registered first, so it runs after Spark stops
         b = (SparkSession.builder.master(cfg.spark_master).appName("analysis-data-layer")
              .config("spark.sql.session.timeZone", "UTC")
              .config("spark.sql.ansi.enabled", "false")
@@ -53,7 +57,7 @@ def session(cfg, temp_dir: Path):
              .config("spark.ui.showConsoleProgress", "false")
              .config("spark.sql.shuffle.partitions", str(_local_cores(cfg.spark_master)))
              .config("spark.driver.memory", _spark_memory(cfg.memory_limit))
-             .config("spark.local.dir", tempfile.mkdtemp(prefix="analysis-spark-"))
+             .config("spark.local.dir", local_dir)
              .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
              .config("spark.sql.execution.arrow.pyspark.enabled", "true"))
         for k, v in (cfg.spark_conf or {}).items():
