@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PARAMS ?= params/main.yaml
 
-.PHONY: run test lab env lock bench clean-runs docs-images help
+.PHONY: run test lab env env-spark lock bench clean-runs docs-images help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -18,6 +18,9 @@ $(STAMP): requirements.lock pyproject.toml
 	@touch $(STAMP)
 
 env: $(STAMP)  ## create .venv and install the pinned dependencies (done by run/test/lab)
+
+env-spark: $(STAMP)  ## also install the Spark engine (PySpark from requirements-spark.lock; needs Java 17+)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-spark.lock
 
 run: $(STAMP)  ## generate the default data if data/raw is empty, run every notebook, render the brief
 	$(BIN)/analysis run --params $(PARAMS)
@@ -35,6 +38,7 @@ lab: $(STAMP)  ## JupyterLab at the project root (notebooks/, reports/, params/)
 bench: $(STAMP)  ## benchmarks (slow; figures go to benchmarks/results/)
 	$(BIN)/python benchmarks/bench_run.py
 	$(BIN)/python benchmarks/bench_data.py
+	$(BIN)/python benchmarks/bench_engines.py
 	$(BIN)/python benchmarks/bench_did.py
 	$(BIN)/python benchmarks/bench_cli.py
 	$(BIN)/python benchmarks/bench_sunab.py

@@ -36,13 +36,21 @@ def test_environment_yml_names_the_same_packages(root):
     assert not (conda & pip), "a package is listed for both conda and pip"
 
 
-def test_lock_pins_every_dependency_exactly(root):
-    lines = [l for l in (root / "requirements.lock").read_text().splitlines() if l and not l.startswith("#")]
+def _pins(path) -> dict[str, str]:
+    lines = [l for l in path.read_text().splitlines() if l and not l.startswith("#")]
     pins = {}
     for line in lines:
         assert re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[^=\s]+", line), f"not an exact pin: {line}"
         name, version = line.split("==")
         pins[name.lower().replace("_", "-")] = version
-    missing = _pyproject(root) - set(pins)
-    assert not missing, f"requirements.lock lacks {sorted(missing)}"
+    return pins
+
+
+def test_lock_pins_every_dependency_exactly(root):
+    pins = _pins(root / "requirements.lock")
+    spark = _pins(root / "requirements-spark.lock")
+    missing = _pyproject(root) - set(pins) - set(spark)
+    assert not missing, f"requirements.lock (or requirements-spark.lock for the spark extra) lacks {sorted(missing)}"
     assert "analysis" not in pins, "the project itself is installed from source, not pinned"
+    assert "pyspark" not in pins and "pyspark" in spark, "make env stays light: PySpark only in the spark lock"
+    assert not set(pins) & set(spark), "a package is pinned in both locks"

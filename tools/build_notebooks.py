@@ -56,7 +56,8 @@ NOTEBOOKS = {
         "Reads every raw export in `raw_dir` (CSV in any encoding or separator, Excel), maps it to the "
         "canonical schemas, pseudonymises NIP/NI before anything is written, and accounts for every raw "
         "row: kept, rejected with a reason, or merged as a duplicate. Then builds the analysis panels.",
-        ["study", "raw_dir", "interim_dir", "processed_dir", "run_dir"],
+        ["study", "raw_dir", "interim_dir", "processed_dir", "engine", "memory_limit", "spark_master", "spark_conf",
+         "run_dir"],
         [
             ("code", """
 from pathlib import Path
@@ -65,6 +66,7 @@ from analysis.runner import enter_project
 
 enter_project()  # paths in the parameters are relative to the project folder
 from analysis.clean import clean_raw
+from analysis.engine import EngineConfig
 from analysis.evaluation.describe import rejects_by_reason
 from analysis.evaluation.panel import load_panel, run_info
 from analysis.outputs import save_table
@@ -75,7 +77,8 @@ NOTEBOOK = "01_clean"
             ("md", "## Clean the exports\n\nCleaning stops with a message naming file, column and row if an "
                    "export cannot be trusted, and then writes nothing."),
             ("code", """
-report = clean_raw(Path(raw_dir), Path(interim_dir), study=study)
+data_engine = EngineConfig(engine, memory_limit, spark_master, dict(spark_conf))  # README: Engines
+report = clean_raw(Path(raw_dir), Path(interim_dir), study=study, engine=data_engine)
 quality = report.quality
 save_table(quality, "data_quality", run_dir, notebook=NOTEBOOK, title="Rows per raw file: kept, rejected, merged")
 quality[["file", "table", "rows_raw", "rows_clean", "rows_rejected", "rows_duplicate"]]
@@ -92,7 +95,7 @@ reasons
             ("md", "## Analysis panels\n\nUnit x month (and unit x week for disease surveillance) panels with "
                    "each unit's adoption period, ready for the estimators."),
             ("code", """
-panels = build_panels(Path(interim_dir), Path(processed_dir))
+panels = build_panels(Path(interim_dir), Path(processed_dir), engine=data_engine)
 monthly = load_panel(processed_dir)
 source = "synthetic" if (Path(raw_dir) / "SYNTHETIC.json").exists() else "export"
 info = run_info(monthly, source)

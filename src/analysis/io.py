@@ -116,9 +116,18 @@ def sniff_text(raw: bytes) -> tuple[str, TextFormat]:
                                       "BOM, or not a text file); re-save as UTF-8 or 'Unicode text' with BOM")
         text, enc = _decode_lines(raw)
     text = text.replace("\r\n", "\n")
-    header = text.split("\n", 1)[0]
-    sep = max(SEPARATORS, key=lambda c: (header.count(c), c == ","))
-    return text, TextFormat(enc, sep)
+    return text, TextFormat(enc, guess_separator(text.split("\n", 1)[0]))
+
+
+def guess_separator(header: str) -> str:
+    """The separator of a text export: the most frequent candidate in its header line (ties: comma)."""
+    return max(SEPARATORS, key=lambda c: (header.count(c), c == ","))
+
+
+def data_suffix(path: Path) -> str:
+    """``.csv`` for ``x.csv`` and for a gzip-compressed ``x.csv.gz`` (bulk exports come compressed)."""
+    p = Path(path)
+    return (Path(p.stem).suffix if p.suffix.lower() == ".gz" else p.suffix).lower()
 
 
 _LINE = re.compile(r"line (\d+)")
@@ -126,8 +135,11 @@ _LINE = re.compile(r"line (\d+)")
 
 def read_text_table(path: Path) -> tuple[pd.DataFrame, TextFormat]:
     raw = Path(path).read_bytes()
-    if raw[:2] == b"\x1f\x8b":  # gzip: bulk exports come as .csv.gz (analysis.synth.bulk)
-        raw = gzip.decompress(raw)
+    if Path(path).suffix.lower() == ".gz":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as exc:
+            raise UnreadableFileError(f"not a valid gzip file ({exc})") from exc
     if not raw.strip():
         raise UnreadableFileError("file is empty")
     text, fmt = sniff_text(raw)

@@ -15,6 +15,8 @@ adopted in the window).
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -22,6 +24,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from analysis import measures
+from analysis.engine import EngineConfig
 from analysis.io import write_parquet
 from analysis.uptake import PANEL_UPTAKE, uptake_panel
 from analysis.schemas import CANONICAL, GOOD_PREDIKAT, column_spec as _col
@@ -127,7 +130,7 @@ _GOOD = ", ".join(f"'{p}'" for p in GOOD_PREDIKAT)
 
 
 def _window(con: duckdb.DuckDBPyConnection) -> tuple[pd.Timestamp, int]:
-    lo, hi = con.execute("select min(month), max(month) from skp").fetchone()
+    lo, hi = con.execute("select min(month), max(month) from skp").fetchall()[0]
     if lo is None:
         raise ValueError("the skp table is empty: cannot infer the panel window")
     lo, hi = pd.Timestamp(lo), pd.Timestamp(hi)
@@ -152,11 +155,14 @@ def unit_month_panel(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Unit x month panel from views/tables named like the canonical tables on ``con``."""
     start, months = _window(con)
     mi = lambda c: _month_index(c, start)  # noqa: E731
+    # the months of the window as a table, not a generator function: the SQL stays portable to Spark
+    con.register("panel_periods", pd.DataFrame({
+        "period": range(1, months + 1),
+        "month": pd.date_range(start, periods=months, freq="MS").astype("datetime64[ms]")}))
     sql = f"""
     with grid as (
-      select u.*, p.period,
-             (date '{start.date()}' + to_months(cast(p.period - 1 as integer)))::timestamp as month
-      from units u cross join range(1, {months} + 1) p(period)
+      select u.*, p.period, p.month
+      from units u cross join panel_periods p
     ),
     adopt as (
       select unit_id, adoption_month,
@@ -217,12 +223,13 @@ def unit_month_panel(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     order by g.unit_id, g.period
     """
     df = con.execute(sql).df()
+    con.unregister("panel_periods")
     # tickets outside ticketing units and months without tickets: outcome undefined, not zero
     return _conform(df, PANEL_UNIT_MONTH)
 
 
 def unit_week_health_panel(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    (w0,) = con.execute("select min(week_start) from health").fetchone()
+    (w0,) = con.execute("select min(week_start) from health").fetchall()[0]
     w0 = pd.Timestamp(w0)
     sql = f"""
     with h as (
@@ -286,12 +293,28 @@ def connect_frames(tables: dict[str, pd.DataFrame]) -> duckdb.DuckDBPyConnection
     return con
 
 
-def connect_interim(interim_dir: Path) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
+def connect_interim(interim_dir: Path, engine: EngineConfig | None = None, temp_dir: Path | None = None):
+    """A connection with a view per canonical table: DuckDB (with the engine's memory limit and a spill
+    directory) or, for ``engine: spark``, a Spark session running the same SQL transpiled."""
+    paths = {}
     for name in CANONICAL:
         path = Path(interim_dir) / f"{name}.parquet"
         if not path.is_file():
             raise FileNotFoundError(f"{path} is missing: run cleaning first")
+        paths[name] = path
+    if engine is not None and engine.engine == "spark":
+        from analysis.engine import connect
+        from analysis.engine.spark import SparkConnection
+
+        con = SparkConnection(connect(engine, temp_dir or Path(interim_dir)))
+        for name, path in paths.items():
+            con.view_parquet(name, path)
+        return con
+    con = duckdb.connect()
+    if engine is not None and temp_dir is not None:
+        con.execute(f"set memory_limit = '{engine.memory_limit}'")
+        con.execute(f"set temp_directory = '{(Path(temp_dir) / 'spill').as_posix()}'")
+    for name, path in paths.items():
         con.execute(f"create view {name} as select * from read_parquet('{path.as_posix()}')")
     return con
 
@@ -309,15 +332,24 @@ def compute_panels(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     }
 
 
-def build_panels(interim_dir: Path, processed_dir: Path) -> dict[str, Path]:
-    """Write the analysis panels as Parquet into ``processed_dir``; return their paths."""
+def build_panels(interim_dir: Path, processed_dir: Path, engine: EngineConfig | str | None = None) -> dict[str, Path]:
+    """Write the analysis panels as Parquet into ``processed_dir``; return their paths.
+
+    ``engine``: where the SQL runs (``duckdb``, the default, or ``spark``; ``pandas`` means DuckDB here,
+    the panels' SQL having no pandas twin).
+    """
     processed_dir = Path(processed_dir)
     processed_dir.mkdir(parents=True, exist_ok=True)
-    con = connect_interim(Path(interim_dir))
+    cfg = engine if isinstance(engine, EngineConfig) else EngineConfig(engine or "duckdb")
+    scratch = Path(tempfile.mkdtemp(prefix=f".{processed_dir.name}-engine-", dir=processed_dir.parent))
     try:
-        frames = compute_panels(con)
+        con = connect_interim(Path(interim_dir), cfg, scratch)
+        try:
+            frames = compute_panels(con)
+        finally:
+            con.close()
     finally:
-        con.close()
+        shutil.rmtree(scratch, ignore_errors=True)
     out = {}
     for name, df in frames.items():
         PANEL_SCHEMAS[name].validate(df, lazy=True)  # one row per unit-period, declared columns and values

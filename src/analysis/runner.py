@@ -293,6 +293,11 @@ def run(
             choose_engine()
         except RenderError as exc:
             raise RunError(str(exc)) from None
+    if params.engine == "spark":  # PySpark or Java missing: say so now, not inside 01_clean
+        from analysis.engine import spark_available
+
+        if why := spark_available():
+            raise RunError(f"engine 'spark' cannot start: {why}")
     previous = earlier_run(runs_dir, since) if since else None
 
     source = ensure_data(params, root, say)

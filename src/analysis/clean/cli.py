@@ -20,20 +20,24 @@ from analysis.clean.safe import scrub
 @click.option("--raw", "raw", type=click.Path(path_type=Path), default=Path("data/raw"), show_default=True)
 @click.option("--out", "out", type=click.Path(path_type=Path), default=Path("data/interim"), show_default=True)
 @click.option("--study", default=None, help="Study name or folder (default: the synthetic marker's, else the default study).")
-def clean(raw: Path, out: Path, study: str | None) -> None:
+@click.option("--engine", type=click.Choice(["duckdb", "spark", "pandas"]), default="duckdb", show_default=True,
+              help="Data layer engine (README: Engines).")
+@click.option("--memory-limit", default="4GB", show_default=True, help="Memory the engine may use before spilling.")
+def clean(raw: Path, out: Path, study: str | None, engine: str, memory_limit: str) -> None:
     """Clean raw exports into canonical, pseudonymised Parquet tables and a data-quality summary.
 
     Exit codes: 0 done, 1 the data failed (the message names where), 2 wrong command line or setup.
     """
     from analysis.clean.run import clean_raw
+    from analysis.engine import EngineConfig, EngineUnavailable
     from analysis.pseudonym import MissingKeyError
 
     if not raw.is_dir():
         click.echo(f"error: {raw}: raw directory does not exist", err=True)
         sys.exit(2)
     try:
-        report = clean_raw(raw, out, study=study)
-    except MissingKeyError as exc:
+        report = clean_raw(raw, out, study=study, engine=EngineConfig(engine, memory_limit))
+    except (MissingKeyError, EngineUnavailable) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     except DataInputError as exc:

@@ -15,6 +15,10 @@ reason (:func:`discover`, patterns matched ignoring case) in ``CleanReport.ignor
 the data-quality summary. ``SYNTHETIC.json`` counts only when its manifest matches the
 files (:mod:`analysis.synth.marker`); it decides the pseudonym key and the study window.
 
+With ``engine`` ``duckdb`` (the default) or ``spark``, the big tables (tickets, SKP, SKM) are not read
+into pandas at all: they are cleaned by engine queries over the raw files
+(:mod:`analysis.clean.on_engine`), giving the same rows; the small tables take the path above.
+
 Nothing is written to ``interim_dir`` until every file has been cleaned: outputs
 go to a temporary sibling directory and are moved in at the end, so a
 DataInputError leaves ``interim_dir`` as it was.
@@ -41,7 +45,9 @@ from analysis.clean.errors import DataInputError
 from analysis.clean.tables import CLEANERS, Context, RawTable
 from analysis.clean.parse import blank_missing
 from analysis.clean.safe import is_safe, shown
-from analysis.io import UnreadableFileError, read_table, write_parquet
+from analysis.clean.on_engine import BIG_TABLES, clean_table, register_shared
+from analysis.engine import EngineConfig, connect
+from analysis.io import UnreadableFileError, data_suffix, read_table, write_parquet
 from analysis.pseudonym import resolve_key
 from analysis.synth.marker import MARKER as SYNTHETIC_MARKER
 from analysis.synth.marker import NOT_DATA, check_marker, stale_reason
@@ -87,7 +93,7 @@ def discover(raw_dir: Path, generator_files: bool = False, profile: Profile | No
             ignored[str(rel)] = "temporary or hidden file (e.g. an Excel lock file)"
         elif table is None:
             ignored[str(rel)] = "name matches no known export (see README: Data)"
-        elif p.suffix.lower() not in S.READABLE_SUFFIXES:
+        elif data_suffix(p) not in S.READABLE_SUFFIXES or (p.suffix.lower() == ".gz" and data_suffix(p) not in S.GZIP_TEXT):
             ignored[str(rel)] = (f"looks like a '{table}' export but '{p.suffix or '(none)'}' is not a readable "
                                  f"type ({', '.join(S.READABLE_SUFFIXES)})")
         else:
@@ -99,21 +105,20 @@ def _header_key(h: str) -> str:
     return S.key(str(h).replace("\ufeff", ""))
 
 
-def map_headers(df: pd.DataFrame, table: str, rel: str, profile: Profile | None = None) -> pd.DataFrame:
-    """Rename raw headers to field ids; a required field without a matching header is fatal."""
+def field_positions(headers: list[str], table: str, rel: str, profile: Profile | None = None) -> dict[str, int]:
+    """Field id -> position of the first header that spells it; a required field without one is fatal."""
     profile = profile or shipped()
     spec = profile.headers[table]
     lookup = {_header_key(a): fld for fld, aliases in spec.items() for a in (fld, *aliases)}
-    rename, seen = {}, {}
-    for h in df.columns:
+    seen: dict[str, int] = {}
+    for i, h in enumerate(headers):
         fld = lookup.get(_header_key(h))
         if fld and fld not in seen:
-            rename[h] = fld
-            seen[fld] = h
+            seen[fld] = i
     missing = [f for f in spec if f not in seen and f not in profile.optional.get(table, set())]
     if missing:
         f = missing[0]
-        found = [str(c) for c in df.columns]
+        found = [str(c) for c in headers]
         safe = [repr(c) for c in found if is_safe(c)]
         hidden = len(found) - len(safe)
         note = (f" and {hidden} not shown (they look like data, not headers: is the header row missing?)"
@@ -121,7 +126,13 @@ def map_headers(df: pd.DataFrame, table: str, rel: str, profile: Profile | None 
         raise DataInputError(rel, f, 0, f"required column '{f}' missing; expected a header like {list(spec[f])}, "
                              f"found [{', '.join(safe)}]{note}; add the file's header to {MAPPING_FILE} "
                              f"(tables: {table}: headers: {f}: [...])")
-    return df[list(rename)].rename(columns=rename)
+    return seen
+
+
+def map_headers(df: pd.DataFrame, table: str, rel: str, profile: Profile | None = None) -> pd.DataFrame:
+    """Rename raw headers to field ids; a required field without a matching header is fatal."""
+    pos = field_positions([str(c) for c in df.columns], table, rel, profile)
+    return pd.DataFrame({f: df.iloc[:, i] for f, i in pos.items()}, index=df.index)
 
 
 def read_cells(path: Path, raw_dir: Path, table: str, profile: Profile | None = None) -> tuple[str, pd.DataFrame]:
@@ -220,12 +231,16 @@ def study_window(marker_info: dict | None, study: Study | None = None) -> tuple[
     return start, end
 
 
-def clean_raw(raw_dir: Path, interim_dir: Path, *, key: bytes | None = None, study: str | None = None) -> CleanReport:
+def clean_raw(raw_dir: Path, interim_dir: Path, *, key: bytes | None = None, study: str | None = None,
+              engine: EngineConfig | str | None = None) -> CleanReport:
     """Clean every raw export under ``raw_dir`` into canonical Parquet tables in ``interim_dir``.
 
     ``study`` (a name or folder, see :mod:`analysis.study`) supplies the vocabularies and the window;
-    by default the study the synthetic marker records, else the default study.
+    by default the study the synthetic marker records, else the default study. ``engine``: ``duckdb``
+    (default) or ``spark``: the big tables as engine queries (:mod:`analysis.clean.on_engine`); ``pandas``:
+    every file by the pandas cleaners (the peer for comparisons); or an :class:`~analysis.engine.EngineConfig`.
     """
+    cfg = engine if isinstance(engine, EngineConfig) else EngineConfig(engine or "duckdb")
     raw_dir, interim_dir = Path(raw_dir), Path(interim_dir)
     if not raw_dir.is_dir():
         raise DataInputError(str(raw_dir), "-", 0, "raw directory does not exist")
@@ -252,7 +267,7 @@ def clean_raw(raw_dir: Path, interim_dir: Path, *, key: bytes | None = None, stu
     interim_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{interim_dir.name}-", dir=interim_dir.parent))
     try:
-        report = _clean_into(raw_dir, tmp, files, ctx, ignored)
+        report = _clean_into(raw_dir, tmp, files, ctx, ignored, cfg)
         report.ignored, report.synthetic = ignored, synthetic
         outputs = {}
         for p in sorted(tmp.iterdir()):
@@ -266,27 +281,34 @@ def clean_raw(raw_dir: Path, interim_dir: Path, *, key: bytes | None = None, stu
 
 
 def _clean_into(raw_dir: Path, out: Path, files: dict[str, list[Path]], ctx: Context,
-                ignored: dict[str, str]) -> CleanReport:
+                ignored: dict[str, str], cfg: EngineConfig | None = None) -> CleanReport:
     parts = out / "_parts"
     parts.mkdir()
-    quality, rejects, part_files = [], [], {}
-    for table in S.TABLE_ORDER:
-        part_files[table] = []
-        for i, batch in enumerate(batches(files[table])):
-            typed, rj, qrows = clean_batch(batch, raw_dir, table, ctx)
-            rejects.append(rj)
-            quality.extend(qrows)
-            part = parts / f"{table}-{i:05d}.parquet"
-            write_parquet(typed, part)
-            part_files[table].append(part)
-            if table == "units":
-                _register_units(ctx, typed, qrows[0]["file"])
-            if table == "asn":
-                ctx.roster.update(typed["asn_id"].tolist())
+    on_engine = [t for t in S.TABLE_ORDER if t in BIG_TABLES] if cfg and cfg.engine != "pandas" else []
+    by_table: dict[str, tuple[list, list]] = {t: ([], []) for t in S.TABLE_ORDER}  # quality rows, rejects
+    part_files: dict[str, list[Path]] = {}
+    scratch, eng = out / "_engine", None
+    try:
+        for table in S.TABLE_ORDER:  # in order, so the first problem reported is the pandas path's
+            if table in on_engine:
+                if eng is None:
+                    eng = connect(cfg, scratch)
+                    register_shared(eng, part_files["asn"])
+                rels = [p.relative_to(raw_dir).as_posix() for p in files[table]]
+                res = clean_table(eng, table, files[table], rels, raw_dir, ctx, out)
+                by_table[table] = (res.quality, [res.rejects])
+            else:
+                _clean_small(raw_dir, table, files[table], ctx, parts, part_files, by_table[table])
+    finally:
+        if eng is not None:
+            eng.close()
+        shutil.rmtree(scratch, ignore_errors=True)
+    cross, flagged = _merge_parts(part_files, out)
+    quality = [q for t in S.TABLE_ORDER for q in by_table[t][0]]
+    rejects = [r for t in S.TABLE_ORDER for r in by_table[t][1]]
     quality.extend(_quality_row(rel, "", 0, 0, 0, pd.Series(dtype="int64"), "ignored", why)
                    for rel, why in ignored.items())
     quality_df = pd.DataFrame(quality)
-    cross, flagged = _merge_parts(part_files, out)
     if cross:  # duplicates across files: count them on the later file's row
         for rel, n in cross.items():
             sel = quality_df["file"] == rel
@@ -304,6 +326,24 @@ def _clean_into(raw_dir: Path, out: Path, files: dict[str, list[Path]], ctx: Con
     write_parquet(quality_df, out / "data_quality.parquet")
     quality_df.to_csv(out / "data_quality.csv", index=False, lineterminator="\n")
     return CleanReport(quality_df, rejects_df, {}, flagged=flagged)
+
+
+def _clean_small(raw_dir: Path, table: str, paths: list[Path], ctx: Context, parts: Path,
+                 part_files: dict[str, list[Path]], into: tuple[list, list]) -> None:
+    """One table by the pandas cleaners, in batches, into Parquet parts (merged by :func:`_merge_parts`)."""
+    quality, rejects = into
+    part_files[table] = []
+    for i, batch in enumerate(batches(paths)):
+        typed, rj, qrows = clean_batch(batch, raw_dir, table, ctx)
+        rejects.append(rj)
+        quality.extend(qrows)
+        part = parts / f"{table}-{i:05d}.parquet"
+        write_parquet(typed, part)
+        part_files[table].append(part)
+        if table == "units":
+            _register_units(ctx, typed, qrows[0]["file"])
+        if table == "asn":
+            ctx.roster.update(typed["asn_id"].tolist())
 
 
 def _register_units(ctx: Context, units: pd.DataFrame, rel: str) -> None:

@@ -25,7 +25,8 @@ _P = shipped()
 FILE_PATTERNS: list[tuple[str, str]] = _P.file_patterns
 #: Order matters: names and NIPs are resolved against units and the roster.
 TABLE_ORDER = ["units", "adoption", "asn", "skp", "training", "tickets", "skm", "service_volume", "health", "schools"]
-READABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".xls", ".gz")  # .gz: gzip text (bulk .csv.gz)
+READABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".xls")
+GZIP_TEXT = (".csv", ".txt")  # bulk exports come as x.csv.gz; a gzipped workbook is not read
 #: field -> accepted header spellings; fields in OPTIONAL may be absent
 HEADERS: dict[str, dict[str, tuple[str, ...]]] = _P.headers
 OPTIONAL: dict[str, set[str]] = {t: o for t, o in _P.optional.items() if o}

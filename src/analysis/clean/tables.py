@@ -151,19 +151,9 @@ class RawTable:
 
     def bound(self, vals: pd.Series, column: str, ctx: Context | None = None) -> None:
         """Reject values outside the column's plausibility bound declared in the schema (plausibility.yaml)."""
-        b = schemas.CANONICAL[self.table].columns[column].metadata["plausible"] if (
-            column in schemas.CANONICAL[self.table].columns) else {}
-        if not b:
-            return
-        if b.get("window"):
-            if ctx is None or not pd.api.types.is_datetime64_any_dtype(vals):
-                return
-            tol = pd.Timedelta(days=b["tolerance_days"])
-            lo, hi = ctx.window[0] - tol, ctx.window[1] + tol + pd.Timedelta(days=1)
-            out = vals.notna() & ((vals < lo) | (vals >= hi))
-        else:
-            out = vals.notna() & ((vals < b["min"]) | (vals > b["max"]))
-        self.reject(out.to_numpy(), b["reason"], column)
+        hit = out_of_bound(vals, self.table, column, ctx)
+        if hit is not None:
+            self.reject(hit[0], hit[1], column)
 
     def durations(self, ts: dict[str, pd.Series]) -> None:
         """Reject waits and service times above the maxima declared in the schema's metadata."""
@@ -207,9 +197,8 @@ class RawTable:
 
     def unit(self, fld: str, ctx: Context) -> pd.Series:
         names = self.cells[fld]
-
         def lookup(u: pd.Series):
-            out = u.map(lambda v: S.unit_key(v, ctx.city_words)).map(ctx.unit_lookup).fillna(u.str.strip().map(ctx.unit_lookup))
+            out = unit_ids(u, ctx)
             return out, out.isna().to_numpy()
 
         out, _ = self.parsed(fld, lookup, "unit")
@@ -250,6 +239,29 @@ class RawTable:
         out["_fi"] = self.file_idx
         out["_row"] = self.rows
         return out[self.ok].reset_index(drop=True)
+
+
+def out_of_bound(vals: pd.Series, table: str, column: str, ctx: Context | None) -> tuple[np.ndarray, str] | None:
+    """Values outside the column's plausibility bound (schema metadata from plausibility.yaml) and the
+    reason code; None when the column has no bound (or a window bound but no context or dates)."""
+    cols = schemas.CANONICAL[table].columns
+    b = cols[column].metadata["plausible"] if column in cols else {}
+    if not b:
+        return None
+    if b.get("window"):
+        if ctx is None or not pd.api.types.is_datetime64_any_dtype(vals):
+            return None
+        tol = pd.Timedelta(days=b["tolerance_days"])
+        lo, hi = ctx.window[0] - tol, ctx.window[1] + tol + pd.Timedelta(days=1)
+        out = vals.notna() & ((vals < lo) | (vals >= hi))
+    else:
+        out = vals.notna() & ((vals < b["min"]) | (vals > b["max"]))
+    return out.to_numpy(), b["reason"]
+
+
+def unit_ids(u: pd.Series, ctx: Context) -> pd.Series:
+    """Unit names (any spelling the unit master list normalises to) or codes -> unit_id; NaN if unknown."""
+    return u.map(lambda v: S.unit_key(v, ctx.city_words)).map(ctx.unit_lookup).fillna(u.str.strip().map(ctx.unit_lookup))
 
 
 def _mapped(out: pd.Series, raw: pd.Series) -> tuple[pd.Series, np.ndarray]:

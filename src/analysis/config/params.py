@@ -46,6 +46,8 @@ Covariate = Literal["baseline_staff", "distance_km"]
 #: Parameters whose valid values are data of the chosen study: parameter -> Study attribute.
 STUDY_CHOICES = {"unit_types": "unit_types"}
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+MEMORY = re.compile(r"^\d+(\.\d+)?\s*([KMGT]i?B)$", re.IGNORECASE)
+SPARK_MASTER = re.compile(r"^(local(\[(\d+|\*)(,\d+)?\])?|spark://[\w.\-]+(:\d+)?(,[\w.\-]+(:\d+)?)*|yarn|k8s://\S+)$")
 
 
 class ParameterError(ValueError):
@@ -70,6 +72,16 @@ class RunParams(BaseModel):
     end_month: str = Field("", description="Last month analysed, YYYY-MM; empty: to the last month in the data")
     units: list[str] = Field(default_factory=list, description="unit_id values to include; empty: all units")
     unit_types: list[str] = Field(default_factory=list, description="Unit types to include; empty: all types")
+    # --- data layer (README: Engines) ----------------------------------------
+    engine: Literal["duckdb", "spark", "pandas"] = Field(
+        "duckdb", description="Data layer engine: duckdb (out of core on this machine), spark (local or a cluster; "
+                              "needs the [spark] extra and Java) or pandas (per-file, in memory)")
+    memory_limit: str = Field("4GB", description="Memory the engine may use before spilling to disk (DuckDB; "
+                                                 "Spark driver), e.g. 4GB or 512MB")
+    spark_master: str = Field("local[2]", description="Spark master with engine spark: local[N] or "
+                                                      "spark://host:7077 (an existing cluster)")
+    spark_conf: dict[str, str] = Field(default_factory=dict, description="Extra Spark settings with engine spark, "
+                                       "e.g. {spark.executor.memory: 8g}")
     # --- estimation -----------------------------------------------------------
     outcomes: list[Outcome] = Field(
         default_factory=lambda: [
@@ -119,6 +131,35 @@ class RunParams(BaseModel):
         if value and not MONTH.match(value):
             raise ValueError(f"expected YYYY-MM or '' (got {value!r})")
         return value
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _memory(cls, value: str) -> str:
+        if not MEMORY.match(value):
+            raise ValueError("expected a size such as 4GB, 512MB or 1.5GiB")
+        return value
+
+    @field_validator("spark_master")
+    @classmethod
+    def _master(cls, value: str) -> str:
+        if not SPARK_MASTER.match(value):
+            raise ValueError("expected local, local[N], local[*], spark://host:port, yarn or k8s://https://host:port")
+        return value
+
+    @field_validator("spark_conf", mode="before")
+    @classmethod
+    def _conf(cls, value: Any) -> Any:
+        """Settings are strings to Spark; YAML numbers and booleans are written as Spark reads them."""
+        if not isinstance(value, dict):
+            return value
+        out = {}
+        for k, v in value.items():
+            if not str(k).startswith("spark."):
+                raise ValueError(f"setting {k!r} is not a Spark setting (they start with 'spark.')")
+            if isinstance(v, (dict, list)) or v is None:
+                raise ValueError(f"setting {k!r} needs a single value")
+            out[str(k)] = str(v).lower() if isinstance(v, bool) else str(v)
+        return out
 
     @field_validator("outcomes", "covariates", "units", "unit_types", mode="before")
     @classmethod
