@@ -104,3 +104,24 @@ def test_bulk_bytes_do_not_depend_on_worker_count(tmp_path):
         m = json.loads((out / "SYNTHETIC.json").read_text(encoding="utf-8"))
         marks.append((m["files"], m["bulk"]["partitions"]))
     assert marks[0][1] == 2 and marks[0][0] == marks[1][0]  # same file names, same SHA-256 of every file
+
+
+def test_a_desa_name_two_kab_kota_share_is_resolved_through_the_unit_catalogue(tmp_path):
+    """Kota Pagar Alam (16.72) and Kota Lubuk Linggau (16.73) each have a desa of the same name: the master
+    list's name alone is ambiguous, the unit's catalogue entry says which one is meant; nothing is rejected
+    for it and no unit is lost."""
+    from analysis.clean.run import clean_raw
+    from analysis.names import name_key
+
+    study = _study(tmp_path, ("16.72", "16.73"))
+    st = St.load(str(study))
+    names = pd.Series([a.name for a in st.areas])
+    shared = names[names.map(name_key).duplicated(keep=False)]
+    assert not shared.empty  # the premise: a repeated name inside this study
+    raw = tmp_path / "raw"
+    generate(raw, SynthConfig(study=str(study), months=4, scale=0.3), bulk_above_units=0, workers=1)
+    rep = clean_raw(raw, tmp_path / "interim", study=str(study))
+    units = pd.read_parquet(rep.outputs["units"])
+    assert sorted(units["unit_id"]) == sorted(st.units["unit_id"])
+    assert rep.rejects[rep.rejects["table"] == "units"].empty
+    assert units["kelurahan"].isin(shared).any()

@@ -11,6 +11,7 @@ in column order; checks that decide "wrong column" are made per file.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import difflib
 
@@ -51,6 +52,13 @@ class Context:
         for canon, spellings in self.profile.labels.get("kelurahan", {}).items():
             self.areas.update({name_key(s): canon for s in spellings})
         self.city_words = frozenset(S.key(self.study.city).split())
+
+    @cached_property
+    def catalogue_area(self) -> pd.Series:
+        """unit_id -> official kelurahan name, from the study's unit catalogue."""
+        names = {a.code: a.name for a in self.study.areas}
+        units = self.study.units
+        return pd.Series(units["kelurahan_code"].map(names).to_numpy(), index=units["unit_id"].to_numpy())
 
 
 @dataclass
@@ -187,9 +195,20 @@ class RawTable:
         self.reject(bad, "invalid_value", column)
         return vals
 
-    def area(self, fld: str, ctx: Context) -> pd.Series:
-        """Kelurahan names matched to the study's official names (spacing, case, "Kel." tolerant)."""
+    def area(self, fld: str, ctx: Context, unit_ids: pd.Series | None = None) -> pd.Series:
+        """Kelurahan names matched to the study's official names (spacing, case, "Kel." tolerant).
+
+        A name several desa share (common across a province) is resolved only through ``unit_ids``: when
+        the study's unit catalogue places that unit in a kelurahan of exactly this name, that one is meant.
+        """
         vals, bad = self.parsed(fld, lambda s: _mapped(s.map(name_key).map(ctx.areas), s), f"area:{id(ctx.areas)}")
+        if unit_ids is not None and bad.any():
+            listed = ctx.catalogue_area.reindex(unit_ids[bad].to_numpy())
+            same = (listed.map(name_key).to_numpy() == self.cells[fld][bad].map(name_key).to_numpy())
+            vals = vals.copy()
+            vals[np.flatnonzero(bad)[same]] = listed.to_numpy()[same]
+            bad = bad.copy()
+            bad[np.flatnonzero(bad)[same]] = False
         self._guard_labels(bad, fld, "kelurahan", "kelurahan", ctx.areas)
         self.reject(self.empty(fld), "missing_value", "kelurahan")
         self.reject(bad, "invalid_value", "kelurahan")
@@ -281,7 +300,7 @@ def clean_units(r: RawTable, ctx: Context) -> pd.DataFrame:
     return r.result({
         "unit_id": code, "unit_name": r.cells["name"].str.strip().str.replace(r"\s+", " ", regex=True),
         "unit_type": r.category("type", ctx.aliases["unit_type"], "unit_type"),
-        "opd": r.category("opd", ctx.aliases["opd"], "opd"), "kelurahan": r.area("kel", ctx),
+        "opd": r.category("opd", ctx.aliases["opd"], "opd"), "kelurahan": r.area("kel", ctx, code),
         "distance_km": r.field("dist", P.parse_float, "distance_km", reason="invalid_value")})
 
 
