@@ -12,7 +12,8 @@ held at once on the machine. Steps are functions ``step_<name>(scale, work, engi
 ``STEPS``; a step that depends on an engine (clean, panels: duckdb, spark, pandas) takes it as the
 argument, so adding those columns is adding a function here.
 
-    .venv/bin/python benchmarks/bench_scale.py --scales plaju-1x,plaju-10x,plaju-100x,sumsel [--steps generate]
+    .venv/bin/python benchmarks/bench_scale.py --scales plaju-1x,plaju-10x,plaju-100x,sumsel \
+        [--steps generate,clean --engines duckdb,spark,pandas]
 Writes benchmarks/results/<name>.json and <name>.md (a Markdown table; --name, default scale).
 """
 
@@ -80,8 +81,19 @@ def step_generate(s: Scale, work: Path, engine: str | None) -> dict:
             "bulk": bool(marker.get("bulk"))}
 
 
-STEPS = {"generate": step_generate}
-ENGINE_STEPS: set[str] = set()  # steps that take an engine (clean, panels) are listed here
+def step_clean(s: Scale, work: Path, engine: str | None) -> dict:
+    """Clean + panels of the scale's raw exports (made by the generate step, run first) on ``engine``."""
+    from analysis.engine.run import clean_and_panels
+
+    out = work / "out" / f"{s.name}-{engine}"
+    shutil.rmtree(out, ignore_errors=True)
+    res = clean_and_panels(work / "raw" / s.name, out, engine or "duckdb", study=study_folder(s, work))
+    shutil.rmtree(out, ignore_errors=True)
+    return res
+
+
+STEPS = {"generate": step_generate, "clean": step_clean}
+ENGINE_STEPS: set[str] = {"clean"}  # steps that take an engine
 
 
 # --------------------------------------------------------------------------- measuring (parent)
@@ -120,7 +132,8 @@ def child_main(step: str, scale: str, engine: str, work: str, out: str) -> None:
 
 
 def table(rows: list[dict]) -> str:
-    cols = ["scale", "step", "engine", "ok", "wall_s", "peak_rss_mb", "files", "disk_mb", "bulk"]
+    cols = ["scale", "step", "engine", "ok", "wall_s", "peak_rss_mb", "files", "disk_mb", "bulk", "rows_raw",
+            "clean_s", "panels_s", "balanced"]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     lines += ["| " + " | ".join(str(r.get(c, "")) for c in cols) + " |" for r in rows]
     return "\n".join(lines) + "\n"

@@ -28,7 +28,7 @@ def _place_names() -> set[str]:
         with WILAYAH.open(encoding="utf-8") as f:
             names |= {r["nama"] for r in csv.DictReader(f) if r["kode"].startswith("16.71.")}
     names |= {"Bagus Kuning", "Talang Bubuk", "Talang Putri"}  # the project's former spellings
-    return names
+    return names - {""}  # a province or national study has no city name
 
 
 #: (file, line) allowed to hold a place name, with the reason.

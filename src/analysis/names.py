@@ -3,7 +3,8 @@
 Tolerant of case, spacing and punctuation, of the prefixes "Kel." / "Kelurahan" / "Desa" /
 "Kec." / "Kecamatan", and of spelling variants that differ only in spaces (an export's "Talang X"
 for the official "Talangx"). An unknown or ambiguous name raises :class:`NameMatchError` with the reason and the
-closest official name; a name is never silently assigned. Hand-written: the rule is short and ours
+closest official name; a name is never silently assigned. The prefixes and office-name abbreviations are
+data (``name_rules.yaml``). Hand-written: the rule is short and ours
 (difflib only suggests, it never decides).
 """
 
@@ -11,8 +12,29 @@ from __future__ import annotations
 
 import difflib
 import re
+from functools import lru_cache
+from pathlib import Path
 
-_PREFIXES = ("kelurahan", "kel", "desa", "ds", "kecamatan", "kec", "kota", "kabupaten", "kab")
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+
+class _NameRules(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    area_prefixes: tuple[str, ...]
+    unit_phrases: dict[str, str]
+    unit_words: dict[str, str]
+    unit_ignored_words: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def rules() -> _NameRules:
+    """The abbreviation rules of ``name_rules.yaml`` (data, validated once)."""
+    path = Path(__file__).with_name("name_rules.yaml")
+    try:
+        return _NameRules.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except ValidationError as exc:
+        raise ValueError(f"{path.name}: {exc}") from None
 
 
 class NameMatchError(ValueError):
@@ -25,7 +47,8 @@ class NameMatchError(ValueError):
 def name_key(name: str) -> str:
     """Lower case, prefixes dropped, everything but letters and digits removed."""
     toks = re.sub(r"[^0-9a-z]+", " ", str(name).lower()).split()
-    while toks and toks[0] in _PREFIXES:
+    prefixes = rules().area_prefixes
+    while toks and toks[0] in prefixes:
         toks = toks[1:]
     return "".join(toks)
 

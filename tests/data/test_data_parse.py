@@ -97,3 +97,23 @@ def test_course_titles_with_suffix():
     titles = pd.Series([t for title in STUDY.courses.values() for t in (title, title.upper())])
     vals, bad = P.parse_category(titles, ALIASES["course"])
     assert not bad.any() and np.all(vals.notna())
+
+
+def test_name_abbreviations_are_data_and_a_mistake_there_is_named(tmp_path, monkeypatch):
+    """Office-name abbreviations come from name_rules.yaml: the shipped rules make the usual spellings of one
+    office coincide, and an unknown key in the file is refused with the file's name."""
+    from analysis import names
+    from analysis.clean.specs import unit_key
+
+    assert unit_key("Kantor Lurah Plaju Ulu") == unit_key("Kel. Plaju Ulu") == "kelurahan plaju ulu"
+    assert unit_key("Puskesmas Pembantu Bagus Kuning") == unit_key("Pustu Bagus Kuning")
+    assert names.name_key("Desa Talang Putri") == names.name_key("talangputri")
+    bad = tmp_path / "name_rules.yaml"
+    bad.write_text("area_prefixes: [kel]\nunit_phrases: {}\nunit_words: {}\nunit_ignored_words: []\nunit_typo: 1\n")
+    monkeypatch.setattr(names, "__file__", str(tmp_path / "names.py"))
+    names.rules.cache_clear()
+    try:
+        with pytest.raises(ValueError, match=r"(?s)name_rules.yaml.*unit_typo"):
+            names.rules()
+    finally:
+        names.rules.cache_clear()

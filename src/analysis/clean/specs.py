@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from analysis import names
 from analysis.clean.profile import STUDY_VOCABULARIES, Profile, shipped
 from analysis.schemas import CHANNELS, EDUCATION, GOLONGAN_PNS, GOLONGAN_PPPK, OCCUPATION, PREDIKAT, RATINGS
 from analysis.schemas import SEX as SEX_VALUES
@@ -70,19 +71,14 @@ def study_aliases(study) -> dict[str, dict[str, str]]:
     return label_aliases(study)
 
 
-_UNIT_PHRASES = ((r"\bpuskesmas pembantu\b", "pustu"), (r"\bsd n\b", "sd negeri"), (r"\bsmp n\b", "smp negeri"))
-_UNIT_TOKENS = {"kel": "kelurahan", "lurah": "kelurahan", "kec": "kecamatan", "camat": "kecamatan", "pkm": "puskesmas",
-                "pusk": "puskesmas", "sdn": "sd negeri", "smpn": "smp negeri", "dukcapil": "disdukcapil"}
-_UNIT_DROP = {"kantor", "kota"}
-
-
 def unit_key(name: str, drop: frozenset[str] = frozenset()) -> str:
     """Normalise a unit name so the spellings of one office coincide (``Kel. X`` = ``Kantor Lurah X``).
 
     ``drop``: further words to ignore, e.g. the study's city (``SD Negeri 1 <city>`` = ``SDN 1``).
     """
+    r = names.rules()
     s = key(name)
-    for pat, rep in _UNIT_PHRASES:
-        s = re.sub(pat, rep, s)
-    toks = [_UNIT_TOKENS.get(t, t) for t in s.split() if t not in _UNIT_DROP and t not in drop]
+    for phrase, rep in r.unit_phrases.items():
+        s = re.sub(rf"\b{re.escape(phrase)}\b", rep, s)
+    toks = [r.unit_words.get(t, t) for t in s.split() if t not in r.unit_ignored_words and t not in drop]
     return " ".join(toks)
