@@ -13,6 +13,7 @@ import atexit
 import os
 import re
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -60,6 +61,9 @@ def session(cfg, temp_dir: Path):
              .config("spark.local.dir", local_dir)
              .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
              .config("spark.sql.execution.arrow.pyspark.enabled", "true"))
+        if cfg.spark_master.startswith("local"):  # Python workers (UDFs, mapInPandas) import what we import
+            b = b.config("spark.pyspark.python", sys.executable).config(
+                "spark.executorEnv.PYTHONPATH", os.pathsep.join(p for p in sys.path if p))
         for k, v in (cfg.spark_conf or {}).items():
             b = b.config(str(k), str(v))
         _SESSION = b.getOrCreate()
