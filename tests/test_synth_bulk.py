@@ -125,3 +125,16 @@ def test_a_desa_name_two_kab_kota_share_is_resolved_through_the_unit_catalogue(t
     assert sorted(units["unit_id"]) == sorted(st.units["unit_id"])
     assert rep.rejects[rep.rejects["table"] == "units"].empty
     assert units["kelurahan"].isin(shared).any()
+
+
+def test_units_in_two_desa_of_one_name_are_grouped_in_their_own_kab_kota(tmp_path):
+    """Grouping goes through each unit's kelurahan code in the catalogue, not the shared name."""
+    from analysis.names import name_key
+
+    st = St.load(str(_study(tmp_path, ("16.72", "16.73"))))
+    codes = {a.code: a.name for a in st.areas}
+    units = st.units.assign(name=lambda d: d["kelurahan_code"].map(codes))
+    shared = units[units["name"].map(name_key).duplicated(keep=False)]
+    got = st.areas_of(shared["unit_id"], shared["name"])
+    want = [st.kabkota_of(c) for c in shared["kelurahan_code"]]
+    assert got == want and len(set(want)) == 2

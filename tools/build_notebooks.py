@@ -335,7 +335,8 @@ spec = Spec(est_method=est_method, control_group=control_group, covariates=tuple
             inference=inference, biters=biters, alp=alp, seed=seed)
 monthly = load_panel(processed_dir)
 unit_info = monthly.drop_duplicates("unit_id")[["unit_id", "unit_type", "kelurahan", "distance_km"]]
-area = load_study(study)  # units are grouped at the study's level: kelurahan, or kecamatan for a city
+area = load_study(study)  # units are grouped at the study's level: kelurahan, kecamatan or kab/kota
+unit_info[area.grouping] = area.areas_of(unit_info["unit_id"], unit_info["kelurahan"])
 """),
         ("md", "## Effects by channel, service, unit type and area (the study's grouping level)"),
         ("code", """
@@ -345,8 +346,8 @@ for yname in outcomes:
                           start_month=start_month, end_month=end_month)
     levels = panel.data["unit_id"].map(unit_info.set_index("unit_id")["unit_type"])
     rows.append(het.by_level(panel, spec, levels, "unit_type"))
-    kelurahan = panel.data["unit_id"].map(unit_info.set_index("unit_id")["kelurahan"])
-    rows.append(het.by_level(panel, spec, kelurahan.map(area.group_of), area.grouping))
+    groups = panel.data["unit_id"].map(unit_info.set_index("unit_id")[area.grouping])
+    rows.append(het.by_level(panel, spec, groups, area.grouping))
     if yname in het.TICKET_MEASURES:
         rows.append(het.by_ticket_level(interim_dir, monthly, yname, spec, "channel"))
         rows.append(het.by_ticket_level(interim_dir, monthly, yname, spec, "service"))
@@ -362,7 +363,7 @@ for yname in outcomes:
     panel = outcome_panel(processed_dir, yname, units=units, unit_types=unit_types,
                           start_month=start_month, end_month=end_month)
     try:
-        table, r2 = het.effect_predictors(panel, unit_info, seed)
+        table, r2 = het.effect_predictors(panel, unit_info, seed, area=area.grouping)
     except ValueError as exc:
         print(f"{yname}: {exc}")
         continue

@@ -169,6 +169,20 @@ class Study(_Strict):
         return self.kabkota_of(code) if self.grouping == "kabkota" else self.kecamatan_of(code)
 
     @cached_property
+    def unit_area(self) -> dict[str, str]:
+        """unit_id -> the grouping-level name of its area, through the unit's kelurahan code in the
+        catalogue (desa names repeat across a province, so a name alone may not say which one)."""
+        depth, listed = {"kabkota": (2, self.kabkota), "kecamatan": (3, self.kecamatan),
+                         "kelurahan": (4, self.areas)}[self.grouping]
+        names = {a.code: a.name for a in listed}  # a dict: a national study lists 514 kab/kota and 84k desa
+        heads = (".".join(c.split(".")[:depth]) for c in self.units["kelurahan_code"].astype(str))
+        return {u: names.get(h, h) for u, h in zip(self.units["unit_id"].astype(str), heads)}
+
+    def areas_of(self, unit_ids, kelurahan_names) -> list[str]:
+        """Grouping-level area of each unit: by the catalogue, else (a unit it does not list) by its kelurahan's name."""
+        return [self.unit_area.get(str(u)) or self.group_of(str(k)) for u, k in zip(unit_ids, kelurahan_names)]
+
+    @cached_property
     def _code_by_name(self) -> dict[str, str]:
         return {a.name: a.code for a in self.areas}
 

@@ -42,19 +42,9 @@ def _grouping(run_dir: Path):
 
 
 def unit_areas(study, schedule: list[dict]) -> dict[str, str]:
-    """unit_id -> area, through each unit's kelurahan code in the study's catalogue (desa names repeat
-    across a province); units the catalogue does not list, through their kelurahan's name."""
-    level = {"kabkota": (2, study.kabkota), "kecamatan": (3, study.kecamatan), "kelurahan": (4, study.areas)}
-    depth, listed = level[study.grouping]
-    names = {a.code: a.name for a in listed}  # a dict: a national study lists 514 kab/kota and 84k desa
-
-    def area(code: str) -> str:
-        head = ".".join(code.split(".")[:depth])
-        return names.get(head, head)
-
-    codes = dict(zip(study.units["unit_id"].astype(str), study.units["kelurahan_code"].astype(str)))
-    return {str(r["unit_id"]): (area(codes[str(r["unit_id"])]) if str(r["unit_id"]) in codes
-                                else study.group_of(str(r["kelurahan"]))) for r in schedule}
+    """unit_id -> area (:meth:`analysis.study.Study.areas_of`: by the catalogue's kelurahan code)."""
+    ids = [str(r["unit_id"]) for r in schedule]
+    return dict(zip(ids, study.areas_of(ids, [r["kelurahan"] for r in schedule])))
 
 
 def run_areas(run_dir: str | Path) -> list[str]:
