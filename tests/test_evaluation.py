@@ -143,3 +143,23 @@ def test_randomisation_counts_only_estimable_permutations(monkeypatch):
                              with_comparators=False)
     row = est.headline()
     assert row["ri_draws"] == 6 and 0 < row["ri_p_value"] <= 1
+
+
+def test_unit_figures_stay_page_sized_for_a_province():
+    """4,464 units (Sumatera Selatan) must not give figures hundreds of inches tall with a label per unit."""
+    import matplotlib.pyplot as plt
+
+    from analysis.evaluation import figures
+
+    n = 4464
+    months = pd.Series(pd.date_range("2023-01-01", periods=36, freq="MS"))
+    schedule = pd.DataFrame({"unit_id": [f"U{i}" for i in range(n)], "unit_name": [f"Unit {i}" for i in range(n)],
+                             "adoption_month": ["2024-01" if i % 3 else "" for i in range(n)]})
+    fig = figures.adoption_timeline(schedule, months)
+    assert fig.get_size_inches()[1] < 15 and len(fig.axes[0].get_yticklabels()) == 0
+    plt.close(fig)
+    ikm = pd.DataFrame({"unit_id": schedule["unit_id"], "unit_name": schedule["unit_name"], "quarter": "2025Q4",
+                        "ikm": np.linspace(60, 95, n), "mutu": "B"})
+    fig = figures.ikm_by_unit(ikm)
+    assert fig.get_size_inches()[1] < 15 and len(fig.axes[0].get_yticklabels()) == figures.MAX_NAMED_ROWS
+    plt.close(fig)

@@ -23,6 +23,10 @@ PALETTE = {"cs": "#1f6f8b", "twfe": "#c0392b", "sunab": "#8e6c8a", "imputation":
 MUTU_COLORS = {"A": "#1e8449", "B": "#52be80", "C": "#f5b041", "D": "#cb4335"}
 
 
+#: Figures with one named row per unit name at most this many (a province has thousands of units).
+MAX_NAMED_ROWS = 60
+
+
 def _style():
     sns.set_theme(style="whitegrid", context="notebook", font="DejaVu Sans")
 
@@ -36,9 +40,14 @@ def adoption_timeline(schedule: pd.DataFrame, months: pd.Series, language: str =
     for i, month in enumerate(order["adoption_month"]):
         if month:
             grid[i, months >= pd.Timestamp(month + "-01")] = 1
-    fig, ax = plt.subplots(figsize=(8, max(3, 0.18 * len(order) + 1)))
+    named = len(order) <= MAX_NAMED_ROWS  # a province's thousands of units: rows without names, page-sized
+    fig, ax = plt.subplots(figsize=(8, max(3, 0.18 * min(len(order), MAX_NAMED_ROWS) + 1)))
     ax.imshow(grid, aspect="auto", cmap=matplotlib.colors.ListedColormap(["#d5dbe3", "#1f6f8b"]), interpolation="none")
-    ax.set_yticks(range(len(order)), order["unit_name"], fontsize=7)
+    if named:
+        ax.set_yticks(range(len(order)), order["unit_name"], fontsize=7)
+    else:
+        ax.set_yticks([])
+        ax.set_ylabel(f"{axis('unit', language)} (n = {len(order)})")
     ticks = list(range(0, len(months), 6))
     ax.set_xticks(ticks, [months[t].strftime("%Y-%m") for t in ticks], fontsize=8)
     ax.set_xlabel(axis("month", language))
@@ -70,6 +79,9 @@ def ikm_by_unit(ikm: pd.DataFrame, language: str = "id") -> plt.Figure:
     """Latest IKM per unit with its mutu category (A-D)."""
     _style()
     latest = ikm.sort_values("quarter").groupby("unit_id").tail(1).sort_values("ikm")
+    if len(latest) > MAX_NAMED_ROWS:  # too many units to name: the lowest and highest, where action is
+        k = MAX_NAMED_ROWS // 2
+        latest = pd.concat([latest.head(k), latest.tail(k)])
     fig, ax = plt.subplots(figsize=(8, max(3, 0.2 * len(latest) + 1)))
     ax.barh(latest["unit_name"], latest["ikm"], color=[MUTU_COLORS.get(m, "grey") for m in latest["mutu"]])
     for cut in (65, 76.61, 88.31):
