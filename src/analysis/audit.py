@@ -159,7 +159,7 @@ def select(frame: pd.DataFrame, row: str) -> pd.DataFrame:
             mask &= (num >= float(value)) if op == ">=" else (num < float(value))
         else:
             wanted = value.split("|")
-            if len(wanted) > 8 and col.dtype == object and not any(v == "" or _as_number(v) is not None for v in wanted):
+            if len(wanted) > 8 and (col.dtype == object or pd.api.types.is_string_dtype(col)) and not any(v == "" or _as_number(v) is not None for v in wanted):
                 # many names or ids (an area's units): one set lookup, the same answer as _same on each
                 hit = col.notna() & col.astype(str).isin(set(wanted))
             else:
