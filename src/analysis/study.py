@@ -169,6 +169,12 @@ class Study(_Strict):
         return self.kabkota_of(code) if self.grouping == "kabkota" else self.kecamatan_of(code)
 
     @cached_property
+    def unit_kelurahan(self) -> dict[str, str]:
+        """unit_id -> official name of the unit's kelurahan, by its code in the catalogue."""
+        names = {a.code: a.name for a in self.areas}
+        return {u: names[c] for u, c in zip(self.units["unit_id"].astype(str), self.units["kelurahan_code"])}
+
+    @cached_property
     def unit_area(self) -> dict[str, str]:
         """unit_id -> the grouping-level name of its area, through the unit's kelurahan code in the
         catalogue (desa names repeat across a province, so a name alone may not say which one)."""
@@ -261,18 +267,14 @@ def read_catalogue(path: Path, study: Study) -> "pd.DataFrame":
     allowed = {"unit_type": set(study.unit_types), "opd": set(study.opds), "kelurahan_code": set(codes)}
     found: list[tuple[int, int, str]] = []  # (row, check order, message): checked column-wise, told row by row
     for order, (col, ok) in enumerate(allowed.items()):
-        for i in df.index[~df[col].isin(ok)]:
-            found.append((i, order, f"{col}: {df.at[i, col]!r} is not in the study's {col} list"))
+        found += [(i, order, f", {col}: {df.at[i, col]!r} is not in the study's {col} list")
+                  for i in df.index[~df[col].isin(ok)]]
     empty = (df["unit_id"].str.strip() == "") | (df["unit_name"].str.strip() == "")
-    found += [(i, 3, "unit_id and unit_name must not be empty") for i in df.index[empty]]
-    for order, col in enumerate(_OPTIONAL, start=4):
-        if col in df:
-            bad = (df[col] != "") & pd.to_numeric(df[col], errors="coerce").isna()
-            found += [(i, order, f"{col}: {df.at[i, col]!r} is not a number") for i in df.index[bad & df[col].map(
-                lambda v: not _is_number(v))]]
-    for i, _, msg in sorted(found, key=lambda x: x[:2]):
-        where = f"row {i + 2}"  # the header is line 1
-        problems.append(f"{where}, {msg}" if not msg.startswith("unit_id and") else f"{where}: {msg}")
+    found += [(i, 3, ": unit_id and unit_name must not be empty") for i in df.index[empty]]
+    for order, col in enumerate((c for c in _OPTIONAL if c in df), start=4):
+        bad = df[col].map(lambda v: v != "" and not _is_number(v))
+        found += [(i, order, f", {col}: {df.at[i, col]!r} is not a number") for i in df.index[bad]]
+    problems += [f"row {i + 2}{msg}" for i, _, msg in sorted(found, key=lambda x: x[:2])]  # the header is line 1
     dup = df["unit_id"][df["unit_id"].duplicated()].tolist()
     if dup:
         problems.append(f"unit_id listed twice: {dup[:5]}")

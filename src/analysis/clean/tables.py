@@ -11,7 +11,6 @@ in column order; checks that decide "wrong column" are made per file.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import difflib
 
@@ -52,13 +51,6 @@ class Context:
         for canon, spellings in self.profile.labels.get("kelurahan", {}).items():
             self.areas.update({name_key(s): canon for s in spellings})
         self.city_words = frozenset(S.key(self.study.city).split())
-
-    @cached_property
-    def catalogue_area(self) -> pd.Series:
-        """unit_id -> official kelurahan name, from the study's unit catalogue."""
-        names = {a.code: a.name for a in self.study.areas}
-        units = self.study.units
-        return pd.Series(units["kelurahan_code"].map(names).to_numpy(), index=units["unit_id"].to_numpy())
 
 
 @dataclass
@@ -203,12 +195,12 @@ class RawTable:
         """
         vals, bad = self.parsed(fld, lambda s: _mapped(s.map(name_key).map(ctx.areas), s), f"area:{id(ctx.areas)}")
         if unit_ids is not None and bad.any():
-            listed = ctx.catalogue_area.reindex(unit_ids[bad].to_numpy())
-            same = (listed.map(name_key).to_numpy() == self.cells[fld][bad].map(name_key).to_numpy())
-            vals = vals.copy()
-            vals[np.flatnonzero(bad)[same]] = listed.to_numpy()[same]
-            bad = bad.copy()
-            bad[np.flatnonzero(bad)[same]] = False
+            listed = unit_ids[bad].map(ctx.study.unit_kelurahan).fillna("")
+            same = listed.map(name_key).to_numpy() == self.cells[fld][bad].map(name_key).to_numpy()
+            resolved = np.flatnonzero(bad)[same]
+            vals, bad = vals.copy(), bad.copy()
+            vals.iloc[resolved] = listed.to_numpy()[same]
+            bad[resolved] = False
         self._guard_labels(bad, fld, "kelurahan", "kelurahan", ctx.areas)
         self.reject(self.empty(fld), "missing_value", "kelurahan")
         self.reject(bad, "invalid_value", "kelurahan")
