@@ -47,7 +47,11 @@ class Scale:
 
 SCALES = {s.name: s for s in (
     Scale("plaju-1x", "plaju", 1.0), Scale("plaju-10x", "plaju", 10.0), Scale("plaju-100x", "plaju", 100.0),
-    Scale("kota-bulk", "@16.72", bulk_above_units=0), Scale("sumsel", "@16"), Scale("national", "@ID"),
+    Scale("kota-bulk", "@16.72", bulk_above_units=0), Scale("sumsel", "@16"),
+    # the nation at scale 1 (124M tickets, 155M SKP rows over 36 months) with SKM samples x0.25: about 85M
+    # responses, a yearly Krejcie-Morgan survey per unit rather than a quarterly one (the full quarterly
+    # samples, 340M rows, add generation and cleaning time but no new kind of row)
+    Scale("national", "@ID", skm_sample_scale=0.25),
     # the national breadth (all 514 kab/kota, 4.3M ASN) over 4 months with a tenth of the SKM samples:
     # what fits in a busy hour on 2 cores; peak memory is that of the full run (partitions are per kab/kota)
     Scale("national-4m", "@ID", months=4, skm_sample_scale=0.1),
