@@ -111,20 +111,43 @@ def _tree_rss(proc) -> int:
     return total
 
 
-def measure(scale: str, step: str, engine: str | None, work: Path) -> dict:
+def _stop(proc) -> None:
+    for p in [*proc.children(recursive=True), proc]:
+        try:
+            p.kill()
+        except Exception:  # already gone
+            pass
+
+
+def measure(scale: str, step: str, engine: str | None, work: Path, rss_cap_gb: float = 16.0,
+            timeout_min: float = 60.0) -> dict:
+    """Run one cell in a subprocess; stop it (and say so) past ``rss_cap_gb`` of resident memory, so an
+    engine that cannot cope fails here rather than through the kernel's OOM killer, or past ``timeout_min``
+    (the issue's rule for Spark: the largest scale it completes in an hour)."""
     import psutil
 
     out = work / f"result-{scale}-{step}-{engine}.json"
+    out.unlink(missing_ok=True)
     cmd = [sys.executable, __file__, "--child", step, scale, engine or "-", str(work), str(out)]
     start = time.perf_counter()
     child = subprocess.Popen(cmd, cwd=ROOT)
-    proc, peak = psutil.Process(child.pid), 0
+    proc, peak, stopped = psutil.Process(child.pid), 0, ""
     while child.poll() is None:
         peak = max(peak, _tree_rss(proc))
+        if peak > rss_cap_gb * 2**30:
+            stopped = f"stopped above {rss_cap_gb:g} GB resident"
+        elif time.perf_counter() - start > timeout_min * 60:
+            stopped = f"stopped after {timeout_min:g} min"
+        if stopped:
+            _stop(proc)
+            child.wait()
+            break
         time.sleep(0.1)
     wall = time.perf_counter() - start
-    row = {"scale": scale, "step": step, "engine": engine or "", "ok": child.returncode == 0,
+    row = {"scale": scale, "step": step, "engine": engine or "", "ok": child.returncode == 0 and not stopped,
            "wall_s": round(wall, 1), "peak_rss_mb": round(peak / 2**20)}
+    if stopped or child.returncode != 0:
+        row["failed"] = stopped or f"exit {child.returncode}"
     if out.is_file():
         row.update(json.loads(out.read_text(encoding="utf-8")))
     return row
@@ -137,7 +160,7 @@ def child_main(step: str, scale: str, engine: str, work: str, out: str) -> None:
 
 def table(rows: list[dict]) -> str:
     cols = ["scale", "step", "engine", "ok", "wall_s", "peak_rss_mb", "files", "disk_mb", "bulk", "rows_raw",
-            "clean_s", "panels_s", "balanced"]
+            "clean_s", "panels_s", "balanced", "failed"]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     lines += ["| " + " | ".join(str(r.get(c, "")) for c in cols) + " |" for r in rows]
     return "\n".join(lines) + "\n"
@@ -154,6 +177,9 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "bench_scale")
     parser.add_argument("--keep", action="store_true", help="keep the generated data")
     parser.add_argument("--name", default="scale", help="results file stem under benchmarks/results/")
+    parser.add_argument("--rss-cap-gb", type=float, default=16.0,
+                        help="stop a cell whose processes hold more than this (the pandas path's failure)")
+    parser.add_argument("--timeout-min", type=float, default=60.0, help="stop an engine cell (clean) after this many minutes")
     args = parser.parse_args()
     scales = [s for s in args.scales.split(",") if s]
     if any(SCALES[s].study.startswith("@") for s in scales) and not (WILAYAH / "penduduk.csv").is_file():
@@ -164,7 +190,8 @@ def main() -> None:
     for scale in scales:
         for step in args.steps.split(","):
             for engine in (args.engines.split(",") if step in ENGINE_STEPS else [None]):
-                row = measure(scale, step, engine, args.work)
+                row = measure(scale, step, engine, args.work, args.rss_cap_gb,
+                              args.timeout_min if step in ENGINE_STEPS else float("inf"))
                 print(json.dumps(row), flush=True)
                 rows.append(row)
         if not args.keep:
