@@ -13,7 +13,7 @@ held at once on the machine. Steps are functions ``step_<name>(scale, work, engi
 argument, so adding those columns is adding a function here.
 
     .venv/bin/python benchmarks/bench_scale.py --scales plaju-1x,plaju-10x,plaju-100x,sumsel \
-        [--steps generate,clean --engines duckdb,spark,pandas]
+        [--steps generate,clean,panels --engines duckdb,spark,pandas] [--keep]
 Writes benchmarks/results/<name>.json and <name>.md (a Markdown table; --name, default scale).
 """
 
@@ -85,19 +85,42 @@ def step_generate(s: Scale, work: Path, engine: str | None) -> dict:
             "bulk": bool(marker.get("bulk"))}
 
 
+def _engine_cfg(engine: str | None):
+    from analysis.engine import EngineConfig
+
+    return EngineConfig(engine or "duckdb", "4GB", "local[2]", {})
+
+
 def step_clean(s: Scale, work: Path, engine: str | None) -> dict:
-    """Clean + panels of the scale's raw exports (made by the generate step, run first) on ``engine``."""
-    from analysis.engine.run import clean_and_panels
+    """Clean the scale's raw exports (made by the generate step, run first) on ``engine`` into
+    ``out/<scale>-<engine>/interim``, kept for the panels step."""
+    from analysis.clean import clean_raw
 
     out = work / "out" / f"{s.name}-{engine}"
     shutil.rmtree(out, ignore_errors=True)
-    res = clean_and_panels(work / "raw" / s.name, out, engine or "duckdb", study=study_folder(s, work))
-    shutil.rmtree(out, ignore_errors=True)
-    return res
+    t0 = time.perf_counter()
+    report = clean_raw(work / "raw" / s.name, out / "interim", study=study_folder(s, work), engine=_engine_cfg(engine))
+    q = report.quality[report.quality["status"] == "cleaned"]
+    return {"clean_s": round(time.perf_counter() - t0, 1), "rows_raw": int(q["rows_raw"].sum()),
+            "rows_clean": int(q["rows_clean"].sum()), "balanced": report.balanced(),
+            "rows_tickets": int(q.loc[q["table"] == "tickets", "rows_clean"].sum()),
+            "rows_skp": int(q.loc[q["table"] == "skp", "rows_clean"].sum())}
 
 
-STEPS = {"generate": step_generate, "clean": step_clean}
-ENGINE_STEPS: set[str] = {"clean"}  # steps that take an engine
+def step_panels(s: Scale, work: Path, engine: str | None) -> dict:
+    """The analysis panels from the clean step's tables (same engine)."""
+    from analysis.panels import build_panels
+
+    out = work / "out" / f"{s.name}-{engine}"
+    shutil.rmtree(out / "processed", ignore_errors=True)
+    t0 = time.perf_counter()
+    paths = build_panels(out / "interim", out / "processed", engine=_engine_cfg(engine))
+    return {"panels_s": round(time.perf_counter() - t0, 1), "panels": len(paths),
+            "disk_mb": round(sum(p.stat().st_size for p in (out / "processed").rglob("*") if p.is_file()) / 2**20, 1)}
+
+
+STEPS = {"generate": step_generate, "clean": step_clean, "panels": step_panels}
+ENGINE_STEPS: set[str] = {"clean", "panels"}  # steps that take an engine
 
 
 # --------------------------------------------------------------------------- measuring (parent)
@@ -160,7 +183,7 @@ def child_main(step: str, scale: str, engine: str, work: str, out: str) -> None:
 
 def table(rows: list[dict]) -> str:
     cols = ["scale", "step", "engine", "ok", "wall_s", "peak_rss_mb", "files", "disk_mb", "bulk", "rows_raw",
-            "clean_s", "panels_s", "balanced", "failed"]
+            "rows_clean", "clean_s", "panels_s", "balanced", "failed"]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     lines += ["| " + " | ".join(str(r.get(c, "")) for c in cols) + " |" for r in rows]
     return "\n".join(lines) + "\n"
@@ -196,6 +219,8 @@ def main() -> None:
                 rows.append(row)
         if not args.keep:
             shutil.rmtree(args.work / "raw" / scale, ignore_errors=True)
+            for out in (args.work / "out").glob(f"{scale}-*"):
+                shutil.rmtree(out, ignore_errors=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
     meta = {"machine": f"{platform.node()} {os.cpu_count()} cores", "python": platform.python_version(),
             "load_avg_at_end": os.getloadavg()}
