@@ -47,6 +47,23 @@ PANEL_ASN_MONTH = pa.DataFrameSchema({
 }, name=NAME, ordered=True, strict=True, unique=KEY, metadata={"key": KEY},
     description="Employee x month panel (pseudonymised) from the month the employee joined the unit.")
 
+#: months per period of the employee-level estimate (``asn_period``)
+PERIODS = {"month": 1, "quarter": 3}
+
+
+def period_query(source: str, months: int, yname: str = "skp_good") -> str:
+    """The employee panel by periods of ``months`` months (one definition for both engines and the
+    generator's truth): ``yname`` averaged over the appraised months of each period, ``first_treat`` the
+    period holding the adoption month (0 = never)."""
+    per = lambda c: f"cast(floor(({c} - 1) / {months}) as bigint) + 1"  # noqa: E731
+    return f"""
+    select asn_id, unit_id, period, first_treat, avg({yname}) as {yname} from (
+      select asn_id, unit_id, {per('period')} as period,
+             case when first_treat = 0 then 0 else {per('first_treat')} end as first_treat, {yname}
+      from {source}
+    ) m group by asn_id, unit_id, period, first_treat"""
+
+
 _GOOD = ", ".join(f"'{p}'" for p in GOOD_PREDIKAT)
 
 
@@ -157,4 +174,4 @@ def asn_month_frame(tables: dict[str, pd.DataFrame], temp_dir: Path | None = Non
     return pd.DataFrame({c: out[c].astype(t.metadata["dtype"]) for c, t in PANEL_ASN_MONTH.columns.items()})
 
 
-__all__ = ["NAME", "PANEL_ASN_MONTH", "asn_month_frame", "asn_month_query", "write_asn_month_panel"]
+__all__ = ["NAME", "PANEL_ASN_MONTH", "PERIODS", "period_query", "asn_month_frame", "asn_month_query", "write_asn_month_panel"]
