@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
-import pyarrow as pyarrow
+import pyarrow
 
 from analysis.engine import EngineConfig, connect
 from analysis.engine.output import arrow_schema, finish_parquet
@@ -174,4 +174,5 @@ def asn_month_frame(tables: dict[str, pd.DataFrame], temp_dir: Path | None = Non
     return pd.DataFrame({c: out[c].astype(t.metadata["dtype"]) for c, t in PANEL_ASN_MONTH.columns.items()})
 
 
-__all__ = ["NAME", "PANEL_ASN_MONTH", "PERIODS", "period_query", "asn_month_frame", "asn_month_query", "write_asn_month_panel"]
+__all__ = ["NAME", "PANEL_ASN_MONTH", "PERIODS", "asn_month_frame", "asn_month_query", "period_query",
+           "write_asn_month_panel"]

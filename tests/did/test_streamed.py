@@ -187,6 +187,15 @@ def test_aggregation_options_match(sims):
         _close(ma.table["std_error"], got.aggregate(ty).table["std_error"], ty)
     with pytest.raises(KeyError, match="not requested"):
         got.aggregate("calendar")
+    # a window for the event study only, from the same passes
+    per_type = _quiet(streamed_att_gt, frame_chunks(d, "unit", 3), *SIM, aggregations=("simple", "dynamic", "group"),
+                      aggregation_options={"dynamic": {"min_e": -2, "max_e": 2}}, **opts)
+    for ty, kw in (("simple", {}), ("group", {}), ("dynamic", {"min_e": -2, "max_e": 2})):
+        ma = _quiet(aggte, mem, ty, **kw)
+        _close(ma.table["estimate"], per_type.aggregate(ty).table["estimate"], ty)
+        _close(ma.table["std_error"], per_type.aggregate(ty).table["std_error"], ty)
+    with pytest.raises(ValueError, match="not among the aggregations"):
+        _quiet(streamed_att_gt, [d], *SIM, aggregations=("simple",), aggregation_options={"dynamic": {"max_e": 1}})
 
 
 def test_bootstrap_invariant_to_chunks_order_and_id_type(sims):

@@ -312,6 +312,7 @@ def streamed_att_gt(
     boot_weights: str = "rademacher",
     pretest: bool = True,
     clustervars: str | None = None,
+    aggregation_options: dict[str, dict] | None = None,
 ) -> StreamedResult:
     """Callaway-Sant'Anna ATT(g,t) and aggregations from ``source``, read in two passes.
 
@@ -326,6 +327,9 @@ def streamed_att_gt(
     ``biters x n_cells`` per unit; ``pretest`` accumulates the pre-treatment cells'
     covariance for the Wald test. ``clustervars``: one column constant within units whose
     clusters the SEs and the bootstrap are clustered by (the unit is always a cluster).
+    ``aggregation_options`` overrides ``min_e``/``max_e``/``balance_e`` per type, e.g.
+    ``{"dynamic": {"min_e": -4, "max_e": 4}}`` for an event-study window that the simple
+    and group aggregations do not share (all types still come from the same two passes).
     """
     # Thin matrix products: one BLAS thread is faster than two fighting over a busy machine.
     with _single_blas_thread(10**9):
@@ -333,17 +337,25 @@ def streamed_att_gt(
                          anticipation=anticipation, est_method=est_method, base_period=base_period,
                          aggregations=aggregations, min_e=min_e, max_e=max_e, balance_e=balance_e, na_rm=na_rm,
                          bstrap=bstrap, bstrap_cells=bstrap_cells, biters=biters, cband=cband, alp=alp, seed=seed,
-                         boot_weights=boot_weights, pretest=pretest, clustervars=clustervars)
+                         boot_weights=boot_weights, pretest=pretest, clustervars=clustervars,
+                         aggregation_options=aggregation_options)
 
 
 def _streamed(source, yname, tname, idname, gname, *, xformla, control_group, anticipation, est_method, base_period,
               aggregations, min_e, max_e, balance_e, na_rm, bstrap, bstrap_cells, biters, cband, alp, seed,
-              boot_weights, pretest, clustervars=None) -> StreamedResult:
+              boot_weights, pretest, clustervars=None, aggregation_options=None) -> StreamedResult:
     """The body of :func:`streamed_att_gt` (arguments as documented there)."""
     validate_args(control_group=control_group, anticipation=anticipation, est_method=est_method,
                   base_period=base_period, alp=alp, biters=biters)
     if boot_weights not in ("mammen", "rademacher"):
         raise ValueError(f"boot_weights must be 'mammen' or 'rademacher', got {boot_weights!r}")
+    options = {a: dict(min_e=min_e, max_e=max_e, balance_e=balance_e) for a in aggregations}
+    for a, opts in (aggregation_options or {}).items():
+        unknown = set(opts) - {"min_e", "max_e", "balance_e"}
+        if a not in options or unknown:
+            raise ValueError(f"aggregation_options: {a!r} is not among the aggregations {tuple(aggregations)}"
+                             if a not in options else f"aggregation_options[{a!r}]: unknown {sorted(unknown)}")
+        options[a].update(opts)
     bad_types = [a for a in aggregations if a not in _TYPES]
     if bad_types:
         raise ValueError(f"aggregations must be among {_TYPES}, got {bad_types}")
@@ -428,8 +440,8 @@ def _streamed(source, yname, tname, idname, gname, *, xformla, control_group, an
 
     # Aggregation plans (they need only the ATTs and cohort sizes).
     mass = {float(c): float(st.n[c]) for c in cohorts}
-    plans = {a: plan_aggregation(group, tt, att, mass, n, a, min_e=min_e, max_e=max_e, balance_e=balance_e,
-                                 na_rm=na_rm, tmin=float(tlist[0])) for a in aggregations}
+    plans = {a: plan_aggregation(group, tt, att, mass, n, a, **options[a], na_rm=na_rm, tmin=float(tlist[0]))
+             for a in aggregations}
     W_parts, C_parts, spans = [], [], {}
     col = 0
     for a, plan in plans.items():
@@ -537,7 +549,7 @@ def _streamed(source, yname, tname, idname, gname, *, xformla, control_group, an
             if cband and n_egt:
                 a_crit = _checked_crit(draw_stats(draws[:, :n_egt], alp=alp, n=n).crit_val, alp)
         p = dict(params)
-        p.update(type=a, min_e=min_e, max_e=max_e, balance_e=balance_e, na_rm=na_rm)
+        p.update(type=a, **options[a], na_rm=na_rm)
         res.aggregations[a] = aggte_result(a, plan, se_all, a_crit, alp=alp, n=n, params=p)
     return res
 

@@ -123,8 +123,8 @@ def estimate_asn(processed_dir: Path | str, spec: Spec, *, engine: EngineConfig 
                  period: str = "quarter", yname: str = YNAME) -> AsnEstimate:
     """Simple, dynamic and group ATT of KPI adoption on the employee-level outcome, clustered by office.
 
-    ``period``: ``month`` or ``quarter`` (see the module docstring); ``spec.min_e``/``max_e`` are in
-    months and are converted to whole periods.
+    ``period``: ``month`` or ``quarter`` (see the module docstring); ``spec.min_e``/``max_e`` (months,
+    converted to whole periods) bound the event study only, as for the unit-level estimates.
     """
     months = PERIODS[period]
     path = Path(processed_dir) / f"{PANEL}.parquet"
@@ -146,8 +146,8 @@ def estimate_asn(processed_dir: Path | str, spec: Spec, *, engine: EngineConfig 
             res = streamed_att_gt(src, yname, TNAME, IDNAME, GNAME, clustervars=CLUSTER,
                                   control_group=spec.control_group, anticipation=spec.anticipation,
                                   est_method=spec.est_method, base_period=spec.base_period,
-                                  aggregations=AGGREGATIONS, min_e=-(-spec.min_e // months),
-                                  max_e=spec.max_e // months, na_rm=True,
+                                  aggregations=AGGREGATIONS, na_rm=True, aggregation_options={"dynamic": {
+                                      "min_e": -(-spec.min_e // months), "max_e": spec.max_e // months}},
                                   bstrap=boot, bstrap_cells=False, biters=spec.biters, alp=spec.alp, seed=spec.seed)
     aggs = {a: small_sample(res.aggregate(a), offices, spec.alp) for a in AGGREGATIONS}
     return AsnEstimate(res, aggs, method, reason, panel_n, kept, offices, sizes, period)
