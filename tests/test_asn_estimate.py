@@ -102,6 +102,9 @@ def test_real_exports_have_no_truth_and_a_missing_panel_is_named(data, tmp_path)
     assert headline_table(est, true_asn_effects(tmp_path, est, 12))["covers_truth"].isna().all()
     with pytest.raises(FileNotFoundError, match="panel_asn_month.parquet is missing"):
         estimate_asn(tmp_path, Spec())
+    # by month, appraisals with gaps leave too few complete employees: said with numbers and the way out
+    with pytest.raises(ValueError, match=r"of 664 employees have 'skp_good' in every month .*try asn_period: quarter"):
+        estimate_asn(data / "processed", Spec(), period="month")
 
 
 @pytest.mark.spark

@@ -40,6 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.did._checks import MIN_GROUP_UNITS
 from analysis.did.streamed import StreamedResult, streamed_att_gt
 from analysis.engine import EngineConfig
 from analysis.evaluation.estimate import Spec, resolve_inference, small_sample
@@ -132,8 +133,11 @@ def estimate_asn(processed_dir: Path | str, spec: Spec, *, engine: EngineConfig 
         raise FileNotFoundError(f"{path} is missing: build the panels first (01_clean)")
     cfg = engine or EngineConfig()
     panel_n, kept, offices, sizes = _counts(path, months, yname, cfg)
-    if kept == 0:
-        raise ValueError(f"{path.name}: no employee has {yname!r} in every {period} of the window")
+    never = sizes.get(0.0, 0)
+    if kept == 0 or (spec.control_group == "nevertreated" and never < MIN_GROUP_UNITS):
+        hint = "; try asn_period: quarter" if period == "month" else ""
+        raise ValueError(f"{path.name}: {kept} of {panel_n} employees have {yname!r} in every {period} of the window, "
+                         f"{never} of them in never-adopting units (at least {MIN_GROUP_UNITS} needed){hint}")
     method, reason = resolve_inference(spec.inference, offices)
     if method == "randomization":
         method, reason = "bootstrap", (f"{reason}; randomisation inference is not available for the streamed "
