@@ -51,8 +51,9 @@ def generate(n: int, path: Path, seed: int = 2026) -> float:
                  cast(0 as bigint) as training_jp
           from u cross join range(1, {MONTHS + 1}) m(period)
           order by asn_id, period
-        ) to '{path}' (format parquet)""")
+        ) to '{path}.tmp' (format parquet)""")
     con.close()
+    Path(f"{path}.tmp").replace(path)  # an interrupted run leaves no half-written panel to reuse
     return time.perf_counter() - t0
 
 

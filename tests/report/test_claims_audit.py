@@ -278,7 +278,7 @@ def _asn_headline() -> pd.DataFrame:
     """asn_headline as 03_estimate writes it (docs/results.md)."""
     rows = [("simple", 0.0712, 0.0194), ("dynamic", 0.0731, 0.0201), ("group", 0.0708, 0.0196)]
     return pd.DataFrame({
-        "outcome": "skp_good", "level": "asn", "period": "quarter", "type": [r[0] for r in rows],
+        "outcome": "skp_good", "level": "asn", "asn_period": "quarter", "type": [r[0] for r in rows],
         "estimate": [r[1] for r in rows], "std_error": [r[2] for r in rows],
         "conf_low": [r[1] - 2.03 * r[2] for r in rows], "conf_high": [r[1] + 2.03 * r[2] for r in rows],
         "p_value": 0.001, "true_att": 0.0700, "covers_truth": True, "inference": "analytic",

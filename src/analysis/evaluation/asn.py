@@ -66,7 +66,7 @@ class AsnEstimate:
 
     def tidy(self) -> pd.DataFrame:
         rows = pd.concat([self.aggregates[a].tidy() for a in AGGREGATIONS], ignore_index=True)
-        return rows.assign(outcome=YNAME, level="asn", period=self.period, inference=self.inference,
+        return rows.assign(outcome=YNAME, level="asn", asn_period=self.period, inference=self.inference,
                            n_employees=self.employees,
                            n_employees_panel=self.employees_panel, n_clusters=self.offices)
 
@@ -192,7 +192,7 @@ def headline_table(est: AsnEstimate, truth: pd.DataFrame) -> pd.DataFrame:
     rows["covers_truth"] = [bool(lo <= t <= hi) if np.isfinite(t) else pd.NA
                             for lo, hi, t in zip(rows["conf_low"], rows["conf_high"], rows["true_att"])]
     rows["inference_reason"] = est.inference_reason
-    return rows[["outcome", "level", "period", "type", "estimate", "std_error", "conf_low", "conf_high", "p_value",
+    return rows[["outcome", "level", "asn_period", "type", "estimate", "std_error", "conf_low", "conf_high", "p_value",
                  "true_att", "covers_truth", "inference", "inference_reason", "n_employees", "n_employees_panel",
                  "n_clusters"]].reset_index(drop=True)
 

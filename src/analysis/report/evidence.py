@@ -166,10 +166,10 @@ def _employee_effect(res: RunResults, language: str, alp: float, led: Ledger) ->
     def count(column: str) -> str:
         return led.add(fmt.integer(r[column], language), int(r[column]), "asn_headline", key, column)
 
+    period = str(r["asn_period"])
     return t(language, "asn_effect", n=count("n_employees"), total=count("n_employees_panel"),
-             offices=count("n_clusters"), period=led.add(vocab(PARAM_VALUES, language, str(r["period"])),
-                                                         str(r["period"]), "asn_headline", key, "period", "text"),
-             estimate=shown.estimate, low=shown.low, high=shown.high,
+             offices=count("n_clusters"), estimate=shown.estimate, low=shown.low, high=shown.high,
+             period=led.add(vocab(PARAM_VALUES, language, period), period, "asn_headline", key, "asn_period", "text"),
              level=led.add(fmt.level(alp, language), round((1 - alp) * 100, 6), "manifest", "parameters", "alp",
                            "level"))
 
