@@ -18,7 +18,8 @@ import pytest
 from analysis.did import aggte, att_gt
 from analysis.did.streamed import streamed_att_gt
 from analysis.engine import EngineConfig, spark_available
-from analysis.evaluation.asn import AGGREGATIONS, estimate_asn, headline_table, sample_query, source, true_asn_effects
+from analysis.evaluation.asn import (AGGREGATIONS, estimate_asn, headline_table, materialise_sample, sample_query,
+                                     source, true_asn_effects)
 from analysis.evaluation.estimate import Spec
 
 TOL = 1e-10
@@ -60,8 +61,11 @@ def test_streamed_equals_in_memory_on_the_employee_panel(data, tmp_path, boot):
         mem = att_gt(d, *ARGS, boot_draws="unit_keyed", **opts)
         window = {"dynamic": {"min_e": -4, "max_e": 4}}  # the event study's window only, as the pipeline
         want = {a: aggte(mem, a, na_rm=True, **window.get(a, {})) for a in AGGREGATIONS}
+        sample, counts = materialise_sample(data / "processed" / "panel_asn_month.parquet", 3, EngineConfig(),
+                                            tmp_path)
+        assert counts[1] == d["asn_id"].nunique()
         for n_chunks in (1, 3, 7):
-            src = source(data / "processed" / "panel_asn_month.parquet", EngineConfig(), n_chunks, tmp_path, 3)
+            src = source(sample, EngineConfig(), n_chunks, tmp_path)
             got = streamed_att_gt(src, *ARGS, aggregations=AGGREGATIONS, aggregation_options=window, na_rm=True,
                                   bstrap_cells=False, **opts)
             assert got.extra["chunks"] == n_chunks and got.extra["n_clusters"] == d["unit_id"].nunique()
@@ -105,6 +109,7 @@ def test_real_exports_have_no_truth_and_a_missing_panel_is_named(data, tmp_path)
     # by month, appraisals with gaps leave too few complete employees: said with numbers and the way out
     with pytest.raises(ValueError, match=r"of 664 employees have 'skp_good' in every month .*try asn_period: quarter"):
         estimate_asn(data / "processed", Spec(), period="month")
+    assert sorted(p.name for p in (data / "processed").iterdir() if p.name.startswith(".")) == [], "scratch left"
 
 
 @pytest.mark.spark

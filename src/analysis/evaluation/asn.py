@@ -84,39 +84,42 @@ def sample_query(source: str, months: int = 1, yname: str = YNAME) -> str:
     )"""
 
 
-def _counts(path: Path, months: int, yname: str, cfg: EngineConfig) -> tuple[int, int, int, dict[float, int]]:
-    """Employees in the panel and in the sample, offices, and employees per cohort of the sample."""
+def materialise_sample(path: Path, months: int, cfg: EngineConfig, folder: Path, yname: str = YNAME
+                       ) -> tuple[Path, tuple[int, int, int, dict[float, int]]]:
+    """Write the estimation sample once (DuckDB, under the run's memory limit, spilling into ``folder``)
+    as Parquet sorted by employee, so each of the estimator's chunk scans reads it instead of aggregating
+    the panel again; return its path and the counts: employees in the panel and in the sample, offices,
+    and employees per cohort of the sample."""
     import duckdb
 
-    src = f"read_parquet('{path.as_posix()}')"
+    src, out = f"read_parquet('{path.as_posix()}')", folder / "asn_sample.parquet"
     con = duckdb.connect()
     try:
         con.execute(f"set memory_limit = '{cfg.memory_limit}'")
+        con.execute(f"set temp_directory = '{(folder / 'spill').as_posix()}'")
+        con.execute(f"copy ({sample_query(src, months, yname)} order by {IDNAME}, {TNAME}) "
+                    f"to '{out.as_posix()}' (format parquet)")
         (panel,) = con.execute(f"select count(distinct {IDNAME}) from {src}").fetchone()
-        con.execute(f"create temp table kept as select distinct {IDNAME}, {CLUSTER}, {GNAME} "
-                    f"from ({sample_query(src, months, yname)})")
-        kept, offices = con.execute(f"select count(*), count(distinct {CLUSTER}) from kept").fetchone()
-        sizes = dict(con.execute(f"select {GNAME}, count(*) from kept group by all order by 1").fetchall())
+        kept = f"(select distinct {IDNAME}, {CLUSTER}, {GNAME} from read_parquet('{out.as_posix()}'))"
+        n, offices = con.execute(f"select count(*), count(distinct {CLUSTER}) from {kept}").fetchone()
+        sizes = dict(con.execute(f"select {GNAME}, count(*) from {kept} group by all order by 1").fetchall())
     finally:
         con.close()
-    return int(panel), int(kept), int(offices), {float(g): int(n) for g, n in sizes.items()}
+    return out, (int(panel), int(n), int(offices), {float(g): int(k) for g, k in sizes.items()})
 
 
-def source(path: Path, cfg: EngineConfig, n_chunks: int, temp_dir: Path, months: int = 1, yname: str = YNAME):
-    """The estimation sample of the Parquet panel as chunks of whole employees, on the run's engine."""
+def source(sample: Path, cfg: EngineConfig, n_chunks: int, temp_dir: Path, yname: str = YNAME):
+    """The materialised sample as chunks of whole employees: DuckDB queries, or Spark partitions."""
     cols = [IDNAME, CLUSTER, TNAME, GNAME, yname]
     if cfg.engine == "spark":
         from analysis.did.stream_sources import SparkChunks
         from analysis.engine.spark import SparkEngine
 
         eng = SparkEngine(cfg, temp_dir)
-        eng.spark.read.parquet(path.as_posix()).createOrReplaceTempView(PANEL)
-        frame = eng.spark.sql(eng.sql(sample_query(PANEL, months, yname)))
-        return SparkChunks(frame, cols, IDNAME, n_chunks=n_chunks)
+        return SparkChunks(eng.spark.read.parquet(sample.as_posix()), cols, IDNAME, n_chunks=n_chunks)
     from analysis.did.stream_sources import DuckDBChunks
 
-    query = sample_query(f"read_parquet('{path.as_posix()}')", months, yname).strip()
-    return DuckDBChunks(query, cols, IDNAME, TNAME, n_chunks=n_chunks, memory_limit=cfg.memory_limit,
+    return DuckDBChunks(sample.as_posix(), cols, IDNAME, TNAME, n_chunks=n_chunks, memory_limit=cfg.memory_limit,
                         temp_directory=(temp_dir / "spill").as_posix())
 
 
@@ -132,27 +135,35 @@ def estimate_asn(processed_dir: Path | str, spec: Spec, *, engine: EngineConfig 
     if not path.is_file():
         raise FileNotFoundError(f"{path} is missing: build the panels first (01_clean)")
     cfg = engine or EngineConfig()
-    panel_n, kept, offices, sizes = _counts(path, months, yname, cfg)
+    # next to the panel: a Spark cluster that reads the panel reads the sample too
+    with tempfile.TemporaryDirectory(prefix=".asn-estimate-", dir=path.parent) as tmp:
+        sample, counts = materialise_sample(path, months, cfg, Path(tmp), yname)
+        return _estimate(sample, counts, spec, cfg, n_chunks, period, yname, Path(tmp))
+
+
+def _estimate(sample: Path, counts, spec: Spec, cfg: EngineConfig, n_chunks: int, period: str, yname: str,
+              tmp: Path) -> AsnEstimate:
+    months = PERIODS[period]
+    panel_n, kept, offices, sizes = counts
     never = sizes.get(0.0, 0)
     if kept == 0 or (spec.control_group == "nevertreated" and never < MIN_GROUP_UNITS):
         hint = "; try asn_period: quarter" if period == "month" else ""
-        raise ValueError(f"{path.name}: {kept} of {panel_n} employees have {yname!r} in every {period} of the window, "
+        raise ValueError(f"{PANEL}.parquet: {kept} of {panel_n} employees have {yname!r} in every {period} of the window, "
                          f"{never} of them in never-adopting units (at least {MIN_GROUP_UNITS} needed){hint}")
     method, reason = resolve_inference(spec.inference, offices)
     if method == "randomization":
         method, reason = "bootstrap", (f"{reason}; randomisation inference is not available for the streamed "
                                        "employee-level estimate: multiplier bootstrap by office instead")
     boot = method in ("bootstrap", "wild")
-    with tempfile.TemporaryDirectory(prefix="asn-estimate-") as tmp:
-        src = source(path, cfg, n_chunks, Path(tmp), months, yname)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # data notes are kept in result.extra
-            res = streamed_att_gt(src, yname, TNAME, IDNAME, GNAME, clustervars=CLUSTER,
-                                  control_group=spec.control_group, anticipation=spec.anticipation,
-                                  est_method=spec.est_method, base_period=spec.base_period,
-                                  aggregations=AGGREGATIONS, na_rm=True, aggregation_options={"dynamic": {
-                                      "min_e": -(-spec.min_e // months), "max_e": spec.max_e // months}},
-                                  bstrap=boot, bstrap_cells=False, biters=spec.biters, alp=spec.alp, seed=spec.seed)
+    src = source(sample, cfg, n_chunks, tmp, yname)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # data notes are kept in result.extra
+        res = streamed_att_gt(src, yname, TNAME, IDNAME, GNAME, clustervars=CLUSTER,
+                              control_group=spec.control_group, anticipation=spec.anticipation,
+                              est_method=spec.est_method, base_period=spec.base_period,
+                              aggregations=AGGREGATIONS, na_rm=True, aggregation_options={"dynamic": {
+                                  "min_e": -(-spec.min_e // months), "max_e": spec.max_e // months}},
+                              bstrap=boot, bstrap_cells=False, biters=spec.biters, alp=spec.alp, seed=spec.seed)
     aggs = {a: small_sample(res.aggregate(a), offices, spec.alp) for a in AGGREGATIONS}
     return AsnEstimate(res, aggs, method, reason, panel_n, kept, offices, sizes, period)
 
@@ -197,4 +208,5 @@ def headline_table(est: AsnEstimate, truth: pd.DataFrame) -> pd.DataFrame:
                  "n_clusters"]].reset_index(drop=True)
 
 
-__all__ = ["AsnEstimate", "estimate_asn", "headline_table", "sample_query", "true_asn_effects"]
+__all__ = ["AsnEstimate", "estimate_asn", "headline_table", "materialise_sample", "sample_query", "source",
+           "true_asn_effects"]
