@@ -16,7 +16,8 @@ Every measurement is a fresh subprocess reading the Parquet file through
 :class:`analysis.did.stream_sources.DuckDBChunks` (range chunks of ``--chunk-units``
 units, DuckDB memory limit 2 GB, 2 threads); peak memory is the child's ``VmHWM``
 (DuckDB included), time its wall clock. ``--spark`` also times ``SparkChunks`` on
-``local[2]`` where PySpark is installed; its peak memory is the Python driver's only
+``local[2]`` where PySpark is installed (analytic, then the bootstrap; ``--engines spark`` times
+Spark alone); its peak memory is the Python driver's only
 (the JVM and the Python workers are other processes).
 
 Usage::
@@ -187,6 +188,8 @@ def main() -> None:
     ap.add_argument("--chunk-units", type=int, default=250_000)
     ap.add_argument("--spark", action="store_true", help="also time SparkChunks on local[2] (needs PySpark)")
     ap.add_argument("--spark-max-units", type=int, default=4_300_000, help="largest size timed on Spark")
+    ap.add_argument("--engines", default="duckdb,spark",
+                    help="engines to time (spark needs --spark); e.g. spark alone for the Spark rows")
     ap.add_argument("--timeout", type=float, default=3600, help="seconds allowed per measurement")
     ap.add_argument("--no-pretest", action="store_true", help="skip the pre-trend Wald test accumulation")
     ap.add_argument("--data-dir", default="/tmp/bench_streamed", help="where the Parquet panels are written")
@@ -207,9 +210,10 @@ def main() -> None:
         tr = truth(gen["cohort_sizes"])
         print(f"{size:>9,} units: generated {size * N_MONTHS:,} rows in {gen['seconds']:.1f} s "
               f"({gen['bytes'] / 2**20:.0f} MB)", flush=True)
-        modes = [("duckdb", 0), ("duckdb", args.biters)]
-        if args.spark and size <= args.spark_max_units:
-            modes += [("spark", 0)]
+        engines = args.engines.split(",")
+        modes = [("duckdb", 0), ("duckdb", args.biters)] if "duckdb" in engines else []
+        if args.spark and "spark" in engines and size <= args.spark_max_units:
+            modes += [("spark", 0), ("spark", args.biters)]
         for engine, biters in modes:
             cfg = {"path": str(path), "units": size, "chunk_units": args.chunk_units, "biters": biters,
                    "engine": engine, "pretest": not args.no_pretest}

@@ -60,6 +60,9 @@ def test_tables_exist_with_values_in_range(runs):
     assert len(headline) == 7 and headline["estimate"].notna().all()
     assert (headline["conf_low"] <= headline["estimate"]).all() and (headline["estimate"] <= headline["conf_high"]).all()
     assert headline["true_att"].notna().all(), "synthetic runs compare with the generator's truth"
+    asn = pd.read_parquet(first / "tables" / "asn_headline.parquet")  # the employee-level estimate, streamed
+    assert list(asn["type"]) == ["simple", "dynamic", "group"] and asn["true_att"].notna().all()
+    assert (asn["n_employees"] <= asn["n_employees_panel"]).all() and (asn["n_clusters"] > 1).all()
     ikm = pd.read_parquet(first / "tables" / "ikm_unit_quarter.parquet")
     assert ikm["ikm"].between(25, 100).all() and set(ikm["mutu"]) <= set("ABCD")
     estimates = pd.read_parquet(first / "tables" / "estimates.parquet")

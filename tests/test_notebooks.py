@@ -54,7 +54,8 @@ def test_notebooks_are_thin(path):
             tree = ast.parse(cell.source)
             defined = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))]
             assert not defined, f"{path.name} defines {defined[0].name}: move it to src/analysis"
-            assert len(cell.source.splitlines()) <= 25, f"{path.name}: a cell of more than 25 lines"
+            if "parameters" not in cell.metadata.get("tags", []):  # generated declarations, one per parameter
+                assert len(cell.source.splitlines()) <= 25, f"{path.name}: a cell of more than 25 lines"
 
 
 def test_runner_finds_every_notebook(root):

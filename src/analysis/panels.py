@@ -26,6 +26,7 @@ import pandera.pandas as pa
 from analysis import measures
 from analysis.engine import EngineConfig
 from analysis.io import write_parquet
+from analysis.panels_asn import PANEL_ASN_MONTH, write_asn_month_panel
 from analysis.uptake import PANEL_UPTAKE, uptake_panel
 from analysis.schemas import CANONICAL, GOOD_PREDIKAT, column_spec as _col
 
@@ -124,7 +125,7 @@ PANEL_IKM_QUARTER = _schema("ikm_unit_quarter", {
 }, ["unit_id", "quarter"], "IKM per unit and quarter (PermenPANRB 14/2017) with sample adequacy.")
 
 PANEL_SCHEMAS = {s.name: s for s in (PANEL_UNIT_MONTH, PANEL_UPTAKE, PANEL_UNIT_WEEK_HEALTH, PANEL_SKM,
-                                     PANEL_IKM_QUARTER)}
+                                     PANEL_IKM_QUARTER, PANEL_ASN_MONTH)}
 
 _GOOD = ", ".join(f"'{p}'" for p in GOOD_PREDIKAT)
 
@@ -354,6 +355,7 @@ def build_panels(interim_dir: Path, processed_dir: Path, engine: EngineConfig | 
     for name, df in frames.items():
         PANEL_SCHEMAS[name].validate(df, lazy=True)  # one row per unit-period, declared columns and values
         out[name] = write_parquet(df, processed_dir / f"{name}.parquet")
+    out[PANEL_ASN_MONTH.name] = write_asn_month_panel(interim_dir, processed_dir, cfg)  # out of core, by SQL
     return out
 
 

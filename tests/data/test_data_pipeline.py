@@ -98,7 +98,9 @@ def test_no_personal_data_in_outputs(run):
     from analysis.synth import catalog
 
     names = {f"{a} {b}" for a in catalog.FIRST_NAMES for b in catalog.LAST_NAMES}
-    for p in run["interim"].glob("*.parquet"):
+    outputs = list(run["interim"].glob("*.parquet")) + list(run["panels"].values())
+    assert any(p.name == "panel_asn_month.parquet" for p in outputs)
+    for p in outputs:
         df = _read(p)
         for c in df.columns:
             if df[c].dtype == object or str(df[c].dtype) in ("str", "string"):
@@ -108,6 +110,37 @@ def test_no_personal_data_in_outputs(run):
         assert not {"nip", "name", "nama"} & set(df.columns)
     asn = _read(run["interim"] / "asn.parquet")
     assert asn["asn_id"].str.fullmatch(r"asn_[0-9a-f]{16}").all()
+    # the employee panel carries the cleaner's pseudonyms only, and nothing else about a person
+    am = _read(run["panels"]["panel_asn_month"])
+    assert set(am["asn_id"]) == set(asn["asn_id"])
+    assert set(am.columns) == {"asn_id", "unit_id", "period", "month", "first_treat", "skp_good", "training_jp"}
+
+
+def test_asn_month_panel_accounts_for_every_appraisal(run):
+    """panel_asn_month: one row per employee and month from joining; every SKP row in it with its
+    predikat's good/not good, the unit's cohort, every training hour in the window."""
+    am = _read(run["panels"]["panel_asn_month"])
+    assert not am.duplicated(["asn_id", "period"]).any()
+    assert am.equals(am.sort_values(["asn_id", "period"]).reset_index(drop=True))
+    skp = _read(run["interim"] / "skp.parquet")
+    asn = _read(run["interim"] / "asn.parquet").set_index("asn_id")
+    start = skp["month"].min()
+    skp["period"] = (skp["month"].dt.year - start.year) * 12 + skp["month"].dt.month - start.month + 1
+    m = skp.merge(am, on=["asn_id", "period"], how="left", validate="one_to_one")
+    assert m["skp_good"].notna().all() and len(am.dropna(subset=["skp_good"])) == len(skp)
+    assert (m["skp_good"] == m["predikat"].isin(schemas.GOOD_PREDIKAT)).all()
+    assert (m["unit_id_x"] == m["unit_id_y"]).all()
+    good = measures.predikat_shares(skp, ["unit_id"]).set_index("unit_id")["good_share"]
+    assert am.groupby("unit_id")["skp_good"].mean().reindex(good.index).to_numpy() == pytest.approx(good.to_numpy())
+    joined = (asn["active_from"].dt.year - start.year) * 12 + asn["active_from"].dt.month - start.month + 1
+    first = am.groupby("asn_id")["period"].min()
+    assert (first == joined.clip(lower=1).reindex(first.index)).all()
+    assert (am.groupby("asn_id")["period"].max() == am["period"].max()).all()
+    cohorts = _read(run["raw"] / "_truth" / "cohorts.parquet").set_index("unit_id")["first_treat"]
+    assert (am["first_treat"].to_numpy() == cohorts.reindex(am["unit_id"]).to_numpy()).all()
+    tr = _read(run["interim"] / "training.parquet")
+    in_window = tr["start_date"].between(start, am["month"].max() + pd.offsets.MonthEnd(1))
+    assert am["training_jp"].sum() == tr.loc[in_window, "hours"].sum() > 0
 
 
 def test_panels_contract(run):

@@ -124,6 +124,57 @@ def test_mpdta_covariates_match_r(mpdta, rref_attgt, rref_aggte):
     _compare(mem, got, boot=False)
 
 
+@pytest.mark.parametrize("boot", [False, True])
+def test_clustered_matches_in_memory(sims, boot):
+    """Clustering by a column coarser than the unit (employees within offices): cluster-robust analytic
+    SEs, pre-test and cluster-keyed bootstrap equal att_gt(clustervars=...) for any chunking, also when a
+    cluster's units are spread over chunks; text cluster ids as the offices' codes."""
+    d = sims[400].copy()
+    d["office"] = "OF" + (d["unit"] % 23).astype(str)
+    opts = dict(est_method="reg", xformla="~x1", clustervars="office", bstrap=boot, cband=boot, biters=199, seed=3)
+    mem = _quiet(att_gt, d, *SIM, boot_draws="unit_keyed", **opts)
+    plain = _quiet(att_gt, d, *SIM, boot_draws="unit_keyed", **{**opts, "clustervars": None})
+    assert not np.allclose(mem.table["std_error"], plain.table["std_error"], equal_nan=True)
+    for n_chunks, order in ((1, None), (4, 2), (9, 5)):
+        got = _quiet(streamed_att_gt, frame_chunks(d, "unit", n_chunks, seed=order), *SIM, **opts)
+        _compare(mem, got, boot=boot)
+        assert got.extra["n_clusters"] == 23 and got.params["clustervars"] == "office"
+    # many blocks: the running cluster sums consolidate without changing a digit that matters
+    import analysis.did.streamed as streamed_mod
+
+    old = streamed_mod.BLOCK_UNITS
+    streamed_mod.BLOCK_UNITS = 7
+    try:
+        _compare(mem, _quiet(streamed_att_gt, frame_chunks(d, "unit", 3, seed=1), *SIM, **opts), boot=boot)
+    finally:
+        streamed_mod.BLOCK_UNITS = old
+
+
+def test_cluster_sums_consolidate_to_bincount():
+    from analysis.did.streamed import _ClusterSums
+
+    rng = np.random.default_rng(4)
+    keys = rng.integers(0, 3000, size=60_000).astype(np.uint64)
+    psi = rng.normal(size=(60_000, 3))
+    cs = _ClusterSums(5)
+    for s in range(0, 60_000, 500):  # 120 blocks of up to 500 distinct keys: consolidates several times
+        cs.add(keys[s:s + 500], psi[s:s + 500, :2], np.array([0, 2]), psi[s:s + 500, 2:], 4)
+    got = cs.total()
+    uniq, inv = np.unique(keys, return_inverse=True)
+    want = np.zeros((len(uniq), 5))
+    for j, col in ((0, 0), (2, 1), (4, 2)):
+        want[:, j] = np.bincount(inv, weights=psi[:, col])
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_cluster_must_be_constant_within_units(sims):
+    d = sims[60].assign(office=lambda x: x["period"] % 2)
+    with pytest.raises(StreamError, match="'office' varies within units"):
+        _quiet(streamed_att_gt, [d], *SIM, clustervars="office")
+    with pytest.raises(NotImplementedError, match="one cluster variable"):
+        _quiet(streamed_att_gt, [d], *SIM, clustervars=["office", "x2"])
+
+
 def test_aggregation_options_match(sims):
     d = sims[400]
     opts = dict(est_method="reg", bstrap=True, biters=99, seed=1)
@@ -136,6 +187,15 @@ def test_aggregation_options_match(sims):
         _close(ma.table["std_error"], got.aggregate(ty).table["std_error"], ty)
     with pytest.raises(KeyError, match="not requested"):
         got.aggregate("calendar")
+    # a window for the event study only, from the same passes
+    per_type = _quiet(streamed_att_gt, frame_chunks(d, "unit", 3), *SIM, aggregations=("simple", "dynamic", "group"),
+                      aggregation_options={"dynamic": {"min_e": -2, "max_e": 2}}, **opts)
+    for ty, kw in (("simple", {}), ("group", {}), ("dynamic", {"min_e": -2, "max_e": 2})):
+        ma = _quiet(aggte, mem, ty, **kw)
+        _close(ma.table["estimate"], per_type.aggregate(ty).table["estimate"], ty)
+        _close(ma.table["std_error"], per_type.aggregate(ty).table["std_error"], ty)
+    with pytest.raises(ValueError, match="not among the aggregations"):
+        _quiet(streamed_att_gt, [d], *SIM, aggregations=("simple",), aggregation_options={"dynamic": {"max_e": 1}})
 
 
 def test_bootstrap_invariant_to_chunks_order_and_id_type(sims):

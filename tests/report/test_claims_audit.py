@@ -272,3 +272,30 @@ def test_indonesian_brief_is_plain_indonesian(briefed):
         assert not found, found
         assert "# Daftar istilah" in body and "# Sumber angka" in body
         assert "M̄" in body and "**Analisis sensitivitas dan M̄**" in body  # the symbol is explained
+
+
+def _asn_headline() -> pd.DataFrame:
+    """asn_headline as 03_estimate writes it (docs/results.md)."""
+    rows = [("simple", 0.0712, 0.0194), ("dynamic", 0.0731, 0.0201), ("group", 0.0708, 0.0196)]
+    return pd.DataFrame({
+        "outcome": "skp_good", "level": "asn", "asn_period": "quarter", "type": [r[0] for r in rows],
+        "estimate": [r[1] for r in rows], "std_error": [r[2] for r in rows],
+        "conf_low": [r[1] - 2.03 * r[2] for r in rows], "conf_high": [r[1] + 2.03 * r[2] for r in rows],
+        "p_value": 0.001, "true_att": 0.0700, "covers_truth": True, "inference": "analytic",
+        "inference_reason": "34 clusters >= 30", "n_employees": 537, "n_employees_panel": 664, "n_clusters": 34})
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_the_employee_level_effect_is_claimed_and_audited(copy, language):
+    save_table(_asn_headline(), "asn_headline", copy, notebook="fixture")
+    text = brief.evidence_sections(copy, language, 10, "", 0.05)
+    shown = {"id": ("537 dari 664 pegawai", "per triwulan", "+7,1 poin persen"),
+             "en": ("537 of 664 employees", "by quarter", "+7.1 percentage points")}[language]
+    for words in shown:
+        assert words in re.sub(r"<[^>]+>", "", text), words
+    claims = pd.read_csv(copy / ("brief" if language == "id" else "brief-en") / "claims.csv", dtype=str)
+    assert (claims["table"] == "asn_headline").sum() >= 7  # counts, period, estimate and interval
+    name = "kecamatan-id" if language == "id" else "kecamatan-en"
+    assert [p for p in audit.audit_run(copy)[1] if p.brief == name] == []
+    _edit(copy, "asn_headline", lambda f: f.assign(estimate=f["estimate"] + 0.01))
+    assert [p for p in audit.audit_run(copy)[1] if p.brief == name], "a changed estimate must be caught"

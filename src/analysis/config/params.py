@@ -114,6 +114,13 @@ class RunParams(BaseModel):
     biters: int = Field(999, ge=99, le=99_999, description="Bootstrap or randomisation draws")
     alp: float = Field(0.05, gt=0.0, le=0.2, description="Significance level; 0.05 gives 95% intervals")
     seed: int = Field(20240101, ge=0, description="Seed of every random draw in the run")
+    asn_level: bool = Field(True, description="Also estimate the effect on each employee's chance of a good SKP "
+                                              "(employee x month panel, streamed in chunks, clustered by office)")
+    asn_period: Literal["quarter", "month"] = Field(
+        "quarter", description="Periods of the employee-level estimate: quarter (share of appraised months rated "
+                               "good; months often lack an appraisal) or month (every month appraised)")
+    asn_chunks: int = Field(4, ge=1, le=100_000, description="Chunks of employees the employee-level estimate reads "
+                                                             "at a time (sets memory use, not the result)")
     # --- brief ----------------------------------------------------------------
     language: Literal["id", "en"] = Field("id", description="Language of the brief and figure labels")
     min_cell: int = Field(10, ge=3, le=1000, description="Smallest count or group shown in a brief")

@@ -46,7 +46,7 @@ class DuckDBChunks:
     """Chunks of a panel held by DuckDB: a table/view name, a Parquet path or glob, or a query.
 
     ``relation`` ending in ``.parquet`` (or containing ``*``) is read with
-    ``read_parquet``; text starting with ``SELECT`` is used as a subquery; anything
+    ``read_parquet``; text starting with ``SELECT`` or ``WITH`` is used as a subquery; anything
     else is a table or view of ``database``. ``memory_limit`` (e.g. ``"4GB"``) and
     ``threads`` are DuckDB settings; ``temp_directory`` is where it spills.
     ``split="hash"`` assigns units by ``hash(id)``; ``"range"`` by equal ranges of
@@ -69,10 +69,10 @@ class DuckDBChunks:
 
     def _from(self) -> str:
         rel = self.relation.strip()
+        if rel.lower().startswith(("select", "with")):  # before the glob test: a query may hold "select *"
+            return f"({rel})"
         if rel.lower().endswith(".parquet") or "*" in rel:
             return "read_parquet('" + rel.replace("'", "''") + "')"
-        if rel.lower().startswith("select"):
-            return f"({rel})"
         return rel
 
     def _connect(self):

@@ -26,10 +26,15 @@ Supported: balanced panels without missing values, ``est_method="reg"`` with or
 without time-invariant covariates (plain column names); ``"dr"`` and ``"ipw"``
 without covariates, where they coincide with ``"reg"`` (the propensity score is a
 constant; trimming is mirrored). Both comparison groups, both base periods and
-anticipation. Not supported (a clear error): ``"dr"``/``"ipw"`` with covariates
-(their logit needs iterative passes over each cell's sample), sampling weights,
-clustering beyond the unit, unbalanced panels, repeated cross-sections, formula
-terms beyond column names, and data without never-treated units.
+anticipation. ``clustervars`` adds one clustering level coarser than the unit (a
+column constant within units, e.g. the office an employee works in): analytic SEs
+sum the influence functions by cluster (running cluster sums, one row per cluster
+met, so memory grows with the number of clusters, not units) and the bootstrap
+keys its multipliers by cluster id, as the in-memory ``att_gt(clustervars=...)``.
+Not supported (a clear error): ``"dr"``/``"ipw"`` with covariates (their logit
+needs iterative passes over each cell's sample), sampling weights, more than one
+clustering level, unbalanced panels, repeated cross-sections, formula terms beyond
+column names, and data without never-treated units.
 
 Hand-written because no library streams this estimator; it reuses the cell plan,
 the aggregation plan and the bootstrap summaries of the in-memory code, and its
@@ -76,6 +81,7 @@ class _Chunk:
     X: np.ndarray  # (m, k) time-invariant design with intercept
     Y: np.ndarray  # (m, T) outcomes by period
     periods: np.ndarray  # (T,)
+    ckeys: np.ndarray | None = None  # (m,) cluster keys (clustervars)
 
 
 def _column(chunk: Any, name: str, where: str) -> np.ndarray:
@@ -100,7 +106,7 @@ def _numeric(a: np.ndarray, name: str, where: str) -> np.ndarray:
     return out
 
 
-def _read_chunk(chunk: Any, names: dict, xcols: list[str], where: str) -> _Chunk | None:
+def _read_chunk(chunk: Any, names: dict, xcols: list[str], where: str, cname: str | None = None) -> _Chunk | None:
     """Reshape one chunk into unit x period arrays, checking that it is a balanced panel."""
     ids = _column(chunk, names["idname"], where)
     if np.ma.isMaskedArray(ids):
@@ -115,6 +121,15 @@ def _read_chunk(chunk: Any, names: dict, xcols: list[str], where: str) -> _Chunk
     y = _numeric(_column(chunk, names["yname"], where), names["yname"], where)
     g = _numeric(_column(chunk, names["gname"], where), names["gname"], where)
     xs = [_numeric(_column(chunk, c, where), c, where) for c in xcols]
+    cl = None
+    if cname is not None:
+        cl = _column(chunk, cname, where)
+        if np.ma.isMaskedArray(cl):
+            if np.ma.getmaskarray(cl).any():
+                raise StreamError(f"{where}: column {cname!r} has missing values")
+            cl = np.ma.getdata(cl)
+        if pd.isna(cl).any():
+            raise StreamError(f"{where}: column {cname!r} has missing values")
     if not (np.all(t == np.round(t)) and np.all(g == np.round(g))):
         raise StreamError(f"{where}: {names['tname']!r} and {names['gname']!r} must hold whole-number periods")
     if (g < 0).any():
@@ -132,6 +147,7 @@ def _read_chunk(chunk: Any, names: dict, xcols: list[str], where: str) -> _Chunk
         order = np.lexsort((t, codes))
         codes, t, y, g = codes[order], t[order], y[order], g[order]
         xs = [x[order] for x in xs]
+        cl = None if cl is None else cl[order]
     if len(t) % m:
         raise StreamError(f"{where}: the panel is not balanced (units have different numbers of rows); "
                           "the streamed estimator needs one row per unit and period")
@@ -152,7 +168,15 @@ def _read_chunk(chunk: Any, names: dict, xcols: list[str], where: str) -> _Chunk
             raise StreamError(f"{where}: covariate {c!r} varies within units; only time-invariant covariates "
                               "are supported by the streamed estimator")
         X[:, j + 1] = Xc[:, 0]
-    return _Chunk(keys=unit_keys(uniq), g=G[:, 0].copy(), X=X, Y=y.reshape(m, nT), periods=periods.copy())
+    ckeys = None
+    if cl is not None:
+        ck = unit_keys(cl).reshape(m, nT)
+        if not np.all(ck == ck[:, :1]):
+            raise StreamError(f"{where}: cluster variable {cname!r} varies within units; each unit must belong to "
+                              "one cluster")
+        ckeys = ck[:, 0].copy()
+    return _Chunk(keys=unit_keys(uniq), g=G[:, 0].copy(), X=X, Y=y.reshape(m, nT), periods=periods.copy(),
+                  ckeys=ckeys)
 
 
 def _map_chunks(source: Source, fn: Callable[[Any, str], Any], second: bool = False) -> Iterable[Any]:
@@ -287,6 +311,8 @@ def streamed_att_gt(
     seed: int | None = None,
     boot_weights: str = "rademacher",
     pretest: bool = True,
+    clustervars: str | None = None,
+    aggregation_options: dict[str, dict] | None = None,
 ) -> StreamedResult:
     """Callaway-Sant'Anna ATT(g,t) and aggregations from ``source``, read in two passes.
 
@@ -299,7 +325,11 @@ def streamed_att_gt(
     ``att_gt(..., boot_draws="unit_keyed")`` for the same seed. ``bstrap_cells``
     (default: ``bstrap``) also bootstraps every ATT(g,t), which costs
     ``biters x n_cells`` per unit; ``pretest`` accumulates the pre-treatment cells'
-    covariance for the Wald test.
+    covariance for the Wald test. ``clustervars``: one column constant within units whose
+    clusters the SEs and the bootstrap are clustered by (the unit is always a cluster).
+    ``aggregation_options`` overrides ``min_e``/``max_e``/``balance_e`` per type, e.g.
+    ``{"dynamic": {"min_e": -4, "max_e": 4}}`` for an event-study window that the simple
+    and group aggregations do not share (all types still come from the same two passes).
     """
     # Thin matrix products: one BLAS thread is faster than two fighting over a busy machine.
     with _single_blas_thread(10**9):
@@ -307,21 +337,35 @@ def streamed_att_gt(
                          anticipation=anticipation, est_method=est_method, base_period=base_period,
                          aggregations=aggregations, min_e=min_e, max_e=max_e, balance_e=balance_e, na_rm=na_rm,
                          bstrap=bstrap, bstrap_cells=bstrap_cells, biters=biters, cband=cband, alp=alp, seed=seed,
-                         boot_weights=boot_weights, pretest=pretest)
+                         boot_weights=boot_weights, pretest=pretest, clustervars=clustervars,
+                         aggregation_options=aggregation_options)
 
 
 def _streamed(source, yname, tname, idname, gname, *, xformla, control_group, anticipation, est_method, base_period,
               aggregations, min_e, max_e, balance_e, na_rm, bstrap, bstrap_cells, biters, cband, alp, seed,
-              boot_weights, pretest) -> StreamedResult:
+              boot_weights, pretest, clustervars=None, aggregation_options=None) -> StreamedResult:
     """The body of :func:`streamed_att_gt` (arguments as documented there)."""
     validate_args(control_group=control_group, anticipation=anticipation, est_method=est_method,
                   base_period=base_period, alp=alp, biters=biters)
     if boot_weights not in ("mammen", "rademacher"):
         raise ValueError(f"boot_weights must be 'mammen' or 'rademacher', got {boot_weights!r}")
+    options = {a: dict(min_e=min_e, max_e=max_e, balance_e=balance_e) for a in aggregations}
+    for a, opts in (aggregation_options or {}).items():
+        unknown = set(opts) - {"min_e", "max_e", "balance_e"}
+        if a not in options or unknown:
+            raise ValueError(f"aggregation_options: {a!r} is not among the aggregations {tuple(aggregations)}"
+                             if a not in options else f"aggregation_options[{a!r}]: unknown {sorted(unknown)}")
+        options[a].update(opts)
     bad_types = [a for a in aggregations if a not in _TYPES]
     if bad_types:
         raise ValueError(f"aggregations must be among {_TYPES}, got {bad_types}")
     xcols, formula = parse_xformla(xformla)
+    if clustervars is not None and not isinstance(clustervars, str):
+        cv = [c for c in clustervars if c != idname]
+        if len(cv) > 1:
+            raise NotImplementedError("The streamed estimator takes one cluster variable beyond idname (as R did)")
+        clustervars = cv[0] if cv else None
+    cname = None if clustervars in (None, idname) else clustervars
     if formula is not None:
         raise NotImplementedError(f"The streamed estimator takes covariates as plain column names, not {xformla!r}; "
                                   "add derived columns to the source instead")
@@ -341,7 +385,7 @@ def _streamed(source, yname, tname, idname, gname, *, xformla, control_group, an
 
     def pass1(chunk, where):
         part = _Stats()
-        ch = _read_chunk(chunk, names, xcols, where)
+        ch = _read_chunk(chunk, names, xcols, where, cname)
         if ch is not None:
             part.add(ch, where)
         return part
@@ -396,8 +440,8 @@ def _streamed(source, yname, tname, idname, gname, *, xformla, control_group, an
 
     # Aggregation plans (they need only the ATTs and cohort sizes).
     mass = {float(c): float(st.n[c]) for c in cohorts}
-    plans = {a: plan_aggregation(group, tt, att, mass, n, a, min_e=min_e, max_e=max_e, balance_e=balance_e,
-                                 na_rm=na_rm, tmin=float(tlist[0])) for a in aggregations}
+    plans = {a: plan_aggregation(group, tt, att, mass, n, a, **options[a], na_rm=na_rm, tmin=float(tlist[0]))
+             for a in aggregations}
     W_parts, C_parts, spans = [], [], {}
     col = 0
     for a, plan in plans.items():
@@ -428,8 +472,8 @@ def _streamed(source, yname, tname, idname, gname, *, xformla, control_group, an
 
     def pass2(chunk, where):
         acc = _Accumulator(ncell=ncell, npar=W.shape[1], pre=pre, biters=boot_iters, cell_boot=bstrap_cells,
-                           seed=seed, weights=boot_weights)
-        ch = _read_chunk(chunk, names, xcols, where)
+                           seed=seed, weights=boot_weights, clustered=cname is not None)
+        ch = _read_chunk(chunk, names, xcols, where, cname)
         if ch is None:
             return acc
         if len(ch.periods) != len(tlist) or np.any(ch.periods != tlist):
@@ -447,7 +491,7 @@ def _streamed(source, yname, tname, idname, gname, *, xformla, control_group, an
                 r = rows[s:s + BLOCK_UNITS]
                 X, Y = ch.X[r], ch.Y[r]
                 sp = sparsity[ci]
-                acc.add(ch.keys[r], _apply(X, Y, Lsub[ci], Qsub[ci]), sp,
+                acc.add(ch.keys[r] if ch.ckeys is None else ch.ckeys[r], _apply(X, Y, Lsub[ci], Qsub[ci]), sp,
                         _apply(X, Y, Lagg[ci], Qagg[ci]))
         return acc
 
@@ -458,6 +502,7 @@ def _streamed(source, yname, tname, idname, gname, *, xformla, control_group, an
     if n2 != n:
         raise StreamError(f"The second pass read {n2} units, the first {n}; the source must yield the same data twice")
     timings["pass2_s"] = time.perf_counter() - t0
+    n_clusters = acc.finish_clusters() if cname is not None else None
 
     # Cells: analytic SEs, bootstrap, pre-test, table.
     crit = float(norm.ppf(1 - alp / 2))
@@ -479,7 +524,7 @@ def _streamed(source, yname, tname, idname, gname, *, xformla, control_group, an
         yname=yname, tname=tname, idname=idname, gname=gname,
         xformla=xformla if (xformla is None or isinstance(xformla, str)) else list(xformla),
         control_group=control_group, anticipation=anticipation, est_method=est_method, base_period=base_period,
-        panel=True, allow_unbalanced_panel=False, weightsname=None, clustervars=None, bstrap=bool(bstrap),
+        panel=True, allow_unbalanced_panel=False, weightsname=None, clustervars=cname, bstrap=bool(bstrap),
         biters=int(biters), cband=bool(cband), alp=float(alp), seed=seed, boot_weights=boot_weights,
         boot_draws="unit_keyed", tlist=tlist.tolist(), glist=glist.tolist(),
     )
@@ -487,7 +532,7 @@ def _streamed(source, yname, tname, idname, gname, *, xformla, control_group, an
         estimator="callaway_santanna", table=attgt_table(group, tt, att, se, crit, crit_simul, cells["n_cell"]),
         params=params, group=group, t=tt, att=att, se=se, n=n, crit_val=crit_simul,
         extra=dict(pretest=pt, n_units=n, covariates=["(Intercept)"] + list(xcols), layout="balanced_panel",
-                   data_notes=notes, crit_val_simul=crit_simul, chunks=st.chunks, **timings),
+                   data_notes=notes, crit_val_simul=crit_simul, chunks=st.chunks, n_clusters=n_clusters, **timings),
     )
 
     # Aggregations: analytic SEs from the Gram diagonal, bootstrap from the keyed draws.
@@ -504,7 +549,7 @@ def _streamed(source, yname, tname, idname, gname, *, xformla, control_group, an
             if cband and n_egt:
                 a_crit = _checked_crit(draw_stats(draws[:, :n_egt], alp=alp, n=n).crit_val, alp)
         p = dict(params)
-        p.update(type=a, min_e=min_e, max_e=max_e, balance_e=balance_e, na_rm=na_rm)
+        p.update(type=a, **options[a], na_rm=na_rm)
         res.aggregations[a] = aggte_result(a, plan, se_all, a_crit, alp=alp, n=n, params=p)
     return res
 
@@ -525,9 +570,14 @@ def _apply(X: np.ndarray, Y: np.ndarray, L: np.ndarray, Q: np.ndarray) -> np.nda
 
 
 class _Accumulator:
-    """Running sums of pass 2 (all additive over any split of the units)."""
+    """Running sums of pass 2 (all additive over any split of the units).
 
-    def __init__(self, *, ncell, npar, pre, biters, cell_boot, seed, weights):
+    Clustered, the squares wait for the end: the influence functions are summed by cluster
+    (:class:`_ClusterSums`, columns: cells then aggregated parameters) and :meth:`finish_clusters`
+    forms the cell variances, the pre-test and aggregation Gram matrices from those sums.
+    """
+
+    def __init__(self, *, ncell, npar, pre, biters, cell_boot, seed, weights, clustered=False):
         self.cell_ss = np.zeros(ncell)
         self.pre = pre
         self.pre_gram = np.zeros((len(pre), len(pre)))
@@ -536,27 +586,98 @@ class _Accumulator:
         self.agg_draws = np.zeros((biters, npar))
         self.cell_draws = np.zeros((biters, ncell)) if (biters and cell_boot) else None
         self.units = 0
+        self.ncell = ncell
+        self.clusters = _ClusterSums(ncell + npar) if clustered else None
 
     def merge(self, other: _Accumulator) -> _Accumulator:
         for name in ("cell_ss", "pre_gram", "agg_gram", "agg_draws", "cell_draws", "units"):
             mine = getattr(self, name)
             if mine is not None:
                 setattr(self, name, mine + getattr(other, name))
+        if self.clusters is not None:
+            self.clusters.merge(other.clusters)
         return self
 
     def add(self, keys: np.ndarray, psi_cells: np.ndarray, sp: _Sparsity, psi_agg: np.ndarray) -> None:
-        """Add a block of units: ``psi_cells`` holds only the cells ``sp.cols`` their cohort takes part in."""
-        self.cell_ss[sp.cols] += np.einsum("ij,ij->j", psi_cells, psi_cells)
-        if len(sp.pre_local):
-            P = psi_cells[:, sp.pre_local]
-            self.pre_gram[np.ix_(sp.pre_global, sp.pre_global)] += P.T @ P
-        self.agg_gram += psi_agg.T @ psi_agg
+        """Add a block of units: ``psi_cells`` holds only the cells ``sp.cols`` their cohort takes part in.
+
+        ``keys`` key the multipliers: unit keys, or cluster keys when clustered.
+        """
+        if self.clusters is not None:
+            self.clusters.add(keys, psi_cells, sp.cols, psi_agg, self.ncell)
+        else:
+            self.cell_ss[sp.cols] += np.einsum("ij,ij->j", psi_cells, psi_cells)
+            if len(sp.pre_local):
+                P = psi_cells[:, sp.pre_local]
+                self.pre_gram[np.ix_(sp.pre_global, sp.pre_global)] += P.T @ P
+            self.agg_gram += psi_agg.T @ psi_agg
         if self.biters:
             both = np.hstack([psi_agg, psi_cells]) if self.cell_draws is not None else psi_agg
             d = keyed_draw_sums(both, keys, biters=self.biters, seed=self.seed, weights=self.weights)
             self.agg_draws += d[:, : psi_agg.shape[1]]
             if self.cell_draws is not None:
                 self.cell_draws[:, sp.cols] += d[:, psi_agg.shape[1]:]
+
+
+    def finish_clusters(self) -> int:
+        """Squares of the cluster sums (``S'S``, as :func:`analysis.did.attgt.analytic_vcov`); the cluster count."""
+        S = self.clusters.total()
+        cells, agg = S[:, : self.ncell], S[:, self.ncell:]
+        self.cell_ss = np.einsum("ij,ij->j", cells, cells)
+        P = cells[:, self.pre]
+        self.pre_gram = P.T @ P
+        self.agg_gram = agg.T @ agg
+        return S.shape[0]
+
+
+class _ClusterSums:
+    """Influence functions summed by cluster key, any split of the units adding up to the same sums.
+
+    Block sums are kept as they come and consolidated (one row per key) once they outgrow the
+    consolidated rows, so memory stays a small multiple of clusters x columns.
+    """
+
+    def __init__(self, width: int):
+        self.width = width
+        self.keys: list[np.ndarray] = []
+        self.rows: list[np.ndarray] = []
+        self._consolidated = 0
+
+    def add(self, keys: np.ndarray, psi_cells: np.ndarray, cols: np.ndarray, psi_agg: np.ndarray, ncell: int) -> None:
+        from scipy import sparse
+
+        uniq, inv = np.unique(keys, return_inverse=True)
+        A = sparse.csr_matrix((np.ones(len(keys)), (inv, np.arange(len(keys)))), shape=(len(uniq), len(keys)))
+        block = np.zeros((len(uniq), self.width))
+        block[:, cols] = A @ psi_cells
+        block[:, ncell:] = A @ psi_agg
+        self._push(uniq, block)
+
+    def _push(self, keys: np.ndarray, rows: np.ndarray) -> None:
+        self.keys.append(keys)
+        self.rows.append(rows)
+        if sum(len(k) for k in self.keys) > 2 * max(self._consolidated, 4096):
+            self._consolidate()
+
+    def _consolidate(self) -> None:
+        from scipy import sparse
+
+        keys = np.concatenate(self.keys)
+        uniq, inv = np.unique(keys, return_inverse=True)
+        A = sparse.csr_matrix((np.ones(len(keys)), (inv, np.arange(len(keys)))), shape=(len(uniq), len(keys)))
+        self.keys, self.rows = [uniq], [A @ np.vstack(self.rows)]
+        self._consolidated = len(uniq)
+
+    def merge(self, other: _ClusterSums) -> None:
+        for k, r in zip(other.keys, other.rows):
+            self._push(k, r)
+
+    def total(self) -> np.ndarray:
+        """(clusters x width) sums, clusters in key order."""
+        if not self.keys:
+            return np.zeros((0, self.width))
+        self._consolidate()
+        return self.rows[0]
 
 
 @dataclass

@@ -16,7 +16,7 @@ from analysis.report.common import (KEY_OUTCOMES, adopted, brief_dir, close, eff
                                     ikm_frame, latest_quarter, level, outcome_list, type_word, unit_row)
 from analysis.report.disclosure import merge_small
 from analysis.report.figures import draw_adoption_timeline, draw_event_study, draw_unit_ikm, event_rows
-from analysis.report.i18n import CHANNELS, ESTIMATORS, KINERJA, SERVICES, join_list, t, vocab
+from analysis.report.i18n import CHANNELS, ESTIMATORS, KINERJA, PARAM_VALUES, SERVICES, join_list, t, vocab
 from analysis.report.office import single_office_section
 from analysis.report.planning import design_section, uptake_section
 from analysis.report.results import RunResults
@@ -148,7 +148,30 @@ def _effects_section(res: RunResults, language: str, alp: float, out_dir: Path, 
                                columns=("twfe_estimate", "", ""))
         parts.append(t(language, "twfe_note", twfe=shown.estimate, label=sentences.label(head["outcome"], language),
                        estimator=vocab(ESTIMATORS, language, str(head["estimator"]))))
-    return "\n\n".join(parts)
+    if figures:
+        parts.append(_employee_effect(res, language, alp, led))
+    return "\n\n".join(part for part in parts if part)
+
+
+def _employee_effect(res: RunResults, language: str, alp: float, led: Ledger) -> str:
+    """The employee-level effect on a good SKP (``asn_headline``, 03_estimate with ``asn_level``), if made."""
+    table = res.optional("asn_headline")
+    if table is None or not (table["type"] == "simple").any():
+        return ""
+    r = table[table["type"] == "simple"].iloc[0]
+    key = row_key(type="simple")
+    shown = sentences.show(str(r["outcome"]), r["estimate"], r["conf_low"], r["conf_high"], language,
+                           source=(led, "asn_headline", key))
+
+    def count(column: str) -> str:
+        return led.add(fmt.integer(r[column], language), int(r[column]), "asn_headline", key, column)
+
+    period = str(r["asn_period"])
+    return t(language, "asn_effect", n=count("n_employees"), total=count("n_employees_panel"),
+             offices=count("n_clusters"), estimate=shown.estimate, low=shown.low, high=shown.high,
+             period=led.add(vocab(PARAM_VALUES, language, period), period, "asn_headline", key, "asn_period", "text"),
+             level=led.add(fmt.level(alp, language), round((1 - alp) * 100, 6), "manifest", "parameters", "alp",
+                           "level"))
 
 
 def _ikm_section(res: RunResults, language: str, min_cell: int, led: Ledger, units: pd.Series | None = None) -> str:

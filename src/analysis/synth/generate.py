@@ -15,7 +15,8 @@ Layout of ``raw_dir``::
     sekolah/asesmen_sekolah.xlsx        school assessment per semester
     _truth/clean/<table>.parquet        what cleaning must output (pseudonymised)
     _truth/raw_rows.parquet             every raw row that is not plain clean: corrupt/test/dup + reason
-    _truth/att_gt.parquet, aggregates.parquet, cohorts.parquet   true effects
+    _truth/att_gt.parquet, aggregates.parquet, cohorts.parquet   true effects (unit panels; skp_good on
+                                        the employee panel, panel_asn_month)
     _truth/single_office.parquet        true effect of the online-queue launch at one office
     _truth/uptake.parquet               each unit's true uptake and effect multiplier
     _truth/unit_effects.parquet         each adopting unit's true effect (mean over its post-adoption months)
@@ -39,7 +40,7 @@ from analysis.synth import export as X
 from analysis.synth.config import SynthConfig
 from analysis.synth.marker import MARKER, write_marker
 from analysis.synth.queue import apply_launch, launch_of, single_office_truth
-from analysis.synth.truth import aggregates, att_gt
+from analysis.synth.truth import aggregates, asn_att_gt, att_gt
 from analysis.synth.uptake import apply_uptake, assign_uptake, unit_truth
 from analysis.synth.world import build_tables, make_design, make_draws, make_roster
 
@@ -264,7 +265,7 @@ def generate(raw_dir: Path, config: SynthConfig = SynthConfig(), *, bulk_above_u
     obs_c, cf_c = canonical(observed), canonical(untreated)
     p_obs = compute_panels(connect_frames(obs_c))
     p_cf = compute_panels(connect_frames(cf_c))
-    cells = att_gt(p_obs, p_cf)
+    cells = pd.concat([att_gt(p_obs, p_cf), asn_att_gt(obs_c, cf_c)], ignore_index=True)
     truth = raw_dir / "_truth"
     (truth / "clean").mkdir(parents=True)
     if launch is not None:

@@ -12,20 +12,32 @@ cells (t >= g) weighted by cohort size; ``group`` averages each cohort's post
 cells (egt = g, plus the cohort-size-weighted overall with egt missing);
 ``dynamic`` averages by event time e = t - g weighted by cohort size (egt = e,
 plus the mean over e >= 0 with egt missing).
+
+The employee panel (``panel_asn_month``) has its own truth: ATT(g,t) of ``skp_good``
+is the mean over the employees of cohort g appraised in month t of the difference
+between the two worlds (``n_units`` counts employees), so an employee-level estimate
+is compared with the effect on employees, not on units' shares; ``panel_asn_quarter``
+the same by quarter (each employee's share of appraised months rated good).
 """
 
 from __future__ import annotations
 
+import duckdb
 import numpy as np
 import pandas as pd
 
 from analysis.panels import OUTCOMES_MONTH
+from analysis.panels_asn import PERIODS, asn_month_frame, period_query
 
 HEALTH_OUTCOMES = ["incidence_per_10k", "cases"]
 
 
-def _att_cells(obs: pd.DataFrame, cf: pd.DataFrame, outcomes: list[str], time: str, panel: str) -> pd.DataFrame:
-    key = ["unit_id", time]
+ASN_OUTCOMES = ["skp_good"]
+
+
+def _att_cells(obs: pd.DataFrame, cf: pd.DataFrame, outcomes: list[str], time: str, panel: str,
+               idname: str = "unit_id") -> pd.DataFrame:
+    key = [idname, time]
     merged = obs.merge(cf[key + outcomes], on=key, suffixes=("", "_cf"))
     merged = merged[merged["first_treat"] > 0]
     frames = []
@@ -47,6 +59,23 @@ def att_gt(panels_obs: dict[str, pd.DataFrame], panels_cf: dict[str, pd.DataFram
     week = _att_cells(panels_obs["panel_unit_week_health"], panels_cf["panel_unit_week_health"], HEALTH_OUTCOMES,
                       "week", "panel_unit_week_health")
     return pd.concat([month, week], ignore_index=True)
+
+
+def asn_att_gt(tables_obs: dict[str, pd.DataFrame], tables_cf: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """True ATT(g,t) on the employee panel by month (``panel_asn_month``) and by quarter (``panel_asn_quarter``:
+    the employee-level estimate's default periods), built from each world's canonical tables."""
+    obs, cf = asn_month_frame(tables_obs), asn_month_frame(tables_cf)
+    out = [_att_cells(obs, cf, ASN_OUTCOMES, "period", "panel_asn_month", idname="asn_id")]
+    con = duckdb.connect()
+    try:
+        for name, months in PERIODS.items():
+            if months > 1:
+                obs_p, cf_p = (con.register("asn_month", f).execute(period_query("asn_month", months)).df()
+                               for f in (obs, cf))
+                out.append(_att_cells(obs_p, cf_p, ASN_OUTCOMES, "period", f"panel_asn_{name}", idname="asn_id"))
+    finally:
+        con.close()
+    return pd.concat(out, ignore_index=True)
 
 
 def aggregates(cells: pd.DataFrame) -> pd.DataFrame:
