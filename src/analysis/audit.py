@@ -198,6 +198,8 @@ class _Index:
 
     def positions(self, wanted: list[str]) -> np.ndarray:
         found = [self._where[k] for w in wanted for k in _wanted_keys(w) if k in self._where]
+        if len(found) == 1:
+            return found[0]  # built in row order: sorted, no repeats
         return np.unique(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
 
 
@@ -460,7 +462,7 @@ def recompute(tables: Tables, claim: dict):
         return (min if base == "min" else max)(values)
     cell = _one(sel, row) if row else frame.iloc[0]
     if base in ("max", "argmin", "rank_desc"):
-        pool = select(frame, arg)
+        pool = tables.rows(table, arg)  # indexed and memoised: the claims of a ranking share their pool
         key = row.split("=", 1)[0]
         if base == "max":
             return cell[column] if cell[column] == pool[column].max() else f"not the largest ({cell[column]})"

@@ -215,7 +215,8 @@ class Study(_Strict):
 
 def _load_yaml(path: Path) -> dict:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's safe loader where installed: a province's study.yaml lists thousands of desa
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as e:
         raise StudyError(f"{path}: not valid YAML ({e})") from None
     if not isinstance(data, dict):
