@@ -72,8 +72,10 @@ def test_the_summary_by_area_has_the_numbers_of_the_full_table(run):
         ids = "|".join(sorted(units["unit_id"]))
         mine = by_area[by_area["row"].str.contains(f"unit_id={re.escape(ids)}(?:&|$)", regex=True)]
         ok = shown[shown["kelurahan"] == kelurahan]
-        value = lambda column, rule, extra="": float(mine.loc[(mine["column"] == column) & (mine["rule"] == rule)  # noqa
-                                                             & mine["row"].str.endswith(extra), "value"].iloc[0])
+        def value(column, rule, extra=""):
+            pick = (mine["column"] == column) & (mine["rule"] == rule) & mine["row"].str.endswith(extra)
+            return float(mine.loc[pick, "value"].iloc[0])
+
         assert value("unit_id", "count", ids) == len(units)
         assert value("unit_id", "count", f"&n>={MIN_CELL}") == len(ok)
         assert value("unit_id", "count", "&meets_sample=true") == units["meets_sample"].sum()

@@ -294,7 +294,8 @@ def _heterogeneity_section(res: RunResults, language: str, alp: float, led: Ledg
         table = _het_rows(het, head, grouping, language, led) if by_area else []
         if table:
             word = vocab(HET_DIMENSIONS, language, grouping)
-            parts += [f"## {t(language, 'h_het_area', level=word)}", t(language, "het_area_text", label=name, level=word),
+            parts += [f"## {t(language, 'h_het_area', level=word)}",
+                      t(language, "het_area_text", label=name, level=word),
                       md.table([sentences.capitalise(word), t(language, "col_estimate"),
                                 t(language, "col_ci", level=fmt.level(alp, language)), t(language, "col_n_units")],
                                table, widths=[40, 18, 28, 14],

@@ -131,7 +131,8 @@ def _ends(res, last, language, min_cell, led, level, q_raw, among, quarter) -> l
             key = row_key(unit_id=r["unit_id"], quarter=r["quarter_raw"])
             cell = lambda text, value, column, rule="cell": led.add(text, value, TABLE, key, column, rule)  # noqa
             area = sentences.capitalise(type_word(r["_area"], language)) if level == "unit_type" else r["_area"]
-            body.append([cell(fmt.integer(r["_rank"], language), int(r["_rank"]), "ikm", rank_rule), r["unit_name"], area,
+            body.append([cell(fmt.integer(r["_rank"], language), int(r["_rank"]), "ikm", rank_rule),
+                         r["unit_name"], area,
                          cell(fmt.integer(r["n"], language), int(r["n"]), "n"),
                          cell(fmt.number(r["ikm"], language, 1), float(r["ikm"]), "ikm"),
                          cell(str(r["mutu"]), str(r["mutu"]), "mutu"),
