@@ -11,6 +11,7 @@ progress lines. Runs are the latest complete run of each study (``reports/runs``
 
     .venv/bin/python benchmarks/bench_briefs.py                          # palembang areas, plaju units, ...
     .venv/bin/python benchmarks/bench_briefs.py --case palembang:areas --workers 2
+    .venv/bin/python benchmarks/bench_briefs.py --case sumatera_selatan:areas --workers 2 --run reports/runs/<id>
 Writes benchmarks/results/briefs.json and prints a Markdown table.
 Goal (issue 12): the 17 kab/kota briefs of Sumatera Selatan in under 10 minutes on 2 cores.
 """
@@ -95,11 +96,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--case", action="append", help=f"STUDY:areas|units (default: {', '.join(CASES)})")
     parser.add_argument("--workers", type=int, action="append", help="worker counts (default: 1 and 2)")
+    parser.add_argument("--run", type=Path, help="this run folder for every case (default: each study's latest "
+                                                  "complete run)")
     args = parser.parse_args()
     results = []
     for case in args.case or CASES:
         study, level = case.split(":")
-        run = latest_run(study)
+        run = args.run.resolve() if args.run else latest_run(study)
         if run is None:
             print(f"skip {case}: no complete run of study '{study}' (analysis run --params params/<study>.yaml)")
             continue

@@ -39,6 +39,12 @@ def test_province_study_has_every_kabkota_kecamatan_and_desa(tmp_path):
     # every unit's kab/kota is the prefix of its kelurahan code, and group_of names it
     assert {s.group_of(k) for k in u["kelurahan"].iloc[:50]} <= {k.name for k in s.kabkota}
     assert s.kabkota_of("16.71.14.1001") == "Kota Palembang"
+    # a kab/kota brief summarises its units by kecamatan: every unit has one, named by its kelurahan code
+    by_kecamatan = s.units_at("kecamatan")
+    assert set(by_kecamatan.values()) == {k.name for k in s.kecamatan if k.code in {c[:8] for c in u["kelurahan_code"]}}
+    ids = list(u["unit_id"].astype(str))
+    assert s.areas_of(ids, list(u["kelurahan"]), "kecamatan") == [by_kecamatan[i] for i in ids]
+    assert s.areas_of(ids, list(u["kelurahan"])) == [s.unit_area[i] for i in ids]
 
 
 @needs_wilayah

@@ -94,6 +94,7 @@ class Tables:
         self.manifest = json.loads((self.run_dir / "manifest.json").read_text(encoding="utf-8"))
         self._cache: dict[str, pd.DataFrame | None] = {}
         self._rows: dict[tuple[str, str], pd.DataFrame] = {}
+        self._indexes: dict[tuple[str, str], _Index] = {}
         self.memo: dict[tuple, object] = {}  # answers of _per_run functions
 
     def get(self, name: str) -> pd.DataFrame | None:
@@ -114,11 +115,34 @@ class Tables:
         return frame
 
     def rows(self, name: str, row: str) -> pd.DataFrame:
-        """The rows of table ``name`` that pass filter ``row`` (memoised: many claims share a filter)."""
+        """The rows of table ``name`` that pass filter ``row`` (memoised: many claims share a filter).
+
+        The ``=`` parts of the filter are looked up in an index of the column (:class:`_Index`, built
+        once per table and column), so a claim costs the rows it selects, not the table's length; the
+        other parts are applied by :func:`select` to the rows left.
+        """
         key = (name, row)
         if key not in self._rows:
-            self._rows[key] = select(self.need(name), row)
+            frame = self.need(name)
+            parts = _parts(row)
+            positions = None
+            for column, op, value in parts:
+                if op != "=":
+                    continue
+                found = self._index(name, column).positions(value.split("|"))
+                positions = found if positions is None else np.intersect1d(positions, found, assume_unique=True)
+            rest = "&".join(f"{c}{op}{v}" for c, op, v in parts if op != "=")
+            self._rows[key] = select(frame if positions is None else frame.iloc[positions], rest)
         return self._rows[key]
+
+    def _index(self, name: str, column: str) -> "_Index":
+        key = (name, column)
+        if key not in self._indexes:
+            frame = self.need(name)
+            if column not in frame:
+                raise LookupError(f"no column {column}")
+            self._indexes[key] = _Index(frame[column])
+        return self._indexes[key]
 
     @property
     def params(self) -> dict:
@@ -144,13 +168,68 @@ def _same(cell, wanted: str) -> bool:
         return str(cell) == wanted
 
 
-def select(frame: pd.DataFrame, row: str) -> pd.DataFrame:
-    mask = pd.Series(True, index=frame.index)
+def _parts(row: str) -> list[tuple[str, str, str]]:
+    """(column, operator, value) of each ``&`` part of a row filter."""
+    parts = []
     for part in filter(None, row.split("&")):
         match = re.match(r"^([A-Za-z_][\w]*)(>=|<|!=|=)(.*)$", part)
         if not match:
             raise ValueError(f"unreadable row filter '{part}'")
-        key, op, value = match.groups()
+        parts.append(match.groups())
+    return parts
+
+
+class _Index:
+    """Row positions of one column by value, matched as :func:`_same` matches (for ``=`` filters).
+
+    :func:`_same` compares a cell with a wanted text as booleans (a bool cell), as numbers (both read
+    as numbers) or as text (either does not). Each cell is filed under the keys it can match that
+    way: ``("b", "true")`` for a bool, ``("f", 5.0)`` and ``("s", "5")`` for a number, ``("s", text)``
+    for other text, ``_EMPTY`` for an empty cell; a wanted text is looked up under ``("b", lower
+    case)``, ``("f", number)`` when it reads as a number (else ``("s", text)``), or ``_EMPTY`` for ``""``.
+    """
+
+    def __init__(self, column: pd.Series):
+        where: dict[object, list[int]] = {}
+        for i, cell in enumerate(column.tolist()):
+            for key in _cell_keys(cell):
+                where.setdefault(key, []).append(i)
+        self._where = {k: np.asarray(v, dtype=np.int64) for k, v in where.items()}
+
+    def positions(self, wanted: list[str]) -> np.ndarray:
+        found = [self._where[k] for w in wanted for k in _wanted_keys(w) if k in self._where]
+        if len(found) == 1:
+            return found[0]  # built in row order: sorted, no repeats
+        return np.unique(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
+
+
+_EMPTY = ("empty",)
+
+
+def _cell_keys(cell) -> tuple:
+    if _empty(cell):
+        return (_EMPTY,)
+    if isinstance(cell, (bool, np.bool_)):
+        return (("b", str(bool(cell)).lower()),)
+    try:
+        number = float(cell)
+    except (TypeError, ValueError):
+        return (("s", str(cell)),)
+    return () if math.isnan(number) else (("f", number), ("s", str(cell)))  # NaN equals nothing
+
+
+def _wanted_keys(wanted: str) -> tuple:
+    if wanted == "":
+        return (_EMPTY,)
+    number = _as_number(wanted)
+    if number is None:
+        return ("b", wanted.lower()), ("s", wanted)
+    return (("b", wanted.lower()),) if math.isnan(number) else (("b", wanted.lower()), ("f", number))
+
+
+def select(frame: pd.DataFrame, row: str) -> pd.DataFrame:
+    mask = pd.Series(True, index=frame.index)
+    for key, op, value in _parts(row):
         if key not in frame:
             raise LookupError(f"no column {key}")
         col = frame[key]
@@ -163,7 +242,7 @@ def select(frame: pd.DataFrame, row: str) -> pd.DataFrame:
                 # many names or ids (an area's units): one set lookup, the same answer as _same on each
                 hit = col.notna() & col.astype(str).isin(set(wanted))
             else:
-                hit = col.map(lambda c: any(_same(c, v) for v in wanted))
+                hit = col.map(lambda c: any(_same(c, v) for v in wanted)).astype(bool)  # bool also when empty
             mask &= ~hit if op == "!=" else hit
     return frame[mask]
 
@@ -383,7 +462,7 @@ def recompute(tables: Tables, claim: dict):
         return (min if base == "min" else max)(values)
     cell = _one(sel, row) if row else frame.iloc[0]
     if base in ("max", "argmin", "rank_desc"):
-        pool = select(frame, arg)
+        pool = tables.rows(table, arg)  # indexed and memoised: the claims of a ranking share their pool
         key = row.split("=", 1)[0]
         if base == "max":
             return cell[column] if cell[column] == pool[column].max() else f"not the largest ({cell[column]})"

@@ -163,10 +163,13 @@ class Study(_Strict):
     def group_of(self, kelurahan_name: str) -> str:
         """The grouping-level name of a kelurahan: itself, its kecamatan (a city-wide study) or its
         kab/kota (a province or national study)."""
-        if self.grouping == "kelurahan":
+        return self._name_at(kelurahan_name, self.grouping)
+
+    def _name_at(self, kelurahan_name: str, level: str) -> str:
+        if level == "kelurahan":
             return kelurahan_name
         code = self._code_by_name[kelurahan_name]
-        return self.kabkota_of(code) if self.grouping == "kabkota" else self.kecamatan_of(code)
+        return self.kabkota_of(code) if level == "kabkota" else self.kecamatan_of(code)
 
     @cached_property
     def unit_kelurahan(self) -> dict[str, str]:
@@ -178,15 +181,23 @@ class Study(_Strict):
     def unit_area(self) -> dict[str, str]:
         """unit_id -> the grouping-level name of its area, through the unit's kelurahan code in the
         catalogue (desa names repeat across a province, so a name alone may not say which one)."""
+        return self.units_at(self.grouping)
+
+    def units_at(self, level: str) -> dict[str, str]:
+        """unit_id -> the name of the unit's area at ``level`` (kabkota, kecamatan or kelurahan), by the
+        unit's kelurahan code in the catalogue; a code the study does not name stays as it is."""
         depth, listed = {"kabkota": (2, self.kabkota), "kecamatan": (3, self.kecamatan),
-                         "kelurahan": (4, self.areas)}[self.grouping]
+                         "kelurahan": (4, self.areas)}[level]
         names = {a.code: a.name for a in listed}  # a dict: a national study lists 514 kab/kota and 84k desa
         heads = (".".join(c.split(".")[:depth]) for c in self.units["kelurahan_code"].astype(str))
         return {u: names.get(h, h) for u, h in zip(self.units["unit_id"].astype(str), heads)}
 
-    def areas_of(self, unit_ids, kelurahan_names) -> list[str]:
-        """Grouping-level area of each unit: by the catalogue, else (a unit it does not list) by its kelurahan's name."""
-        return [self.unit_area.get(str(u)) or self.group_of(str(k)) for u, k in zip(unit_ids, kelurahan_names)]
+    def areas_of(self, unit_ids, kelurahan_names, level: str | None = None) -> list[str]:
+        """Area of each unit at ``level`` (default: the grouping level): by the catalogue, else (a unit it does
+        not list) by its kelurahan's name."""
+        level = level or self.grouping
+        by_unit = self.unit_area if level == self.grouping else self.units_at(level)
+        return [by_unit.get(str(u)) or self._name_at(str(k), level) for u, k in zip(unit_ids, kelurahan_names)]
 
     @cached_property
     def _code_by_name(self) -> dict[str, str]:
@@ -204,7 +215,8 @@ class Study(_Strict):
 
 def _load_yaml(path: Path) -> dict:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's safe loader where installed: a province's study.yaml lists thousands of desa
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as e:
         raise StudyError(f"{path}: not valid YAML ({e})") from None
     if not isinstance(data, dict):

@@ -124,6 +124,13 @@ class RunParams(BaseModel):
     # --- brief ----------------------------------------------------------------
     language: Literal["id", "en"] = Field("id", description="Language of the brief and figure labels")
     min_cell: int = Field(10, ge=3, le=1000, description="Smallest count or group shown in a brief")
+    brief_max_rows: int = Field(
+        60, ge=10, le=1_000_000,
+        description="Most units a brief's table lists one by one; above it, by area with the units at each end",
+    )
+    brief_end_rows: int = Field(
+        5, ge=1, le=50, description="Units at each end (lowest, highest IKM) a summarised brief table names"
+    )
     # --- synthetic data (used only when raw_dir holds no export) --------------
     synth_months: int = Field(36, ge=12, le=120, description="Months generated when raw_dir is empty")
     synth_scale: float = Field(1.0, gt=0.0, le=100.0, description="Volume scale of generated data")

@@ -298,7 +298,8 @@ def provenance_section(run_dir, language: str = "id", min_cell: int = 10, unit_i
     if not unit_id and not area:
         parts.append(_comparators(res, language))
     text = close(parts, led, res, unit_id, language, area)
-    return text + finish([_glossary(language), _sources(res, unit_id, language, area)])
+    # a blank line first: after the appendix figure, "# Glossary" must start a heading, not continue its paragraph
+    return text + "\n" + finish([_glossary(language), _sources(res, unit_id, language, area)])
 
 
 #: Why cleaning ignored a file (data_quality ``note``, written by analysis.clean) -> i18n key.

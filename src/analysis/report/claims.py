@@ -76,12 +76,22 @@ class Ledger:
         self.claims.append(claim)
         if not span:
             return text
-        where = t(self.language, "claim_source", table=table, row=row or "–", column=column or "–")
+        where = t(self.language, "claim_source", table=table, row=_short(row) or "–", column=column or "–")
         return (f'<span class="claim" data-claim="{claim.claim_id}" title="{html.escape(where, quote=True)}">'
                 f"{text}</span>")
 
     def save(self, out_dir: Path, brief: str) -> Path:
         return save(Path(out_dir), brief, self.section, self.claims)
+
+
+#: A row filter longer than this (an area's unit ids) is shortened in the hover title; claims.csv keeps it whole.
+TITLE_ROW = 160
+
+
+def _short(row: str) -> str:
+    if len(row) <= TITLE_ROW:
+        return row
+    return row[:TITLE_ROW].rsplit("|", 1)[0] + "|…"
 
 
 def brief_name(unit_id: str, language: str, area: str = "") -> str:

@@ -171,7 +171,7 @@ def quarter_labels(res: RunResults, quarters: pd.Series) -> pd.Series:
     quarter of the run's ``data_start`` (the panels' convention)."""
     if pd.api.types.is_integer_dtype(quarters):
         first = pd.Period(str(res.run_info["data_start"]), "M").asfreq("Q")
-        return quarters.map(lambda k: str(first + int(k) - 1))
+        return quarters.map({k: str(first + int(k) - 1) for k in quarters.unique()})  # a province: 50k rows, 12 values
     return quarters.astype(str)
 
 
@@ -181,7 +181,7 @@ def ikm_frame(res: RunResults, min_cell: int) -> pd.DataFrame:
     frame["quarter_raw"] = frame["quarter"]  # the table's own key, for claims
     frame["quarter"] = (frame["quarter_label"].astype(str) if "quarter_label" in frame
                         else quarter_labels(res, frame["quarter"]))
-    frame["quarter_key"] = frame["quarter"].map(fmt.quarter_key)
+    frame["quarter_key"] = frame["quarter"].map({q: fmt.quarter_key(q) for q in frame["quarter"].unique()})
     out = suppress(frame, "n", ["ikm"], min_cell)
     for col in ("mutu", "kinerja"):
         out[col] = out[col].astype(object).where(~out["suppressed"], None)

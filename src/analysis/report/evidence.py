@@ -16,10 +16,12 @@ from analysis.report.common import (KEY_OUTCOMES, adopted, brief_dir, close, eff
                                     ikm_frame, latest_quarter, level, outcome_list, type_word, unit_row)
 from analysis.report.disclosure import merge_small
 from analysis.report.figures import draw_adoption_timeline, draw_event_study, draw_unit_ikm, event_rows
-from analysis.report.i18n import CHANNELS, ESTIMATORS, KINERJA, PARAM_VALUES, SERVICES, join_list, t, vocab
+from analysis.report.i18n import (CHANNELS, ESTIMATORS, HET_DIMENSIONS, KINERJA, PARAM_VALUES, SERVICES, join_list, t,
+                                  vocab)
 from analysis.report.office import single_office_section
 from analysis.report.planning import design_section, uptake_section
 from analysis.report.results import RunResults
+from analysis.report.unit_summary import ikm_summary, summarised
 
 
 def evidence_sections(run_dir, language: str = "id", min_cell: int = 10, unit_id: str = "", alp: float = 0.05,
@@ -35,16 +37,17 @@ def evidence_sections(run_dir, language: str = "id", min_cell: int = 10, unit_id
     if unit_id:
         parts.append(_unit_ikm_section(res, unit_id, language, min_cell, out_dir, led))
     elif area:
-        parts.append(_ikm_section(res, language, min_cell, led, units=area_units(res, area)["unit_id"]))
+        parts.append(_ikm_section(res, language, min_cell, led, units=area_units(res, area)["unit_id"], area=area))
     else:
         parts.append(_adoption_section(res, language, out_dir, led))
     parts.append(_effects_section(res, language, alp, out_dir, led, figures=not unit_id and not area))
     if area:
         parts.append(_heterogeneity_section(res, language, alp, led))
     elif not unit_id:
+        by_area = summarised(res, len(res.table("adoption_schedule")))  # a province: findings per kab/kota too
         parts += [_ikm_section(res, language, min_cell, led), _wait_section(res, language, min_cell, led),
                   single_office_section(res, language, alp, min_cell, led),
-                  _heterogeneity_section(res, language, alp, led),
+                  _heterogeneity_section(res, language, alp, led, by_area=by_area),
                   uptake_section(res, language, list(res.headline["outcome"]), led),
                   design_section(res, language, list(res.headline["outcome"]), led)]
     parts.append(_robustness_section(res, language, led))
@@ -174,8 +177,10 @@ def _employee_effect(res: RunResults, language: str, alp: float, led: Ledger) ->
                            "level"))
 
 
-def _ikm_section(res: RunResults, language: str, min_cell: int, led: Ledger, units: pd.Series | None = None) -> str:
-    """IKM of every unit (or of ``units``) in the latest quarter."""
+def _ikm_section(res: RunResults, language: str, min_cell: int, led: Ledger, units: pd.Series | None = None,
+                 area: str = "") -> str:
+    """IKM of every unit (or of ``units``, those of ``area``) in the latest quarter; summarised by area above
+    the run's ``brief_max_rows`` units (:mod:`analysis.report.unit_summary`)."""
     ikm = ikm_frame(res, min_cell)
     last = latest_quarter(ikm).sort_values(["suppressed", "ikm"], ascending=[True, False])
     among = ""
@@ -197,6 +202,9 @@ def _ikm_section(res: RunResults, language: str, min_cell: int, led: Ledger, uni
             fmt.integer(n, language), int(n), "ikm_unit_quarter", f"quarter={q_raw}&mutu={m}&n>={min_cell}{among}",
             "unit_id", "count")) for m, n in counts.items()], language)
         parts.append(t(language, "ikm_text", quarter=quarter, counts=phrase))
+    if summarised(res, len(last)):  # a province: by area, and the units at each end
+        parts += ikm_summary(res, last, language, min_cell, led, area=area, among=among)
+        return "\n\n".join(parts)
     parts.append(md.table([t(language, "col_unit"), t(language, "col_respondents"), t(language, "col_required"),
                            t(language, "col_ikm"), t(language, "col_mutu"), t(language, "col_kinerja"),
                            t(language, "col_meets")],
@@ -293,31 +301,29 @@ def _wait_section(res: RunResults, language: str, min_cell: int, led: Ledger) ->
     return "\n\n".join(parts)
 
 
-def _heterogeneity_section(res: RunResults, language: str, alp: float, led: Ledger) -> str:
+def _heterogeneity_section(res: RunResults, language: str, alp: float, led: Ledger, *, by_area: bool = False) -> str:
+    """The headline effect by unit type; with ``by_area`` (a summarised study) also by area of the grouping level."""
     het, parts = res.optional("heterogeneity"), []
     if het is not None and not res.headline.empty:
         head = res.headline.iloc[0]
         outcome = head["outcome"]
-        rows = het[(het["outcome"] == outcome) & (het["dimension"] == "unit_type")]
-        if not rows.empty:
-            name = sentences.label(outcome, language)
-            table = []
-            for r in rows.sort_values("level").to_dict("records"):
-                key = row_key(outcome=outcome, dimension="unit_type", level=r["level"])
-                if fmt.is_missing(r["estimate"]):
-                    estimate = interval = led.add(t(language, "not_estimable"), "", "heterogeneity", key, "estimate",
-                                                  "text")
-                else:
-                    shown = sentences.show(outcome, r["estimate"], r["conf_low"], r["conf_high"], language,
-                                           head["baseline_mean"], source=(led, "heterogeneity", key))
-                    estimate, interval = shown.estimate, f"{shown.low} {t(language, 'to')} {shown.high}"
-                table.append([sentences.capitalise(type_word(r["level"], language)), estimate, interval,
-                              led.add(fmt.integer(r["n_units"], language), int(r["n_units"]), "heterogeneity", key,
-                                      "n_units")])
+        name = sentences.label(outcome, language)
+        table = _het_rows(het, head, "unit_type", language, led)
+        if table:
             parts += [f"## {t(language, 'h_heterogeneity')}", t(language, "het_text", label=name),
                       md.table([t(language, "col_unit_type"), t(language, "col_estimate"),
                                 t(language, "col_ci", level=fmt.level(alp, language)), t(language, "col_n_units")],
                                table, caption=t(language, "het_table_caption", label=name))]
+        grouping = res.study.grouping
+        table = _het_rows(het, head, grouping, language, led) if by_area else []
+        if table:
+            word = vocab(HET_DIMENSIONS, language, grouping)
+            parts += [f"## {t(language, 'h_het_area', level=word)}",
+                      t(language, "het_area_text", label=name, level=word),
+                      md.table([sentences.capitalise(word), t(language, "col_estimate"),
+                                t(language, "col_ci", level=fmt.level(alp, language)), t(language, "col_n_units")],
+                               table, widths=[40, 18, 28, 14],
+                               caption=t(language, "het_area_caption", label=name, level=word))]
     channel = res.optional("training_channel")
     if channel is not None and not channel.empty:
         r = channel.iloc[0]
@@ -328,6 +334,24 @@ def _heterogeneity_section(res: RunResults, language: str, alp: float, led: Ledg
         parts.append(t(language, "training_channel_text", estimate=shown.estimate, level=level(led, alp, language),
                        low=shown.low, high=shown.high))
     return "\n\n".join(parts)
+
+
+def _het_rows(het: pd.DataFrame, head, dimension: str, language: str, led: Ledger) -> list[list[str]]:
+    """Rows (level, estimate, interval, units) of the headline outcome's heterogeneity along ``dimension``."""
+    outcome, table = head["outcome"], []
+    rows = het[(het["outcome"] == outcome) & (het["dimension"] == dimension)]
+    for r in rows.sort_values("level").to_dict("records"):
+        key = row_key(outcome=outcome, dimension=dimension, level=r["level"])
+        if fmt.is_missing(r["estimate"]):
+            estimate = interval = led.add(t(language, "not_estimable"), "", "heterogeneity", key, "estimate", "text")
+        else:
+            shown = sentences.show(outcome, r["estimate"], r["conf_low"], r["conf_high"], language,
+                                   head["baseline_mean"], source=(led, "heterogeneity", key))
+            estimate, interval = shown.estimate, f"{shown.low} {t(language, 'to')} {shown.high}"
+        label = sentences.capitalise(type_word(r["level"], language)) if dimension == "unit_type" else str(r["level"])
+        table.append([label, estimate, interval,
+                      led.add(fmt.integer(r["n_units"], language), int(r["n_units"]), "heterogeneity", key, "n_units")])
+    return table
 
 
 #: Rows of the robustness table that are not alternative estimates of the same effect.
