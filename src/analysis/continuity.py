@@ -21,7 +21,9 @@ import pandas as pd
 #: Parameters that say *where and how much* data, not *what* is estimated: a later run
 #: may differ in these and still be the same study.
 NOT_THE_STUDY = {"raw_dir", "interim_dir", "processed_dir", "synthesize", "start_month", "end_month",
-                 "synth_months", "synth_scale", "language", "min_cell", "brief_max_rows", "brief_end_rows"}
+                 "synth_months", "synth_scale", "language", "min_cell", "brief_max_rows", "brief_end_rows",
+                 # the engine and the chunking give the same numbers; the employee-level estimate is not compared
+                 "engine", "memory_limit", "spark_master", "spark_conf", "asn_level", "asn_period", "asn_chunks"}
 
 #: The run's table of both runs' headline estimates, which the section's claims cite.
 TABLE = "since_previous"
