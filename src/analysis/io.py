@@ -33,6 +33,13 @@ def write_parquet(df: pd.DataFrame, path: Path) -> Path:
     return path
 
 
+def arrow_schema_of(dtypes: dict[str, str]) -> pa.Schema:
+    """The Arrow schema :func:`write_parquet` gives a frame of these pandas dtypes (e.g. pandas' ``str`` is
+    ``large_string``): what a table streamed to Parquet without pandas must have to give the same bytes."""
+    empty = pd.DataFrame({c: pd.Series([], dtype=t) for c, t in dtypes.items()})
+    return pa.Schema.from_pandas(empty, preserve_index=False).remove_metadata()
+
+
 def read_parquet(path: Path) -> pd.DataFrame:
     return pq.read_table(path).to_pandas()
 
