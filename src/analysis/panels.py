@@ -15,8 +15,8 @@ adopted in the window).
 Out of core (:func:`build_panels`): panels with one row per raw row (``skm_respondents``, one per survey
 response: hundreds of millions nationally) never pass through pandas. The engine writes their rows, in
 key order, as Parquet parts that :func:`analysis.engine.output.finish_parquet` streams into the panel's
-file with the writer options and Arrow types of :func:`analysis.io.write_parquet` (one row group at a
-time; on the default data the bytes are those of the in-memory path), and the written file is validated
+file with the writer options, row groups and Arrow types of :func:`analysis.io.write_parquet` (memory:
+one row group, 2**20 rows; the bytes are those of the in-memory path), and the written file is validated
 in SQL against the same pandera schema (:mod:`analysis.engine.checks`). Measures over the big tables
 (ticket, SKP and SKM aggregates, IKM per unit-quarter) are SQL; what comes back to pandas has one row
 per unit and period. DuckDB runs with the engine's ``memory_limit`` and spills to the run's scratch
@@ -39,7 +39,7 @@ from analysis import measures
 from analysis.engine import EngineConfig, connect
 from analysis.engine.checks import check_parquet
 from analysis.engine.output import finish_parquet
-from analysis.io import arrow_schema_of, write_parquet
+from analysis.io import ROW_GROUP_ROWS, arrow_schema_of, write_parquet
 from analysis.uptake import PANEL_UPTAKE, uptake_panel
 from analysis.schemas import CANONICAL, GOOD_PREDIKAT, column_spec as _col
 
@@ -385,7 +385,7 @@ def _stream(eng, checker, query: str, name: str, dest: Path, scratch: Path) -> P
     order = ", ".join(schema.metadata["key"])
     parts = eng.write_parts(f"select * from ({query}) order by {order}", scratch / "parts" / name)
     try:
-        finish_parquet(parts, dest, panel_arrow_schema(name))
+        finish_parquet(parts, dest, panel_arrow_schema(name), row_group=ROW_GROUP_ROWS)
     finally:
         shutil.rmtree(scratch / "parts" / name, ignore_errors=True)
     check_parquet(checker, dest, schema, panel_arrow_schema(name))

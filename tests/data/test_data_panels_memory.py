@@ -10,7 +10,7 @@ from analysis import schemas
 from analysis.clean import clean_raw
 from analysis.engine import EngineConfig
 from analysis.io import write_parquet
-from analysis.panels import PANEL_SCHEMAS, build_panels, compute_panels, connect_interim, open_interim
+from analysis.panels import build_panels, compute_panels, connect_interim, open_interim
 from analysis.synth import SynthConfig, generate
 
 
@@ -40,7 +40,6 @@ def test_a_200mb_limit_builds_the_panels_of_a_10x_data_set(tmp_path):
     clean_raw(raw, tmp_path / "interim", engine=EngineConfig("duckdb", memory_limit="200MB"))
     got = build_panels(tmp_path / "interim", tmp_path / "processed", engine=EngineConfig("duckdb", memory_limit="200MB"))
     frames = compute_panels(connect_interim(tmp_path / "interim"))
-    assert len(frames["skm_respondents"]) > 150_000, "more respondents than one row group of the streamed writer"
-    for name, path in got.items():
-        back = schemas.conform(pd.read_parquet(path), PANEL_SCHEMAS[name])  # Parquet keeps no pandas dtypes
-        pd.testing.assert_frame_equal(back, frames[name], check_exact=True, obj=name)
+    assert len(frames["skm_respondents"]) > 150_000, "more respondents than DuckDB's row groups (122,880)"
+    for name, path in got.items():  # the in-memory path's bytes, also past one row group of the engine's parts
+        assert path.read_bytes() == write_parquet(frames[name], tmp_path / f"{name}.parquet").read_bytes(), name
