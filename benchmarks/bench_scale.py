@@ -13,7 +13,7 @@ held at once on the machine. Steps are functions ``step_<name>(scale, work, engi
 argument, so adding those columns is adding a function here.
 
     .venv/bin/python benchmarks/bench_scale.py --scales plaju-1x,plaju-10x,plaju-100x,sumsel \
-        [--steps generate,clean --engines duckdb,spark,pandas]
+        [--steps generate,clean,panels --engines duckdb,spark,pandas] [--keep]
 Writes benchmarks/results/<name>.json and <name>.md (a Markdown table; --name, default scale).
 """
 
@@ -47,7 +47,11 @@ class Scale:
 
 SCALES = {s.name: s for s in (
     Scale("plaju-1x", "plaju", 1.0), Scale("plaju-10x", "plaju", 10.0), Scale("plaju-100x", "plaju", 100.0),
-    Scale("kota-bulk", "@16.72", bulk_above_units=0), Scale("sumsel", "@16"), Scale("national", "@ID"),
+    Scale("kota-bulk", "@16.72", bulk_above_units=0), Scale("sumsel", "@16"),
+    # the nation at scale 1 (124M tickets, 155M SKP rows over 36 months) with SKM samples x0.25: about 85M
+    # responses, a yearly Krejcie-Morgan survey per unit rather than a quarterly one (the full quarterly
+    # samples, 340M rows, add generation and cleaning time but no new kind of row)
+    Scale("national", "@ID", skm_sample_scale=0.25),
     # the national breadth (all 514 kab/kota, 4.3M ASN) over 4 months with a tenth of the SKM samples:
     # what fits in a busy hour on 2 cores; peak memory is that of the full run (partitions are per kab/kota)
     Scale("national-4m", "@ID", months=4, skm_sample_scale=0.1),
@@ -81,19 +85,42 @@ def step_generate(s: Scale, work: Path, engine: str | None) -> dict:
             "bulk": bool(marker.get("bulk"))}
 
 
+def _engine_cfg(engine: str | None):
+    from analysis.engine import EngineConfig
+
+    return EngineConfig(engine or "duckdb", "4GB", "local[2]", {})
+
+
 def step_clean(s: Scale, work: Path, engine: str | None) -> dict:
-    """Clean + panels of the scale's raw exports (made by the generate step, run first) on ``engine``."""
-    from analysis.engine.run import clean_and_panels
+    """Clean the scale's raw exports (made by the generate step, run first) on ``engine`` into
+    ``out/<scale>-<engine>/interim``, kept for the panels step."""
+    from analysis.clean import clean_raw
 
     out = work / "out" / f"{s.name}-{engine}"
     shutil.rmtree(out, ignore_errors=True)
-    res = clean_and_panels(work / "raw" / s.name, out, engine or "duckdb", study=study_folder(s, work))
-    shutil.rmtree(out, ignore_errors=True)
-    return res
+    t0 = time.perf_counter()
+    report = clean_raw(work / "raw" / s.name, out / "interim", study=study_folder(s, work), engine=_engine_cfg(engine))
+    q = report.quality[report.quality["status"] == "cleaned"]
+    return {"clean_s": round(time.perf_counter() - t0, 1), "rows_raw": int(q["rows_raw"].sum()),
+            "rows_clean": int(q["rows_clean"].sum()), "balanced": report.balanced(),
+            "rows_tickets": int(q.loc[q["table"] == "tickets", "rows_clean"].sum()),
+            "rows_skp": int(q.loc[q["table"] == "skp", "rows_clean"].sum())}
 
 
-STEPS = {"generate": step_generate, "clean": step_clean}
-ENGINE_STEPS: set[str] = {"clean"}  # steps that take an engine
+def step_panels(s: Scale, work: Path, engine: str | None) -> dict:
+    """The analysis panels from the clean step's tables (same engine)."""
+    from analysis.panels import build_panels
+
+    out = work / "out" / f"{s.name}-{engine}"
+    shutil.rmtree(out / "processed", ignore_errors=True)
+    t0 = time.perf_counter()
+    paths = build_panels(out / "interim", out / "processed", engine=_engine_cfg(engine))
+    return {"panels_s": round(time.perf_counter() - t0, 1), "panels": len(paths),
+            "disk_mb": round(sum(p.stat().st_size for p in (out / "processed").rglob("*") if p.is_file()) / 2**20, 1)}
+
+
+STEPS = {"generate": step_generate, "clean": step_clean, "panels": step_panels}
+ENGINE_STEPS: set[str] = {"clean", "panels"}  # steps that take an engine
 
 
 # --------------------------------------------------------------------------- measuring (parent)
@@ -107,20 +134,43 @@ def _tree_rss(proc) -> int:
     return total
 
 
-def measure(scale: str, step: str, engine: str | None, work: Path) -> dict:
+def _stop(proc) -> None:
+    for p in [*proc.children(recursive=True), proc]:
+        try:
+            p.kill()
+        except Exception:  # already gone
+            pass
+
+
+def measure(scale: str, step: str, engine: str | None, work: Path, rss_cap_gb: float = 16.0,
+            timeout_min: float = 60.0) -> dict:
+    """Run one cell in a subprocess; stop it (and say so) past ``rss_cap_gb`` of resident memory, so an
+    engine that cannot cope fails here rather than through the kernel's OOM killer, or past ``timeout_min``
+    (the issue's rule for Spark: the largest scale it completes in an hour)."""
     import psutil
 
     out = work / f"result-{scale}-{step}-{engine}.json"
+    out.unlink(missing_ok=True)
     cmd = [sys.executable, __file__, "--child", step, scale, engine or "-", str(work), str(out)]
     start = time.perf_counter()
     child = subprocess.Popen(cmd, cwd=ROOT)
-    proc, peak = psutil.Process(child.pid), 0
+    proc, peak, stopped = psutil.Process(child.pid), 0, ""
     while child.poll() is None:
         peak = max(peak, _tree_rss(proc))
+        if peak > rss_cap_gb * 2**30:
+            stopped = f"stopped above {rss_cap_gb:g} GB resident"
+        elif time.perf_counter() - start > timeout_min * 60:
+            stopped = f"stopped after {timeout_min:g} min"
+        if stopped:
+            _stop(proc)
+            child.wait()
+            break
         time.sleep(0.1)
     wall = time.perf_counter() - start
-    row = {"scale": scale, "step": step, "engine": engine or "", "ok": child.returncode == 0,
+    row = {"scale": scale, "step": step, "engine": engine or "", "ok": child.returncode == 0 and not stopped,
            "wall_s": round(wall, 1), "peak_rss_mb": round(peak / 2**20)}
+    if stopped or child.returncode != 0:
+        row["failed"] = stopped or f"exit {child.returncode}"
     if out.is_file():
         row.update(json.loads(out.read_text(encoding="utf-8")))
     return row
@@ -133,7 +183,7 @@ def child_main(step: str, scale: str, engine: str, work: str, out: str) -> None:
 
 def table(rows: list[dict]) -> str:
     cols = ["scale", "step", "engine", "ok", "wall_s", "peak_rss_mb", "files", "disk_mb", "bulk", "rows_raw",
-            "clean_s", "panels_s", "balanced"]
+            "rows_clean", "clean_s", "panels_s", "balanced", "failed"]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     lines += ["| " + " | ".join(str(r.get(c, "")) for c in cols) + " |" for r in rows]
     return "\n".join(lines) + "\n"
@@ -150,6 +200,9 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "bench_scale")
     parser.add_argument("--keep", action="store_true", help="keep the generated data")
     parser.add_argument("--name", default="scale", help="results file stem under benchmarks/results/")
+    parser.add_argument("--rss-cap-gb", type=float, default=16.0,
+                        help="stop a cell whose processes hold more than this (the pandas path's failure)")
+    parser.add_argument("--timeout-min", type=float, default=60.0, help="stop an engine cell (clean) after this many minutes")
     args = parser.parse_args()
     scales = [s for s in args.scales.split(",") if s]
     if any(SCALES[s].study.startswith("@") for s in scales) and not (WILAYAH / "penduduk.csv").is_file():
@@ -160,11 +213,14 @@ def main() -> None:
     for scale in scales:
         for step in args.steps.split(","):
             for engine in (args.engines.split(",") if step in ENGINE_STEPS else [None]):
-                row = measure(scale, step, engine, args.work)
+                row = measure(scale, step, engine, args.work, args.rss_cap_gb,
+                              args.timeout_min if step in ENGINE_STEPS else float("inf"))
                 print(json.dumps(row), flush=True)
                 rows.append(row)
         if not args.keep:
             shutil.rmtree(args.work / "raw" / scale, ignore_errors=True)
+            for out in (args.work / "out").glob(f"{scale}-*"):
+                shutil.rmtree(out, ignore_errors=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
     meta = {"machine": f"{platform.node()} {os.cpu_count()} cores", "python": platform.python_version(),
             "load_avg_at_end": os.getloadavg()}
