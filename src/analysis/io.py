@@ -26,11 +26,22 @@ PARQUET_OPTIONS = dict(compression="zstd", compression_level=3, use_dictionary=T
                        version="2.6", data_page_size=1 << 20)
 
 
+#: Rows per row group of :func:`write_parquet` (pyarrow's default, stated so a streamed writer can match it).
+ROW_GROUP_ROWS = 1 << 20
+
+
 def write_parquet(df: pd.DataFrame, path: Path) -> Path:
     table = pa.Table.from_pandas(df, preserve_index=False)
     table = table.replace_schema_metadata(None)  # pandas metadata embeds library versions
-    pq.write_table(table, path, **PARQUET_OPTIONS)
+    pq.write_table(table, path, row_group_size=ROW_GROUP_ROWS, **PARQUET_OPTIONS)
     return path
+
+
+def arrow_schema_of(dtypes: dict[str, str]) -> pa.Schema:
+    """The Arrow schema :func:`write_parquet` gives a frame of these pandas dtypes (e.g. pandas' ``str`` is
+    ``large_string``): what a table streamed to Parquet without pandas must have to give the same bytes."""
+    empty = pd.DataFrame({c: pd.Series([], dtype=t) for c, t in dtypes.items()})
+    return pa.Schema.from_pandas(empty, preserve_index=False).remove_metadata()
 
 
 def read_parquet(path: Path) -> pd.DataFrame:

@@ -91,6 +91,13 @@ def ikm_table(responses: pd.DataFrame, by: list[str], population: pd.Series | No
     g = responses.groupby(by, sort=True, observed=True)
     out = g[list(ELEMENTS)].mean().rename(columns={e: f"nrr_{e}" for e in ELEMENTS})
     out.insert(0, "n", g.size().astype("int64"))
+    return ikm_from_means(out, population).reset_index()
+
+
+def ikm_from_means(out: pd.DataFrame, population: pd.Series | None = None) -> pd.DataFrame:
+    """:func:`ikm_table` from its groups' ``n`` and ``nrr_u1..u9`` (indexed by group): what an engine that
+    aggregated the responses (the panels' SQL) hands over, so the rules above have one definition."""
+    out = out.copy()
     out["ikm"] = ikm_from_nrr(out[[f"nrr_{e}" for e in ELEMENTS]].to_numpy())
     out["mutu"] = pd.Series(mutu(out["ikm"].to_numpy()), index=out.index, dtype="str")
     out["kinerja"] = pd.Series(kinerja(out["mutu"].to_numpy()), index=out.index, dtype="str")
@@ -99,7 +106,7 @@ def ikm_table(responses: pd.DataFrame, by: list[str], population: pd.Series | No
         req = pd.Series(krejcie_morgan(pop.fillna(0).to_numpy()), index=out.index)
         out.insert(1, "required_n", req.where(pop.notna()).astype("Int64"))
         out.insert(2, "meets_sample", (out["n"] >= out["required_n"]).astype("boolean"))
-    return out.reset_index()
+    return out
 
 
 # ----------------------------------------------------------------- queues

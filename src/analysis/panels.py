@@ -11,12 +11,24 @@ SKP month), ``week`` 1.. counts Sunday-Saturday epi weeks from the first
 reported week, ``quarter`` 1.. counts calendar quarters from the window's first.
 ``first_treat`` is the index of the first period under KPI management (0 = not
 adopted in the window).
+
+Out of core (:func:`build_panels`): panels with one row per raw row (``skm_respondents``, one per survey
+response: hundreds of millions nationally) never pass through pandas. The engine writes their rows, in
+key order, as Parquet parts that :func:`analysis.engine.output.finish_parquet` streams into the panel's
+file with the writer options, row groups and Arrow types of :func:`analysis.io.write_parquet` (memory:
+one row group, 2**20 rows; the bytes are those of the in-memory path), and the written file is validated
+in SQL against the same pandera schema (:mod:`analysis.engine.checks`). Measures over the big tables
+(ticket, SKP and SKM aggregates, IKM per unit-quarter) are SQL; what comes back to pandas has one row
+per unit and period. DuckDB runs with the engine's ``memory_limit`` and spills to the run's scratch
+folder. :func:`compute_panels` still returns every panel as a frame (the generator's truth, tests).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -24,8 +36,10 @@ import pandas as pd
 import pandera.pandas as pa
 
 from analysis import measures
-from analysis.engine import EngineConfig
-from analysis.io import write_parquet
+from analysis.engine import EngineConfig, connect
+from analysis.engine.checks import check_parquet
+from analysis.engine.output import finish_parquet
+from analysis.io import ROW_GROUP_ROWS, arrow_schema_of, write_parquet
 from analysis.panels_asn import PANEL_ASN_MONTH, write_asn_month_panel
 from analysis.uptake import PANEL_UPTAKE, uptake_panel
 from analysis.schemas import CANONICAL, GOOD_PREDIKAT, column_spec as _col
@@ -255,6 +269,11 @@ def unit_week_health_panel(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def skm_respondents(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return _conform(con.execute(skm_respondents_sql(con)).df(), PANEL_SKM)
+
+
+def skm_respondents_sql(con: duckdb.DuckDBPyConnection) -> str:
+    """The respondents' rows (unordered) as one query on the canonical views of ``con``."""
     start, months = _window(con)
     qi = _quarter_index("survey_date", start)
     sql = f"""
@@ -265,26 +284,35 @@ def skm_respondents(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
            case when a.adoption_month is null or {_month_index('a.adoption_month', start)} > {months} then 0
                 else greatest({_quarter_index('a.adoption_month', start)}, 1) end as first_treat_quarter,
            {', '.join(f's.u{i}' for i in range(1, 10))},
-           ({' + '.join(f's.u{i}' for i in range(1, 10))}) / 9.0 * 25.0 as ikm_resp,
+           cast({' + '.join(f's.u{i}' for i in range(1, 10))} as double) / 9 * 25 as ikm_resp,
            s.survey_date, s.age, s.sex, s.education, s.occupation, s.service
     from skm s join units u using (unit_id) left join adoption a using (unit_id)
     """
-    return _conform(con.execute(sql).df(), PANEL_SKM)
+    return sql
 
 
-def ikm_unit_quarter(resp: pd.DataFrame, volume: pd.DataFrame) -> pd.DataFrame:
-    qmap = resp.drop_duplicates("quarter_label").set_index("quarter_label")["quarter"]
-    vol = volume[volume["quarter"].isin(qmap.index)]
-    idx = pd.MultiIndex.from_arrays([vol["unit_id"].to_numpy(dtype=object),
-                                     qmap.reindex(vol["quarter"]).to_numpy(dtype="int64")],
-                                    names=["unit_id", "quarter"])
-    pop = pd.Series(vol["users_served"].to_numpy(dtype="int64"), index=idx)
-    tab = measures.ikm_table(resp, ["unit_id", "quarter"], population=pop)
-    base = resp.groupby(["unit_id", "quarter"], sort=True)[["quarter_label", "first_treat_quarter"]].first()
-    tab = tab.merge(base.reset_index(), on=["unit_id", "quarter"], how="left")
-    keys = pd.MultiIndex.from_arrays([tab["unit_id"].to_numpy(dtype=object), tab["quarter"].to_numpy()])
-    tab["users_served"] = pd.array(pop.reindex(keys).to_numpy(), dtype="Float64").astype("Int64")
-    return _conform(tab, PANEL_IKM_QUARTER)
+def ikm_unit_quarter(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """IKM per unit and quarter: the engine sums each element's scores per unit-quarter (exact integers,
+    so any engine gives the same numbers) and the measures' rules (:func:`measures.ikm_from_means`) take
+    the one row per unit-quarter that comes back."""
+    el = measures.ELEMENTS
+    sql = f"""
+    with r as ({skm_respondents_sql(con)}),
+    g as (
+      select unit_id, quarter, min(quarter_label) as quarter_label, min(first_treat_quarter) as first_treat_quarter,
+             count(*) as n, {', '.join(f'sum({e}) as s_{e}' for e in el)}
+      from r group by unit_id, quarter
+    )
+    select g.*, v.users_served
+    from g left join service_volume v on v.unit_id = g.unit_id and v.quarter = g.quarter_label
+    """
+    tab = con.execute(sql).df().set_index(["unit_id", "quarter"])
+    n = tab["n"].astype("int64")
+    means = pd.DataFrame({"n": n, **{f"nrr_{e}": tab[f"s_{e}"].astype("float64") / n for e in el}})
+    out = measures.ikm_from_means(means, population=tab["users_served"].dropna().astype("float64"))
+    out = out.join(tab[["quarter_label", "first_treat_quarter"]]).reset_index()
+    out["users_served"] = pd.array(tab["users_served"].to_numpy(), dtype="Float64").astype("Int64")
+    return _conform(out, PANEL_IKM_QUARTER)
 
 
 def connect_frames(tables: dict[str, pd.DataFrame]) -> duckdb.DuckDBPyConnection:
@@ -294,70 +322,116 @@ def connect_frames(tables: dict[str, pd.DataFrame]) -> duckdb.DuckDBPyConnection
     return con
 
 
-def connect_interim(interim_dir: Path, engine: EngineConfig | None = None, temp_dir: Path | None = None):
-    """A connection with a view per canonical table: DuckDB (with the engine's memory limit and a spill
-    directory) or, for ``engine: spark``, a Spark session running the same SQL transpiled."""
+def _canonical_paths(interim_dir: Path) -> dict[str, Path]:
     paths = {}
     for name in CANONICAL:
         path = Path(interim_dir) / f"{name}.parquet"
         if not path.is_file():
             raise FileNotFoundError(f"{path} is missing: run cleaning first")
         paths[name] = path
-    if engine is not None and engine.engine == "spark":
-        from analysis.engine import connect
+    return paths
+
+
+def open_interim(interim_dir: Path, engine: EngineConfig, temp_dir: Path):
+    """(engine adapter, connection) with a view per canonical table. DuckDB (``pandas`` means DuckDB here)
+    gets the engine's memory limit and spills under ``temp_dir``; ``spark`` runs the same SQL transpiled.
+    The adapter writes ordered query results as Parquet parts (:meth:`write_parts`)."""
+    paths = _canonical_paths(interim_dir)
+    if engine.engine == "spark":
         from analysis.engine.spark import SparkConnection
 
-        con = SparkConnection(connect(engine, temp_dir or Path(interim_dir)))
+        eng = connect(engine, temp_dir)
+        con = SparkConnection(eng)
         for name, path in paths.items():
             con.view_parquet(name, path)
-        return con
-    con = duckdb.connect()
-    if engine is not None and temp_dir is not None:
-        con.execute(f"set memory_limit = '{engine.memory_limit}'")
-        con.execute(f"set temp_directory = '{(Path(temp_dir) / 'spill').as_posix()}'")
+        return eng, con
+    eng = connect(replace(engine, engine="duckdb"), temp_dir)
     for name, path in paths.items():
+        eng.execute(f"create view {name} as select * from read_parquet('{path.as_posix()}')")
+    return eng, eng.con
+
+
+def connect_interim(interim_dir: Path, engine: EngineConfig | None = None, temp_dir: Path | None = None):
+    """A connection with a view per canonical table: in-memory DuckDB, or with ``engine`` and ``temp_dir``
+    the engine's (:func:`open_interim`: memory limit and spill directory, or Spark)."""
+    if engine is not None and temp_dir is not None:
+        return open_interim(interim_dir, engine, temp_dir)[1]
+    con = duckdb.connect()
+    for name, path in _canonical_paths(interim_dir).items():
         con.execute(f"create view {name} as select * from read_parquet('{path.as_posix()}')")
     return con
 
 
-def compute_panels(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
-    resp = skm_respondents(con)
-    volume = con.execute("select * from service_volume").df()
+def compute_panels(con: duckdb.DuckDBPyConnection, stream: bool = False) -> dict[str, pd.DataFrame | str]:
+    """Every panel as a frame; with ``stream``, a panel that grows with the raw rows (``skm_respondents``)
+    comes as the query of its rows instead, for the engine to write out of core (:func:`build_panels`)."""
     month = unit_month_panel(con)
     return {
         "panel_unit_month": month,
         "panel_unit_month_uptake": uptake_panel(con, month),
         "panel_unit_week_health": unit_week_health_panel(con),
-        "skm_respondents": resp,
-        "ikm_unit_quarter": ikm_unit_quarter(resp, volume),
+        "skm_respondents": skm_respondents_sql(con) if stream else skm_respondents(con),
+        "ikm_unit_quarter": ikm_unit_quarter(con),
     }
+
+
+def panel_arrow_schema(name: str):
+    """The Arrow types of a panel's file: those :func:`analysis.io.write_parquet` gives its frame."""
+    return arrow_schema_of({c: col.metadata["dtype"] for c, col in PANEL_SCHEMAS[name].columns.items()})
+
+
+def _stream(eng, checker, query: str, name: str, dest: Path, scratch: Path) -> Path:
+    """Write a streamed panel's rows in key order to ``dest`` and validate the file in SQL."""
+    schema = PANEL_SCHEMAS[name]
+    order = ", ".join(schema.metadata["key"])
+    parts = eng.write_parts(f"select * from ({query}) order by {order}", scratch / "parts" / name)
+    try:
+        finish_parquet(parts, dest, panel_arrow_schema(name), row_group=ROW_GROUP_ROWS)
+    finally:
+        shutil.rmtree(scratch / "parts" / name, ignore_errors=True)
+    check_parquet(checker, dest, schema, panel_arrow_schema(name))
+    return dest
 
 
 def build_panels(interim_dir: Path, processed_dir: Path, engine: EngineConfig | str | None = None) -> dict[str, Path]:
     """Write the analysis panels as Parquet into ``processed_dir``; return their paths.
 
     ``engine``: where the SQL runs (``duckdb``, the default, or ``spark``; ``pandas`` means DuckDB here,
-    the panels' SQL having no pandas twin).
+    the panels' SQL having no pandas twin). Every panel is written and validated in a scratch folder
+    first, so a failure leaves ``processed_dir`` as it was.
     """
     processed_dir = Path(processed_dir)
     processed_dir.mkdir(parents=True, exist_ok=True)
     cfg = engine if isinstance(engine, EngineConfig) else EngineConfig(engine or "duckdb")
     scratch = Path(tempfile.mkdtemp(prefix=f".{processed_dir.name}-engine-", dir=processed_dir.parent))
+    staged = {}
     try:
-        con = connect_interim(Path(interim_dir), cfg, scratch)
+        eng, con = open_interim(Path(interim_dir), cfg, scratch / "engine")
+        checker = eng if eng.name == "duckdb" else connect(replace(cfg, engine="duckdb"), scratch / "checks")
         try:
-            frames = compute_panels(con)
+            panels = compute_panels(con, stream=True)
+            for name in list(panels):
+                panel, dest = panels.pop(name), scratch / f"{name}.parquet"  # pop: free each frame once written
+                if isinstance(panel, str):
+                    staged[name] = _stream(eng, checker.con, panel, name, dest, scratch)
+                else:
+                    PANEL_SCHEMAS[name].validate(panel, lazy=True)  # one row per unit-period, declared values
+                    staged[name] = write_parquet(panel, dest)
+            asn = write_asn_month_panel(interim_dir, scratch, cfg)  # one row per employee-month: its own SQL
+            check_parquet(checker.con, asn, PANEL_ASN_MONTH, panel_arrow_schema(PANEL_ASN_MONTH.name))
+            staged[PANEL_ASN_MONTH.name] = asn
         finally:
             con.close()
+            if checker is not eng:
+                checker.close()
+        out = {}
+        for name, path in staged.items():
+            os.replace(path, processed_dir / path.name)
+            out[name] = processed_dir / path.name
+        return out
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    out = {}
-    for name, df in frames.items():
-        PANEL_SCHEMAS[name].validate(df, lazy=True)  # one row per unit-period, declared columns and values
-        out[name] = write_parquet(df, processed_dir / f"{name}.parquet")
-    out[PANEL_ASN_MONTH.name] = write_asn_month_panel(interim_dir, processed_dir, cfg)  # out of core, by SQL
-    return out
 
 
-__all__ = ["build_panels", "compute_panels", "connect_frames", "connect_interim", "PANEL_SCHEMAS",
+__all__ = ["build_panels", "compute_panels", "connect_frames", "connect_interim", "open_interim", "PANEL_SCHEMAS",
            "OUTCOMES_MONTH"]

@@ -26,7 +26,8 @@ import pandera.pandas as pa
 import pyarrow
 
 from analysis.engine import EngineConfig, connect
-from analysis.engine.output import arrow_schema, finish_parquet
+from analysis.engine.output import finish_parquet
+from analysis.io import ROW_GROUP_ROWS, arrow_schema_of
 from analysis.schemas import GOOD_PREDIKAT, column_spec as _col
 
 NAME = "panel_asn_month"
@@ -123,6 +124,11 @@ def _view_parquet(engine, name: str, path: Path) -> None:
         engine.execute(f"create or replace view {name} as select * from read_parquet('{path.as_posix()}')")
 
 
+def file_schema() -> pyarrow.Schema:
+    """The panel file's Arrow types: those :func:`analysis.io.write_parquet` gives every other panel."""
+    return arrow_schema_of({c: col.metadata["dtype"] for c, col in PANEL_ASN_MONTH.columns.items()})
+
+
 def write_asn_month_panel(interim_dir: Path, processed_dir: Path, engine: EngineConfig | None = None) -> Path:
     """Write ``panel_asn_month.parquet`` into ``processed_dir`` from the canonical tables in ``interim_dir``.
 
@@ -148,7 +154,7 @@ def write_asn_month_panel(interim_dir: Path, processed_dir: Path, engine: Engine
             start, months = window(eng)
             eng.register("asn_periods", periods_table(start, months))
             parts = eng.write_parts(asn_month_query(start, months), scratch / "parts")
-            tmp = finish_parquet(parts, scratch / dest.name, arrow_schema(PANEL_ASN_MONTH))
+            tmp = finish_parquet(parts, scratch / dest.name, file_schema(), row_group=ROW_GROUP_ROWS)
         finally:
             eng.close()
         tmp.replace(dest)

@@ -50,12 +50,15 @@ def uptake_panel(con: duckdb.DuckDBPyConnection, month_panel: pd.DataFrame) -> p
     """Uptake measures on the grid of ``month_panel`` (unit_id, period, month, first_treat, n_asn)."""
     grid = month_panel[["unit_id", "period", "month", "first_treat", "n_asn"]]
     con.register("uptake_grid", grid)
+    # the sd from integer sums: exact, so every engine and thread schedule gives the same bits (stddev_pop's
+    # parallel merge order changed the last bit between runs on a province)
+    r = "(case s.hasil_kerja when 'di_bawah' then 1 when 'sesuai' then 2 else 3 end)"
     sql = f"""
     with sk as (
       select g.unit_id, g.period, count(s.asn_id) as n_skp, count(distinct s.asn_id) as n_appraised,
              avg((s.submitted_on <= g.month + interval 1 month + interval {measures.SKP_ONTIME_DAYS - 1} day)::int)
                as ontime_share,
-             stddev_pop(case s.hasil_kerja when 'di_bawah' then 1 when 'sesuai' then 2 else 3 end) as rating_spread
+             sqrt(cast(count(*) * sum({r} * {r}) - sum({r}) * sum({r}) as double)) / count(*) as rating_spread
       from uptake_grid g left join skp s on s.unit_id = g.unit_id and s.month = g.month
       group by all
     ),

@@ -123,8 +123,8 @@ def test_spark_cleans_and_builds_panels_like_duckdb(raw, duckdb_out, tmp_path):
     assert_same_outputs(out, tmp_path / "spark")
     build_panels(out, tmp_path / "pd")
     build_panels(tmp_path / "spark", tmp_path / "ps", engine=cfg)
-    for p in sorted((tmp_path / "pd").glob("*.parquet")):
-        pd.testing.assert_frame_equal(pd.read_parquet(p), pd.read_parquet(tmp_path / "ps" / p.name), obj=p.name)
+    for p in sorted((tmp_path / "pd").glob("*.parquet")):  # integer sums, not engine float aggregates: same bytes
+        assert p.read_bytes() == (tmp_path / "ps" / p.name).read_bytes(), p.name
 
 
 def test_a_row_the_engine_cannot_parse_gets_the_pandas_readers_message(raw, tmp_path):

@@ -209,3 +209,83 @@ def test_truth_effects(run):
     month_groups = att.loc[att["panel"] == "panel_unit_month", "group"]
     assert {int(g) for g in grp["egt"]} == {int(g) for g in month_groups.unique()} == {7, 13, 19, 25}
     assert set(agg["type"]) == {"simple", "group", "dynamic"}
+
+
+def _ikm_unit_quarter_from_responses(resp: pd.DataFrame, volume: pd.DataFrame) -> pd.DataFrame:
+    """The panel as the in-memory path built it before the panels went out of core (pandas over the
+    respondents), kept here as the reference the engine's aggregation must reproduce."""
+    qmap = resp.drop_duplicates("quarter_label").set_index("quarter_label")["quarter"]
+    vol = volume[volume["quarter"].isin(qmap.index)]
+    idx = pd.MultiIndex.from_arrays([vol["unit_id"].to_numpy(dtype=object),
+                                     qmap.reindex(vol["quarter"]).to_numpy(dtype="int64")], names=["unit_id", "quarter"])
+    pop = pd.Series(vol["users_served"].to_numpy(dtype="int64"), index=idx)
+    tab = measures.ikm_table(resp, ["unit_id", "quarter"], population=pop)
+    base = resp.groupby(["unit_id", "quarter"], sort=True)[["quarter_label", "first_treat_quarter"]].first()
+    tab = tab.merge(base.reset_index(), on=["unit_id", "quarter"], how="left")
+    keys = pd.MultiIndex.from_arrays([tab["unit_id"].to_numpy(dtype=object), tab["quarter"].to_numpy()])
+    tab["users_served"] = pd.array(pop.reindex(keys).to_numpy(), dtype="Float64").astype("Int64")
+    return schemas.conform(tab, PANEL_SCHEMAS["ikm_unit_quarter"])
+
+
+def test_out_of_core_panels_are_the_in_memory_panels_byte_for_byte(run, tmp_path):
+    from analysis.io import write_parquet
+    from analysis.panels import compute_panels, connect_interim
+
+    con = connect_interim(run["interim"])
+    frames = compute_panels(con)  # every panel in pandas, as before the engine wrote the big ones
+    resp, volume = frames["skm_respondents"], con.execute("select * from service_volume").df()
+    pd.testing.assert_frame_equal(frames["ikm_unit_quarter"], _ikm_unit_quarter_from_responses(resp, volume),
+                                  check_exact=True)
+    assert list(run["panels"]) == list(PANEL_SCHEMAS)
+    for name, path in run["panels"].items():
+        if name not in frames:  # panel_asn_month: written by its own SQL only (test_asn_month_panel_* checks it)
+            continue
+        PANEL_SCHEMAS[name].validate(frames[name], lazy=True)
+        want = write_parquet(frames[name], tmp_path / f"{name}.parquet").read_bytes()
+        assert path.read_bytes() == want, f"{name}: the streamed file differs from the in-memory path's"
+
+
+def test_a_streamed_panel_breaking_its_schema_names_table_column_rows_and_writes_nothing(run, tmp_path):
+    import shutil
+
+    from analysis.engine.checks import SchemaViolation
+
+    interim = tmp_path / "interim"
+    shutil.copytree(run["interim"], interim)
+    skm = _read(interim / "skm.parquet")
+    skm = pd.concat([skm, skm.iloc[[3]]], ignore_index=True)  # a response twice: the key repeats
+    skm["age"] = skm["age"].astype("Float64")
+    skm.loc[10, "age"] = None  # a non-nullable column with a gap
+    skm.to_parquet(interim / "skm.parquet", index=False)
+    processed = tmp_path / "processed"
+    processed.mkdir()
+    (processed / "keep.txt").write_text("untouched")
+    with pytest.raises(SchemaViolation) as exc:
+        build_panels(interim, processed)
+    msg = str(exc.value)
+    assert msg.startswith("skm_respondents: ") and "column 'age' fails not_nullable in 1 rows" in msg
+    assert "key (response_id) not unique: 1 values repeated; first rows: " in msg
+    resp_id = skm.loc[3, "response_id"]
+    assert resp_id not in msg, "key values are named by row, not by value"
+    assert sorted(p.name for p in processed.iterdir()) == ["keep.txt"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".processed-")], "no scratch left behind"
+
+
+def test_sql_checks_pass_the_panels_pandera_passes_and_name_a_value_that_fails(run, tmp_path):
+    import duckdb
+
+    from analysis.engine.checks import SchemaViolation, check_parquet
+    from analysis.io import write_parquet
+    from analysis.panels import panel_arrow_schema
+
+    con = duckdb.connect()
+    for name, path in run["panels"].items():  # the SQL form of every panel schema accepts what pandera did
+        check_parquet(con, path, PANEL_SCHEMAS[name], panel_arrow_schema(name))
+    iq = _read(run["panels"]["ikm_unit_quarter"])
+    iq.loc[4, "mutu"] = "E"
+    bad = write_parquet(iq, tmp_path / "iq.parquet")
+    with pytest.raises(SchemaViolation, match=r"ikm_unit_quarter: column 'mutu' fails isin in 1 rows; "
+                                              r"first rows: 4 \('E'\)"):
+        check_parquet(con, bad, PANEL_SCHEMAS["ikm_unit_quarter"], panel_arrow_schema("ikm_unit_quarter"))
+    with pytest.raises(SchemaViolation, match="columns or types differ"):
+        check_parquet(con, bad, PANEL_SCHEMAS["ikm_unit_quarter"], panel_arrow_schema("skm_respondents"))

@@ -40,7 +40,9 @@ def _cast(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays(cols, schema=schema)
 
 
-def finish_parquet(parts: list[Path], dest: Path, schema: pa.Schema) -> Path:
+def finish_parquet(parts: list[Path], dest: Path, schema: pa.Schema, row_group: int = ROW_GROUP) -> Path:
+    """``row_group``: rows per row group (the panels pass :data:`analysis.io.ROW_GROUP_ROWS`, the groups of
+    :func:`analysis.io.write_parquet`, so a streamed panel has the bytes of its in-memory twin)."""
     buf: list[pa.RecordBatch] = []
     n = written = 0
     with pq.ParquetWriter(dest, schema, **PARQUET_OPTIONS) as w:
@@ -48,13 +50,13 @@ def finish_parquet(parts: list[Path], dest: Path, schema: pa.Schema) -> Path:
             for batch in pq.ParquetFile(part).iter_batches(batch_size=65536):
                 buf.append(_cast(batch, schema))
                 n += batch.num_rows
-                while n >= ROW_GROUP:
+                while n >= row_group:
                     t = pa.Table.from_batches(buf, schema)
-                    w.write_table(t.slice(0, ROW_GROUP), row_group_size=ROW_GROUP)
-                    written += ROW_GROUP
-                    rest = t.slice(ROW_GROUP)
+                    w.write_table(t.slice(0, row_group), row_group_size=row_group)
+                    written += row_group
+                    rest = t.slice(row_group)
                     buf, n = rest.to_batches(), rest.num_rows
         if n or not written:
             w.write_table(pa.Table.from_batches(buf, schema) if buf else schema.empty_table(),
-                          row_group_size=ROW_GROUP)
+                          row_group_size=row_group)
     return dest
