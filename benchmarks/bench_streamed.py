@@ -190,6 +190,8 @@ def main() -> None:
     ap.add_argument("--spark-max-units", type=int, default=4_300_000, help="largest size timed on Spark")
     ap.add_argument("--engines", default="duckdb,spark",
                     help="engines to time (spark needs --spark); e.g. spark alone for the Spark rows")
+    ap.add_argument("--se", default="analytic,bootstrap",
+                    help="which standard errors to time: analytic, bootstrap (--biters draws) or both")
     ap.add_argument("--timeout", type=float, default=3600, help="seconds allowed per measurement")
     ap.add_argument("--no-pretest", action="store_true", help="skip the pre-trend Wald test accumulation")
     ap.add_argument("--data-dir", default="/tmp/bench_streamed", help="where the Parquet panels are written")
@@ -211,9 +213,10 @@ def main() -> None:
         print(f"{size:>9,} units: generated {size * N_MONTHS:,} rows in {gen['seconds']:.1f} s "
               f"({gen['bytes'] / 2**20:.0f} MB)", flush=True)
         engines = args.engines.split(",")
-        modes = [("duckdb", 0), ("duckdb", args.biters)] if "duckdb" in engines else []
+        draws = [{"analytic": 0, "bootstrap": args.biters}[se] for se in args.se.split(",")]
+        modes = [("duckdb", b) for b in draws] if "duckdb" in engines else []
         if args.spark and "spark" in engines and size <= args.spark_max_units:
-            modes += [("spark", 0), ("spark", args.biters)]
+            modes += [("spark", b) for b in draws]
         for engine, biters in modes:
             cfg = {"path": str(path), "units": size, "chunk_units": args.chunk_units, "biters": biters,
                    "engine": engine, "pretest": not args.no_pretest}

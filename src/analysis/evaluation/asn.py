@@ -9,7 +9,7 @@ Design, and what the streamed estimator does not support:
 
 * **Balanced employees only.** It needs one row per unit and period with no missing
   outcome (as the in-memory ``att_gt``, which drops the other units of an unbalanced
-  panel). Monthly SKP appraisals are often missing (in the synthetic Plaju about one
+  panel). Monthly SKP appraisals are often missing (in the default synthetic study about one
   month in eight, more before adoption, at random), so few employees have all 36: with
   ``asn_period: quarter`` (the default) the outcome is each employee's share of appraised
   months rated good in each quarter, and adoption the quarter holding the adoption month,
