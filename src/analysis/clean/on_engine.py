@@ -400,6 +400,9 @@ def clean_table(engine, table: str, files: list[Path], rels: list[str], raw_dir:
         raw = distinct.loc[distinct["_f"] == i, "raw"].sort_values(kind="mergesort").reset_index(drop=True)
         pieces = [dictionary(f, table, raw.iloc[j:j + DICT_CHUNK], ctx) for j in range(0, max(len(raw), 1), DICT_CHUNK)]
         engine.register(f"d_{table}_{f.fld}", pa.concat_tables(pieces))
+    # the dictionaries now live in the engine (under its memory limit); the Python copies of every distinct
+    # raw value (one per NIP, name, date ...: gigabytes nationally) must not stay alive through the big queries
+    distinct = raw = pieces = None
     engine.materialize(f"checked_{table}", _check_sql(spec))
     _guard(engine, spec, files, rels, raw_dir, ctx)
     sch = schemas.CANONICAL[table]
