@@ -29,12 +29,9 @@ MONTHS, PER_OFFICE = 36, 200
 
 
 def generate(n: int, path: Path, seed: int = 2026) -> float:
-    import duckdb
+    from bench_streamed import panel_writer  # this folder is on sys.path when a benchmark runs as a script
 
-    con = duckdb.connect()
-    con.execute("set threads = 2")
-    con.execute("set memory_limit = '3GB'")
-    con.execute(f"set temp_directory = '{path.parent / 'duckdb_tmp'}'")
+    con = panel_writer(path)
     t0 = time.perf_counter()
     con.execute(f"""
         copy (

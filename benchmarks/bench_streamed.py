@@ -52,13 +52,22 @@ NEVER_SHARE = 0.30
 AGGS = ("simple", "dynamic", "group")
 
 
+def panel_writer(path: Path):
+    """The DuckDB connection a benchmark writes its generated panel with: 2 threads, 3 GB, spilling beside it."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET threads = 2")
+    con.execute("SET memory_limit = '3GB'")
+    con.execute(f"SET temp_directory = '{path.parent / 'duckdb_tmp'}'")
+    return con
+
+
 def generate(n_units: int, path: Path, seed: int = 2026) -> dict:
     """Write the panel with DuckDB SQL; return the cohort sizes and the seconds taken.
 
     A panel already written by the same code and parameters (sidecar JSON) is reused.
     """
-    import duckdb
-
     meta = path.with_suffix(".json")
     spec = {"units": n_units, "seed": seed, "months": N_MONTHS, "cohorts": COHORTS, "never": NEVER_SHARE,
             "code": hashlib.sha256(inspect.getsource(generate).encode()).hexdigest()}
@@ -69,10 +78,7 @@ def generate(n_units: int, path: Path, seed: int = 2026) -> dict:
             result["cohort_sizes"] = {int(k): v for k, v in result["cohort_sizes"].items()}
             return result
     n_coh = len(COHORTS)
-    con = duckdb.connect()
-    con.execute("SET threads = 2")
-    con.execute("SET memory_limit = '3GB'")
-    con.execute(f"SET temp_directory = '{path.parent / 'duckdb_tmp'}'")
+    con = panel_writer(path)
     t0 = time.perf_counter()
     con.execute(f"""
         COPY (
