@@ -52,13 +52,11 @@ from urllib.parse import unquote, urlparse
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from analysis import schemas
 from analysis.clean import parse as P
 from analysis.clean.errors import DataInputError
-from analysis.clean.tables import Context, out_of_bound, unit_ids
+from analysis.clean.tables import Context, Roster, out_of_bound, unit_ids
 from analysis.engine.output import arrow_schema, finish_parquet
 from analysis.io import guess_separator
 from analysis.measures import SKP_MATRIX
@@ -436,10 +434,8 @@ def clean_table(engine, table: str, files: list[Path], rels: list[str], raw_dir:
     return TableResult(quality, rejects, dest)
 
 
-def register_shared(engine, asn_parts: list[Path]) -> None:
-    """Tables every big table may join: the roster (pseudonyms only, from the cleaned roster's Parquet
-    parts) and the SKP rating matrix."""
-    ids = pa.concat_tables([pq.read_table(p, columns=["asn_id"]) for p in asn_parts])
-    engine.register("roster", pa.table({"asn_id": pc.unique(ids.column("asn_id").combine_chunks())}))
+def register_shared(engine, roster: Roster) -> None:
+    """Tables every big table may join: the cleaned roster (pseudonyms only) and the SKP rating matrix."""
+    engine.register("roster", pa.table({"asn_id": roster.ids}))
     (h, p), v = zip(*SKP_MATRIX.keys()), list(SKP_MATRIX.values())
     engine.register("skp_matrix", pa.table({"hasil": list(h), "perilaku": list(p), "predikat": v}))

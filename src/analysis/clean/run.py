@@ -293,7 +293,7 @@ def _clean_into(raw_dir: Path, out: Path, files: dict[str, list[Path]], ctx: Con
             if table in on_engine:
                 if eng is None:
                     eng = connect(cfg, scratch)
-                    register_shared(eng, part_files["asn"])
+                    register_shared(eng, ctx.roster)
                 rels = [p.relative_to(raw_dir).as_posix() for p in files[table]]
                 res = clean_table(eng, table, files[table], rels, raw_dir, ctx, out)
                 by_table[table] = (res.quality, [res.rejects])
@@ -343,7 +343,7 @@ def _clean_small(raw_dir: Path, table: str, paths: list[Path], ctx: Context, par
         if table == "units":
             _register_units(ctx, typed, qrows[0]["file"])
         if table == "asn":
-            ctx.roster.update(typed["asn_id"].tolist())
+            ctx.roster.update(typed["asn_id"])
 
 
 def _register_units(ctx: Context, units: pd.DataFrame, rel: str) -> None:

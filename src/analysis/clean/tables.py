@@ -16,6 +16,8 @@ import difflib
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis.clean import parse as P
 from analysis.clean import specs as S
@@ -33,12 +35,47 @@ from analysis.clean.profile import Profile, shipped
 MAX_BAD_SHARE = 0.5
 
 
+class Roster:
+    """The cleaned roster's pseudonyms (``asn_id``), for "NIP not in the roster" checks.
+
+    Held as Arrow strings rather than a ``set`` of Python strings: a national roster (4.3 million ASN)
+    costs about 0.1 GB this way against 0.4 GB as Python objects, and those long-lived objects, created batch
+    by batch between the cleaner's temporaries, kept the interpreter's heap fragmented for the rest of the
+    run (measured on the national world: 1.4 GB held when the engine started, 1.0 GB without the set).
+    """
+
+    def __init__(self):
+        self._chunks: list[pa.Array] = []
+        self._ids: pa.Array | None = None
+
+    def update(self, ids) -> None:
+        self._chunks.append(pa.array(ids, type=pa.string()))
+        self._ids = None
+
+    @property
+    def ids(self) -> pa.Array:
+        """The distinct pseudonyms (nulls dropped)."""
+        if self._ids is None:
+            ids = pa.chunked_array(self._chunks, type=pa.string()).combine_chunks()
+            self._ids = pc.unique(pc.drop_null(ids))
+            self._chunks = [self._ids]
+        return self._ids
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def isin(self, values: pd.Series) -> np.ndarray:
+        """Per value: in the roster (False where missing)."""
+        arr = pa.array(values.astype(object).where(values.notna(), None).tolist(), type=pa.string())
+        return pc.fill_null(pc.is_in(arr, value_set=self.ids, skip_nulls=True), False).to_numpy(zero_copy_only=False)
+
+
 @dataclass
 class Context:
     key: bytes
     window: tuple[pd.Timestamp, pd.Timestamp] = (pd.Timestamp("1900-01-01"), pd.Timestamp("2100-12-31"))  # study
     unit_lookup: dict[str, str] = field(default_factory=dict)  # unit_key(name) or code -> unit_id
-    roster: set[str] = field(default_factory=set)  # asn_id
+    roster: Roster = field(default_factory=Roster)  # asn_id
     memo: dict[str, dict] = field(default_factory=dict)  # parser name -> {text: (value, bad)}, shared by files
     study: Study | None = None  # vocabularies; None: the default study
     profile: Profile | None = None  # export profiles (+ mapping.yaml); None: the shipped profiles
@@ -242,7 +279,7 @@ class RawTable:
             valid &= ~bad[codes]
         ids = pseudonymise_series(digits.where(valid), ctx.key)
         if must_be_known:
-            self.reject(~ids.isin(ctx.roster).to_numpy(), "unknown_asn", column)
+            self.reject(~ctx.roster.isin(ids), "unknown_asn", column)
         return ids, digits.where(valid)
 
     def result(self, data: dict) -> pd.DataFrame:
