@@ -64,6 +64,12 @@ def test_upper_case_names_are_cleaned_and_strays_listed_with_reason(case):
     assert set(ignored.index) == {"catatan.pdf", "ekinerja/skp_2023.csv.bak", "ekinerja/~$skp_2023.xlsx"}
     assert "not a readable type" in ignored.loc["ekinerja/skp_2023.csv.bak", "note"]
     assert "temporary" in ignored.loc["ekinerja/~$skp_2023.xlsx", "note"] and "skp_2023.csv.bak" in res.output
+    # the brief words each note by its kind, read back from the very templates cleaning filled
+    from analysis.clean.specs import ignored_kind
+
+    assert {f: ignored_kind(n) for f, n in ignored["note"].items()} == {
+        "catatan.pdf": "ignored_unknown_name", "ekinerja/skp_2023.csv.bak": "ignored_unreadable",
+        "ekinerja/~$skp_2023.xlsx": "ignored_temporary"}
 
 
 def test_recognised_table_with_no_readable_file_is_an_error(case):

@@ -90,12 +90,12 @@ def discover(raw_dir: Path, generator_files: bool = False, profile: Profile | No
             continue
         table = next((t for pattern, t in (profile or shipped()).file_patterns if _match(rel, pattern)), None)
         if p.name.startswith(("~$", ".")):
-            ignored[str(rel)] = "temporary or hidden file (e.g. an Excel lock file)"
+            ignored[str(rel)] = S.IGNORED_NOTES["ignored_temporary"]
         elif table is None:
-            ignored[str(rel)] = "name matches no known export (see README: Data)"
+            ignored[str(rel)] = S.IGNORED_NOTES["ignored_unknown_name"]
         elif data_suffix(p) not in S.READABLE_SUFFIXES or (p.suffix.lower() == ".gz" and data_suffix(p) not in S.GZIP_TEXT):
-            ignored[str(rel)] = (f"looks like a '{table}' export but '{p.suffix or '(none)'}' is not a readable "
-                                 f"type ({', '.join(S.READABLE_SUFFIXES)})")
+            ignored[str(rel)] = S.IGNORED_NOTES["ignored_unreadable"].format(
+                table=table, suffix=p.suffix or "(none)", readable=", ".join(S.READABLE_SUFFIXES))
         else:
             found[table].append(p)
     return found, ignored

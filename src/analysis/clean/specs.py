@@ -21,6 +21,24 @@ def key(s: str) -> str:
     return re.sub(r"[^0-9a-z]+", " ", str(s).lower()).strip()
 
 
+#: Why a file under the raw folder is not read: kind (the i18n key the brief words it by) -> the note
+#: ``data_quality`` records, a template filled by :func:`analysis.clean.run.discover`.
+IGNORED_NOTES = {
+    "ignored_temporary": "temporary or hidden file (e.g. an Excel lock file)",
+    "ignored_unknown_name": "name matches no known export (see README: Data)",
+    "ignored_unreadable": "looks like a '{table}' export but '{suffix}' is not a readable type ({readable})",
+}
+
+
+def ignored_kind(note: str) -> str:
+    """The kind of an ignored file's note (``ignored_other`` for a note these templates did not write)."""
+    for kind, template in IGNORED_NOTES.items():
+        pattern = ".*".join(re.escape(part) for part in re.split(r"\{\w+\}", template))
+        if re.fullmatch(pattern, str(note), flags=re.S):
+            return kind
+    return "ignored_other"
+
+
 _P = shipped()
 #: (glob relative to raw_dir, table), matched case-insensitively; the extension must be a READABLE_SUFFIX.
 FILE_PATTERNS: list[tuple[str, str]] = _P.file_patterns

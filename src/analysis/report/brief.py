@@ -16,6 +16,7 @@ import re
 
 import pandas as pd
 
+from analysis.clean.specs import ignored_kind
 from analysis.config import RunParams
 from analysis.continuity import since_section
 from analysis.report import fmt, sentences
@@ -302,16 +303,11 @@ def provenance_section(run_dir, language: str = "id", min_cell: int = 10, unit_i
     return text + "\n" + finish([_glossary(language), _sources(res, unit_id, language, area)])
 
 
-#: Why cleaning ignored a file (data_quality ``note``, written by analysis.clean) -> i18n key.
-_IGNORED_WHY = (("temporary or hidden", "ignored_temporary"), ("matches no known export", "ignored_unknown_name"),
-                ("is not a readable type", "ignored_unreadable"))
-
-
 def _ignored_files(ignored: pd.DataFrame, language: str, led: Ledger) -> str:
     """The raw files cleaning did not read, each with its reason: nothing is dropped silently."""
     items = []
     for row in ignored.to_dict("records"):
-        key = next((k for pattern, k in _IGNORED_WHY if pattern in str(row.get("note", ""))), "ignored_other")
+        key = ignored_kind(row.get("note", ""))
         name = led.add(f"`{row['file']}`", row["file"], "data_quality", row_key(file=row["file"]), "file", "text")
         items.append(f"{name}: {t(language, key)}")
     count = led.add(fmt.integer(len(ignored), language), len(ignored), "data_quality", "status=ignored", "file", "count")
