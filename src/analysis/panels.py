@@ -174,6 +174,13 @@ def _quarter_index(col: str, start: pd.Timestamp) -> str:
     return f"(year({col}) * 4 + (month({col}) - 1) // 3 - {q0} + 1)"
 
 
+def _first_treat(col: str, start: pd.Timestamp, months: int, index=_month_index) -> str:
+    """The period (by ``index``) of the adoption month in ``col``: 0 when none or after the window, 1 when
+    before it (every panel's ``first_treat``)."""
+    return (f"case when {col} is null or {_month_index(col, start)} > {months} then 0 "
+            f"else greatest({index(col, start)}, 1) end")
+
+
 def unit_month_panel(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Unit x month panel from views/tables named like the canonical tables on ``con``."""
     start, months = _window(con)
@@ -185,10 +192,7 @@ def unit_month_panel(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
       from units u cross join panel_periods p
     ),
     adopt as (
-      select unit_id, adoption_month,
-             case when adoption_month is null then 0
-                  when {mi('adoption_month')} > {months} then 0
-                  else greatest({mi('adoption_month')}, 1) end as first_treat
+      select unit_id, adoption_month, {_first_treat('adoption_month', start, months)} as first_treat
       from adoption
     ),
     tk as (
@@ -284,10 +288,8 @@ def skm_respondents_sql(con: duckdb.DuckDBPyConnection) -> str:
     sql = f"""
     select s.response_id, s.unit_id, u.unit_type, {_month_index('survey_date', start)} as period, {qi} as quarter,
            year(survey_date) || 'Q' || quarter(survey_date) as quarter_label,
-           case when a.adoption_month is null or {_month_index('a.adoption_month', start)} > {months} then 0
-                else greatest({_month_index('a.adoption_month', start)}, 1) end as first_treat,
-           case when a.adoption_month is null or {_month_index('a.adoption_month', start)} > {months} then 0
-                else greatest({_quarter_index('a.adoption_month', start)}, 1) end as first_treat_quarter,
+           {_first_treat('a.adoption_month', start, months)} as first_treat,
+           {_first_treat('a.adoption_month', start, months, _quarter_index)} as first_treat_quarter,
            {', '.join(f's.u{i}' for i in range(1, 10))},
            cast({' + '.join(f's.u{i}' for i in range(1, 10))} as double) / 9 * 25 as ikm_resp,
            s.survey_date, s.age, s.sex, s.education, s.occupation, s.service
@@ -328,11 +330,7 @@ def asn_month_sql(con: duckdb.DuckDBPyConnection) -> str:
     mi = lambda c: _month_index(c, start)  # noqa: E731
     return f"""
     with adopt as (
-      select unit_id,
-             case when adoption_month is null then 0
-                  when {mi('adoption_month')} > {months} then 0
-                  else greatest({mi('adoption_month')}, 1) end as first_treat
-      from adoption
+      select unit_id, {_first_treat('adoption_month', start, months)} as first_treat from adoption
     ),
     sk as (
       select asn_id, {mi('month')} as period, cast((predikat in ({_GOOD})) as int) as good from skp
