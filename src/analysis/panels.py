@@ -470,5 +470,5 @@ def build_panels(interim_dir: Path, processed_dir: Path, engine: EngineConfig | 
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-__all__ = ["asn_month_panel", "build_panels", "compute_panels", "connect_frames", "connect_interim", "open_interim", "PANEL_SCHEMAS",
-           "OUTCOMES_MONTH"]
+__all__ = ["asn_month_panel", "build_panels", "compute_panels", "connect_frames", "connect_interim", "open_interim",
+           "PANEL_SCHEMAS", "OUTCOMES_MONTH"]
