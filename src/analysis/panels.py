@@ -12,12 +12,14 @@ reported week, ``quarter`` 1.. counts calendar quarters from the window's first.
 ``first_treat`` is the index of the first period under KPI management (0 = not
 adopted in the window).
 
-Out of core (:func:`build_panels`): panels with one row per raw row (``skm_respondents``, one per survey
-response: hundreds of millions nationally) never pass through pandas. The engine writes their rows, in
-key order, as Parquet parts that :func:`analysis.engine.output.finish_parquet` streams into the panel's
-file with the writer options, row groups and Arrow types of :func:`analysis.io.write_parquet` (memory:
-one row group, 2**20 rows; the bytes are those of the in-memory path), and the written file is validated
-in SQL against the same pandera schema (:mod:`analysis.engine.checks`). Measures over the big tables
+Out of core (:func:`build_panels`): panels that grow with the raw rows (``skm_respondents``, one row per
+survey response: hundreds of millions nationally; ``panel_asn_month``, one per employee and month: 155
+million) never pass through pandas: :func:`compute_panels` gives their queries, on the one connection
+and views of the other panels, and the engine writes their rows, in key order, as Parquet parts that
+:func:`analysis.engine.output.finish_parquet` streams into the panel's file with the writer options, row
+groups and Arrow types of :func:`analysis.io.write_parquet` (memory: one row group, 2**20 rows; the bytes
+are those of the in-memory path), and the written file is validated in SQL against the same pandera
+schema (:mod:`analysis.engine.checks`). Measures over the big tables
 (ticket, SKP and SKM aggregates, IKM per unit-quarter) are SQL; what comes back to pandas has one row
 per unit and period. DuckDB runs with the engine's ``memory_limit`` and spills to the run's scratch
 folder. :func:`compute_panels` still returns every panel as a frame (the generator's truth, tests).
@@ -40,7 +42,7 @@ from analysis.engine import EngineConfig, connect
 from analysis.engine.checks import check_parquet
 from analysis.engine.output import finish_parquet
 from analysis.io import ROW_GROUP_ROWS, arrow_schema_of, write_parquet
-from analysis.panels_asn import PANEL_ASN_MONTH, write_asn_month_panel
+from analysis.panels_asn import PANEL_ASN_MONTH
 from analysis.uptake import PANEL_UPTAKE, uptake_panel
 from analysis.schemas import CANONICAL, GOOD_PREDIKAT, column_spec as _col
 
@@ -161,29 +163,36 @@ def _month_index(col: str, start: pd.Timestamp) -> str:
     return f"((year({col}) - {start.year}) * 12 + month({col}) - {start.month} + 1)"
 
 
+def _periods(start: pd.Timestamp, months: int) -> pd.DataFrame:
+    """The window's months as a table, not a generator function: the SQL stays portable to Spark."""
+    return pd.DataFrame({"period": range(1, months + 1),
+                         "month": pd.date_range(start, periods=months, freq="MS").astype("datetime64[ms]")})
+
+
 def _quarter_index(col: str, start: pd.Timestamp) -> str:
     q0 = start.year * 4 + (start.month - 1) // 3
     return f"(year({col}) * 4 + (month({col}) - 1) // 3 - {q0} + 1)"
+
+
+def _first_treat(col: str, start: pd.Timestamp, months: int, index=_month_index) -> str:
+    """The period (by ``index``) of the adoption month in ``col``: 0 when none or after the window, 1 when
+    before it (every panel's ``first_treat``)."""
+    return (f"case when {col} is null or {_month_index(col, start)} > {months} then 0 "
+            f"else greatest({index(col, start)}, 1) end")
 
 
 def unit_month_panel(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Unit x month panel from views/tables named like the canonical tables on ``con``."""
     start, months = _window(con)
     mi = lambda c: _month_index(c, start)  # noqa: E731
-    # the months of the window as a table, not a generator function: the SQL stays portable to Spark
-    con.register("panel_periods", pd.DataFrame({
-        "period": range(1, months + 1),
-        "month": pd.date_range(start, periods=months, freq="MS").astype("datetime64[ms]")}))
+    con.register("panel_periods", _periods(start, months))
     sql = f"""
     with grid as (
       select u.*, p.period, p.month
       from units u cross join panel_periods p
     ),
     adopt as (
-      select unit_id, adoption_month,
-             case when adoption_month is null then 0
-                  when {mi('adoption_month')} > {months} then 0
-                  else greatest({mi('adoption_month')}, 1) end as first_treat
+      select unit_id, adoption_month, {_first_treat('adoption_month', start, months)} as first_treat
       from adoption
     ),
     tk as (
@@ -279,10 +288,8 @@ def skm_respondents_sql(con: duckdb.DuckDBPyConnection) -> str:
     sql = f"""
     select s.response_id, s.unit_id, u.unit_type, {_month_index('survey_date', start)} as period, {qi} as quarter,
            year(survey_date) || 'Q' || quarter(survey_date) as quarter_label,
-           case when a.adoption_month is null or {_month_index('a.adoption_month', start)} > {months} then 0
-                else greatest({_month_index('a.adoption_month', start)}, 1) end as first_treat,
-           case when a.adoption_month is null or {_month_index('a.adoption_month', start)} > {months} then 0
-                else greatest({_quarter_index('a.adoption_month', start)}, 1) end as first_treat_quarter,
+           {_first_treat('a.adoption_month', start, months)} as first_treat,
+           {_first_treat('a.adoption_month', start, months, _quarter_index)} as first_treat_quarter,
            {', '.join(f's.u{i}' for i in range(1, 10))},
            cast({' + '.join(f's.u{i}' for i in range(1, 10))} as double) / 9 * 25 as ikm_resp,
            s.survey_date, s.age, s.sex, s.education, s.occupation, s.service
@@ -313,6 +320,37 @@ def ikm_unit_quarter(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     out = out.join(tab[["quarter_label", "first_treat_quarter"]]).reset_index()
     out["users_served"] = pd.array(tab["users_served"].to_numpy(), dtype="Float64").astype("Int64")
     return _conform(out, PANEL_IKM_QUARTER)
+
+
+def asn_month_sql(con: duckdb.DuckDBPyConnection) -> str:
+    """The employee-month rows (unordered) as one query on the canonical views of ``con`` and the window's
+    months, registered as ``asn_periods`` for the connection's life (the engine may run the query later)."""
+    start, months = _window(con)
+    con.register("asn_periods", _periods(start, months))
+    mi = lambda c: _month_index(c, start)  # noqa: E731
+    return f"""
+    with adopt as (
+      select unit_id, {_first_treat('adoption_month', start, months)} as first_treat from adoption
+    ),
+    sk as (
+      select asn_id, {mi('month')} as period, cast((predikat in ({_GOOD})) as int) as good from skp
+    ),
+    tr as (
+      select asn_id, {mi('start_date')} as period, sum(hours) as jp from training group by all
+    )
+    select a.asn_id, a.unit_id, p.period, p.month, cast(coalesce(ad.first_treat, 0) as bigint) as first_treat,
+           cast(sk.good as double) as skp_good, cast(coalesce(tr.jp, 0) as bigint) as training_jp
+    from asn a
+    join asn_periods p on p.period >= {mi('a.active_from')}
+    left join adopt ad on ad.unit_id = a.unit_id
+    left join sk on sk.asn_id = a.asn_id and sk.period = p.period
+    left join tr on tr.asn_id = a.asn_id and tr.period = p.period
+    """
+
+
+def asn_month_panel(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """``panel_asn_month`` as a frame (small data: the generator's truth, tests)."""
+    return _conform(con.execute(asn_month_sql(con)).df(), PANEL_ASN_MONTH)
 
 
 def connect_frames(tables: dict[str, pd.DataFrame]) -> duckdb.DuckDBPyConnection:
@@ -363,8 +401,9 @@ def connect_interim(interim_dir: Path, engine: EngineConfig | None = None, temp_
 
 
 def compute_panels(con: duckdb.DuckDBPyConnection, stream: bool = False) -> dict[str, pd.DataFrame | str]:
-    """Every panel as a frame; with ``stream``, a panel that grows with the raw rows (``skm_respondents``)
-    comes as the query of its rows instead, for the engine to write out of core (:func:`build_panels`)."""
+    """Every panel as a frame; with ``stream``, a panel that grows with the raw rows (``skm_respondents``,
+    ``panel_asn_month``) comes as the query of its rows instead, for the engine to write out of core
+    (:func:`build_panels`)."""
     month = unit_month_panel(con)
     return {
         "panel_unit_month": month,
@@ -372,6 +411,7 @@ def compute_panels(con: duckdb.DuckDBPyConnection, stream: bool = False) -> dict
         "panel_unit_week_health": unit_week_health_panel(con),
         "skm_respondents": skm_respondents_sql(con) if stream else skm_respondents(con),
         "ikm_unit_quarter": ikm_unit_quarter(con),
+        "panel_asn_month": asn_month_sql(con) if stream else asn_month_panel(con),
     }
 
 
@@ -417,9 +457,6 @@ def build_panels(interim_dir: Path, processed_dir: Path, engine: EngineConfig | 
                 else:
                     PANEL_SCHEMAS[name].validate(panel, lazy=True)  # one row per unit-period, declared values
                     staged[name] = write_parquet(panel, dest)
-            asn = write_asn_month_panel(interim_dir, scratch, cfg)  # one row per employee-month: its own SQL
-            check_parquet(checker.con, asn, PANEL_ASN_MONTH, panel_arrow_schema(PANEL_ASN_MONTH.name))
-            staged[PANEL_ASN_MONTH.name] = asn
         finally:
             con.close()
             if checker is not eng:
@@ -433,5 +470,5 @@ def build_panels(interim_dir: Path, processed_dir: Path, engine: EngineConfig | 
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-__all__ = ["build_panels", "compute_panels", "connect_frames", "connect_interim", "open_interim", "PANEL_SCHEMAS",
-           "OUTCOMES_MONTH"]
+__all__ = ["asn_month_panel", "build_panels", "compute_panels", "connect_frames", "connect_interim", "open_interim",
+           "PANEL_SCHEMAS", "OUTCOMES_MONTH"]

@@ -265,7 +265,7 @@ def generate(raw_dir: Path, config: SynthConfig = SynthConfig(), *, bulk_above_u
     obs_c, cf_c = canonical(observed), canonical(untreated)
     p_obs = compute_panels(connect_frames(obs_c))
     p_cf = compute_panels(connect_frames(cf_c))
-    cells = pd.concat([att_gt(p_obs, p_cf), asn_att_gt(obs_c, cf_c)], ignore_index=True)
+    cells = pd.concat([att_gt(p_obs, p_cf), asn_att_gt(p_obs, p_cf)], ignore_index=True)
     truth = raw_dir / "_truth"
     (truth / "clean").mkdir(parents=True)
     if launch is not None:

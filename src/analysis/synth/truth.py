@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.panels import OUTCOMES_MONTH
-from analysis.panels_asn import PERIODS, asn_month_frame, period_query
+from analysis.panels_asn import PERIODS, period_query
 
 HEALTH_OUTCOMES = ["incidence_per_10k", "cases"]
 
@@ -61,10 +61,11 @@ def att_gt(panels_obs: dict[str, pd.DataFrame], panels_cf: dict[str, pd.DataFram
     return pd.concat([month, week], ignore_index=True)
 
 
-def asn_att_gt(tables_obs: dict[str, pd.DataFrame], tables_cf: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def asn_att_gt(panels_obs: dict[str, pd.DataFrame], panels_cf: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """True ATT(g,t) on the employee panel by month (``panel_asn_month``) and by quarter (``panel_asn_quarter``:
-    the employee-level estimate's default periods), built from each world's canonical tables."""
-    obs, cf = asn_month_frame(tables_obs), asn_month_frame(tables_cf)
+    the employee-level estimate's default periods), from each world's panels
+    (:func:`analysis.panels.compute_panels`: the pipeline's own query)."""
+    obs, cf = panels_obs["panel_asn_month"], panels_cf["panel_asn_month"]
     out = [_att_cells(obs, cf, ASN_OUTCOMES, "period", "panel_asn_month", idname="asn_id")]
     con = duckdb.connect()
     try:
