@@ -52,4 +52,5 @@ def test_lab_run_gets_a_manifest_and_an_interactive_brief(dev_run, monkeypatch):
     result = CliRunner().invoke(brief, ["--run", str(dev_run), "--no-render"])
     assert result.exit_code == 0, result.output
     assert "interactive run" in result.output
+    assert "brief Plaju, Palembang:" in result.output  # the main brief is named by its study area
     assert (dev_run / "brief" / "brief.ipynb").exists()

@@ -93,7 +93,7 @@ def build_brief(run_dir: str | Path, unit_id: str = "", language: str | None = N
     made = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
     executed = folder / "brief.ipynb"
-    who = unit_id or area or "kecamatan"
+    who = unit_id or area or res.study.names["en"].title  # the main brief: its study area (a kecamatan to the nation)
     current = f"{who}: notebook"
     try:
         step(current, "running")
@@ -165,7 +165,10 @@ def brief(unit_id, area, all_units, all_areas, workers, run, language, no_render
         with step_progress(console) as progress:
             outputs = build_brief(run_dir, unit_id, language, root=root, render=not no_render, step=progress.update,
                                   area=area)
-        console.print(f"[green]brief[/green] {escape(unit_id or area or 'kecamatan')}: "
+        from analysis.report.results import RunResults
+
+        who = unit_id or area or RunResults(run_dir).study.names["en"].title
+        console.print(f"[green]brief[/green] {escape(who)}: "
                       + ", ".join(str(p) for k, p in outputs.items() if k != "ipynb" or no_render))
     except (UnknownUnit, UnknownArea) as exc:
         console.print(f"[red]error:[/red] {escape(str(exc))}")
