@@ -198,7 +198,7 @@ def main() -> None:
     parser.add_argument("--steps", default="generate")
     parser.add_argument("--engines", default="duckdb", help="engines of the engine-dependent steps")
     parser.add_argument("--work", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "bench_scale")
-    parser.add_argument("--keep", action="store_true", help="keep the generated data")
+    parser.add_argument("--keep", action="store_true", help="keep the data generated and cleaned by this call")
     parser.add_argument("--name", default="scale", help="results file stem under benchmarks/results/")
     parser.add_argument("--rss-cap-gb", type=float, default=16.0,
                         help="stop a cell whose processes hold more than this (the pandas path's failure)")
@@ -217,7 +217,7 @@ def main() -> None:
                               args.timeout_min if engine == "spark" else float("inf"))
                 print(json.dumps(row), flush=True)
                 rows.append(row)
-        if not args.keep:
+        if not args.keep and "generate" in args.steps.split(","):  # only data this call made (not a kept world)
             shutil.rmtree(args.work / "raw" / scale, ignore_errors=True)
             for out in (args.work / "out").glob(f"{scale}-*"):
                 shutil.rmtree(out, ignore_errors=True)
