@@ -53,13 +53,21 @@ def uptake_panel(con: duckdb.DuckDBPyConnection, month_panel: pd.DataFrame) -> p
     # the sd from integer sums: exact, so every engine and thread schedule gives the same bits (stddev_pop's
     # parallel merge order changed the last bit between runs on a province)
     r = "(case s.hasil_kerja when 'di_bawah' then 1 when 'sesuai' then 2 else 3 end)"
+    # employees appraised per unit-month: distinct rows first, then a plain count (a count(distinct) per
+    # group keeps every group's set in memory and cannot spill: the national panels ran out of memory there)
     sql = f"""
-    with sk as (
-      select g.unit_id, g.period, count(s.asn_id) as n_skp, count(distinct s.asn_id) as n_appraised,
+    with appraised as (
+      select unit_id, month, count(*) as n_appraised
+      from (select distinct unit_id, month, asn_id from skp where asn_id is not null) d
+      group by all
+    ),
+    sk as (
+      select g.unit_id, g.period, count(s.asn_id) as n_skp, coalesce(max(ap.n_appraised), 0) as n_appraised,
              avg((s.submitted_on <= g.month + interval 1 month + interval {measures.SKP_ONTIME_DAYS - 1} day)::int)
                as ontime_share,
              sqrt(cast(count(*) * sum({r} * {r}) - sum({r}) * sum({r}) as double)) / count(*) as rating_spread
       from uptake_grid g left join skp s on s.unit_id = g.unit_id and s.month = g.month
+      left join appraised ap on ap.unit_id = g.unit_id and ap.month = g.month
       group by all
     ),
     tr as (
