@@ -38,7 +38,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from analysis import measures
-from analysis.engine import EngineConfig, connect
+from analysis.engine import EngineConfig, connect, frame
 from analysis.engine.checks import check_parquet
 from analysis.engine.output import finish_parquet
 from analysis.io import ROW_GROUP_ROWS, arrow_schema_of, write_parquet
@@ -252,7 +252,7 @@ def unit_month_panel(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     left join sc on sc.unit_id = g.unit_id and sc.period = g.period
     order by g.unit_id, g.period
     """
-    df = con.execute(sql).df()
+    df = frame(con, sql)
     con.unregister("panel_periods")
     # tickets outside ticketing units and months without tickets: outcome undefined, not zero
     return _conform(df, PANEL_UNIT_MONTH)
@@ -280,11 +280,11 @@ def unit_week_health_panel(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     from h join units u using (unit_id) join ft using (unit_id) left join adopt a using (unit_id)
     order by h.unit_id, h.week
     """
-    return _conform(con.execute(sql).df(), PANEL_UNIT_WEEK_HEALTH)
+    return _conform(frame(con, sql), PANEL_UNIT_WEEK_HEALTH)
 
 
 def skm_respondents(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return _conform(con.execute(skm_respondents_sql(con)).df(), PANEL_SKM)
+    return _conform(frame(con, skm_respondents_sql(con)), PANEL_SKM)
 
 
 def skm_respondents_sql(con: duckdb.DuckDBPyConnection) -> str:
@@ -319,7 +319,7 @@ def ikm_unit_quarter(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     select g.*, v.users_served
     from g left join service_volume v on v.unit_id = g.unit_id and v.quarter = g.quarter_label
     """
-    tab = con.execute(sql).df().set_index(["unit_id", "quarter"])
+    tab = frame(con, sql).set_index(["unit_id", "quarter"])
     n = tab["n"].astype("int64")
     means = pd.DataFrame({"n": n, **{f"nrr_{e}": tab[f"s_{e}"].astype("float64") / n for e in el}})
     out = measures.ikm_from_means(means, population=tab["users_served"].dropna().astype("float64"))
@@ -356,7 +356,7 @@ def asn_month_sql(con: duckdb.DuckDBPyConnection) -> str:
 
 def asn_month_panel(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """``panel_asn_month`` as a frame (small data: the generator's truth, tests)."""
-    return _conform(con.execute(asn_month_sql(con)).df(), PANEL_ASN_MONTH)
+    return _conform(frame(con, asn_month_sql(con)), PANEL_ASN_MONTH)
 
 
 def connect_frames(tables: dict[str, pd.DataFrame]) -> duckdb.DuckDBPyConnection:

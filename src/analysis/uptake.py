@@ -23,6 +23,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from analysis import measures
+from analysis.engine import frame
 from analysis.schemas import column_spec as _col
 
 UPTAKE_MEASURES = ["ontime_share", "appraised_share", "rating_spread", "training_hours_per_asn"]
@@ -86,7 +87,7 @@ def uptake_panel(con: duckdb.DuckDBPyConnection, month_panel: pd.DataFrame) -> p
     left join tr using (unit_id, period)
     order by g.unit_id, g.period
     """
-    df = con.execute(sql).df()
+    df = frame(con, sql)
     con.unregister("uptake_grid")
     df = df.astype({"n_skp": "int64", "n_asn": "int64", "period": "int64", "first_treat": "int64"})
     return df[list(PANEL_UPTAKE.columns)]

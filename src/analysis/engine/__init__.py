@@ -72,4 +72,12 @@ def connect(cfg: EngineConfig, temp_dir: Path):
     raise ValueError(f"engine {cfg.engine!r} is not a query engine (pandas is the per-file path)")
 
 
-__all__ = ["ENGINES", "EngineConfig", "EngineUnavailable", "connect", "spark_available"]
+def frame(con, query: str):
+    """A query's rows as a pandas frame, through Arrow, on a DuckDB connection or a
+    :class:`~analysis.engine.spark.SparkConnection`. Text stays in Arrow buffers: DuckDB's ``df()`` first
+    makes a Python string per cell (the national unit-month panel: 4.3 M rows, five text columns), which
+    pushed the panels step past its memory goal."""
+    return con.sql(query).to_arrow_table().to_pandas()
+
+
+__all__ = ["ENGINES", "EngineConfig", "EngineUnavailable", "connect", "frame", "spark_available"]

@@ -144,9 +144,7 @@ class _Result:
     def __init__(self, df):
         self._df = df
 
-    def df(self):
-        import pandas as pd
-
+    def to_arrow_table(self) -> pa.Table:
         t = self._df.toArrow()
         cols = {}
         for f in t.schema:  # Spark hands timestamps over with the session's zone (UTC): make them naive
@@ -154,7 +152,13 @@ class _Result:
             if pa.types.is_timestamp(f.type) and f.type.tz is not None:
                 col = col.cast(pa.timestamp(f.type.unit))
             cols[f.name] = col
-        return pa.table(cols).to_pandas() if cols else pd.DataFrame()
+        return pa.table(cols)
+
+    def df(self):
+        import pandas as pd
+
+        t = self.to_arrow_table()
+        return t.to_pandas() if t.num_columns else pd.DataFrame()
 
     def fetchone(self):
         rows = self._df.take(1)
@@ -173,6 +177,8 @@ class SparkConnection:
 
     def execute(self, query: str) -> _Result:
         return _Result(self.engine._df(query))
+
+    sql = execute  # DuckDB's relation API, as far as the panels use it (``sql(q).to_arrow_table()``)
 
     def register(self, name: str, frame) -> None:
         self.engine.register(name, pa.Table.from_pandas(frame, preserve_index=False))
