@@ -30,6 +30,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -43,7 +44,7 @@ from analysis.engine.checks import check_parquet
 from analysis.engine.output import finish_parquet
 from analysis.io import ROW_GROUP_ROWS, arrow_schema_of, write_parquet
 from analysis.panels_asn import PANEL_ASN_MONTH
-from analysis.uptake import PANEL_UPTAKE, uptake_panel
+from analysis.uptake import PANEL_UPTAKE, UPTAKE_GRID, uptake_panel
 from analysis.schemas import CANONICAL, GOOD_PREDIKAT, column_spec as _col
 
 INDEX_COLS = ["unit_id", "unit_name", "unit_type", "opd", "kelurahan", "period", "month", "first_treat"]
@@ -390,6 +391,9 @@ def open_interim(interim_dir: Path, engine: EngineConfig, temp_dir: Path):
             con.view_parquet(name, path)
         return eng, con
     eng = connect(replace(engine, engine="duckdb"), temp_dir)
+    # every panel query orders its rows by key (or _conform sorts them), so DuckDB need not keep insertion
+    # order, which costs memory in the big sorts and joins (the national employee panel ran out there)
+    eng.execute("set preserve_insertion_order = false")
     for name, path in paths.items():
         eng.execute(f"create view {name} as select * from read_parquet('{path.as_posix()}')")
     return eng, eng.con
@@ -406,19 +410,27 @@ def connect_interim(interim_dir: Path, engine: EngineConfig | None = None, temp_
     return con
 
 
-def compute_panels(con: duckdb.DuckDBPyConnection, stream: bool = False) -> dict[str, pd.DataFrame | str]:
-    """Every panel as a frame; with ``stream``, a panel that grows with the raw rows (``skm_respondents``,
-    ``panel_asn_month``) comes as the query of its rows instead, for the engine to write out of core
-    (:func:`build_panels`)."""
+def iter_panels(con: duckdb.DuckDBPyConnection, stream: bool = False) -> Iterator[tuple[str, pd.DataFrame | str]]:
+    """Each panel in turn, as (name, frame); with ``stream``, a panel that grows with the raw rows
+    (``skm_respondents``, ``panel_asn_month``) comes as the query of its rows instead, for the engine to
+    write out of core (:func:`build_panels`). A panel is made only when the previous one is taken, so a
+    consumer that writes and drops each holds one unit-level frame at a time (the national unit-month panel
+    is 4.3 M rows: beside the engine's next query it took the panels step past 6 GB)."""
     month = unit_month_panel(con)
-    return {
-        "panel_unit_month": month,
-        "panel_unit_month_uptake": uptake_panel(con, month),
-        "panel_unit_week_health": unit_week_health_panel(con),
-        "skm_respondents": skm_respondents_sql(con) if stream else skm_respondents(con),
-        "ikm_unit_quarter": ikm_unit_quarter(con),
-        "panel_asn_month": asn_month_sql(con) if stream else asn_month_panel(con),
-    }
+    grid = month[UPTAKE_GRID].copy()  # a copy: a column subset would keep the whole panel's blocks alive
+    yield "panel_unit_month", month
+    del month
+    yield "panel_unit_month_uptake", uptake_panel(con, grid)
+    del grid
+    yield "panel_unit_week_health", unit_week_health_panel(con)
+    yield "skm_respondents", skm_respondents_sql(con) if stream else skm_respondents(con)
+    yield "ikm_unit_quarter", ikm_unit_quarter(con)
+    yield "panel_asn_month", asn_month_sql(con) if stream else asn_month_panel(con)
+
+
+def compute_panels(con: duckdb.DuckDBPyConnection, stream: bool = False) -> dict[str, pd.DataFrame | str]:
+    """Every panel (:func:`iter_panels`) at once: the generator's truth, tests."""
+    return dict(iter_panels(con, stream))
 
 
 def panel_arrow_schema(name: str):
@@ -455,14 +467,14 @@ def build_panels(interim_dir: Path, processed_dir: Path, engine: EngineConfig | 
         eng, con = open_interim(Path(interim_dir), cfg, scratch / "engine")
         checker = eng if eng.name == "duckdb" else connect(replace(cfg, engine="duckdb"), scratch / "checks")
         try:
-            panels = compute_panels(con, stream=True)
-            for name in list(panels):
-                panel, dest = panels.pop(name), scratch / f"{name}.parquet"  # pop: free each frame once written
+            for name, panel in iter_panels(con, stream=True):
+                dest = scratch / f"{name}.parquet"
                 if isinstance(panel, str):
                     staged[name] = _stream(eng, checker.con, panel, name, dest, scratch)
                 else:
                     PANEL_SCHEMAS[name].validate(panel, lazy=True)  # one row per unit-period, declared values
                     staged[name] = write_parquet(panel, dest)
+                del panel  # before the next panel's query runs
         finally:
             con.close()
             if checker is not eng:
@@ -476,5 +488,5 @@ def build_panels(interim_dir: Path, processed_dir: Path, engine: EngineConfig | 
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-__all__ = ["asn_month_panel", "build_panels", "compute_panels", "connect_frames", "connect_interim", "open_interim",
-           "PANEL_SCHEMAS", "OUTCOMES_MONTH"]
+__all__ = ["asn_month_panel", "build_panels", "compute_panels", "connect_frames", "connect_interim", "iter_panels",
+           "open_interim", "PANEL_SCHEMAS", "OUTCOMES_MONTH"]

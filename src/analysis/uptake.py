@@ -47,9 +47,13 @@ PANEL_UPTAKE = pa.DataFrameSchema({
     metadata={"key": ["unit_id", "period"]})
 
 
+#: The columns of the unit-month panel the uptake measures are computed on.
+UPTAKE_GRID = ["unit_id", "period", "month", "first_treat", "n_asn"]
+
+
 def uptake_panel(con: duckdb.DuckDBPyConnection, month_panel: pd.DataFrame) -> pd.DataFrame:
-    """Uptake measures on the grid of ``month_panel`` (unit_id, period, month, first_treat, n_asn)."""
-    grid = month_panel[["unit_id", "period", "month", "first_treat", "n_asn"]]
+    """Uptake measures on the grid of ``month_panel`` (its :data:`UPTAKE_GRID` columns)."""
+    grid = month_panel[UPTAKE_GRID]
     con.register("uptake_grid", grid)
     # the sd from integer sums: exact, so every engine and thread schedule gives the same bits (stddev_pop's
     # parallel merge order changed the last bit between runs on a province)
