@@ -85,10 +85,14 @@ def step_generate(s: Scale, work: Path, engine: str | None) -> dict:
             "bulk": bool(marker.get("bulk"))}
 
 
+#: The engines' memory_limit in the child (``--memory-limit``; the run parameter's default).
+MEMORY_LIMIT = "4GB"
+
+
 def _engine_cfg(engine: str | None):
     from analysis.engine import EngineConfig
 
-    return EngineConfig(engine or "duckdb", "4GB", "local[2]", {})
+    return EngineConfig(engine or "duckdb", MEMORY_LIMIT, "local[2]", {})
 
 
 def step_clean(s: Scale, work: Path, engine: str | None) -> dict:
@@ -143,7 +147,7 @@ def _stop(proc) -> None:
 
 
 def measure(scale: str, step: str, engine: str | None, work: Path, rss_cap_gb: float = 16.0,
-            timeout_min: float = 60.0) -> dict:
+            timeout_min: float = 60.0, memory_limit: str = MEMORY_LIMIT) -> dict:
     """Run one cell in a subprocess; stop it (and say so) past ``rss_cap_gb`` of resident memory, so an
     engine that cannot cope fails here rather than through the kernel's OOM killer, or past ``timeout_min``
     (given for Spark cells only, the issue's rule: the largest scale it completes in an hour)."""
@@ -151,7 +155,7 @@ def measure(scale: str, step: str, engine: str | None, work: Path, rss_cap_gb: f
 
     out = work / f"result-{scale}-{step}-{engine}.json"
     out.unlink(missing_ok=True)
-    cmd = [sys.executable, __file__, "--child", step, scale, engine or "-", str(work), str(out)]
+    cmd = [sys.executable, __file__, "--child", step, scale, engine or "-", str(work), str(out), memory_limit]
     start = time.perf_counter()
     child = subprocess.Popen(cmd, cwd=ROOT)
     proc, peak, stopped = psutil.Process(child.pid), 0, ""
@@ -167,7 +171,8 @@ def measure(scale: str, step: str, engine: str | None, work: Path, rss_cap_gb: f
             break
         time.sleep(0.1)
     wall = time.perf_counter() - start
-    row = {"scale": scale, "step": step, "engine": engine or "", "ok": child.returncode == 0 and not stopped,
+    row = {"scale": scale, "step": step, "engine": engine or "", "memory_limit": memory_limit if engine else "",
+           "ok": child.returncode == 0 and not stopped,
            "wall_s": round(wall, 1), "peak_rss_mb": round(peak / 2**20)}
     if stopped or child.returncode != 0:
         row["failed"] = stopped or f"exit {child.returncode}"
@@ -176,13 +181,15 @@ def measure(scale: str, step: str, engine: str | None, work: Path, rss_cap_gb: f
     return row
 
 
-def child_main(step: str, scale: str, engine: str, work: str, out: str) -> None:
+def child_main(step: str, scale: str, engine: str, work: str, out: str, memory_limit: str) -> None:
+    global MEMORY_LIMIT
+    MEMORY_LIMIT = memory_limit
     res = STEPS[step](SCALES[scale], Path(work), None if engine == "-" else engine)
     Path(out).write_text(json.dumps(res), encoding="utf-8")
 
 
 def table(rows: list[dict]) -> str:
-    cols = ["scale", "step", "engine", "ok", "wall_s", "peak_rss_mb", "files", "disk_mb", "bulk", "rows_raw",
+    cols = ["scale", "step", "engine", "memory_limit", "ok", "wall_s", "peak_rss_mb", "files", "disk_mb", "bulk", "rows_raw",
             "rows_clean", "clean_s", "panels_s", "balanced", "failed"]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     lines += ["| " + " | ".join(str(r.get(c, "")) for c in cols) + " |" for r in rows]
@@ -191,7 +198,7 @@ def table(rows: list[dict]) -> str:
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        child_main(*sys.argv[2:7])
+        child_main(*sys.argv[2:8])
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default="plaju-1x,plaju-10x,plaju-100x,sumsel")
@@ -202,6 +209,7 @@ def main() -> None:
     parser.add_argument("--name", default="scale", help="results file stem under benchmarks/results/")
     parser.add_argument("--rss-cap-gb", type=float, default=16.0,
                         help="stop a cell whose processes hold more than this (the pandas path's failure)")
+    parser.add_argument("--memory-limit", default=MEMORY_LIMIT, help="the engines' memory_limit")
     parser.add_argument("--timeout-min", type=float, default=60.0, help="stop a Spark cell after this many minutes (the issue's rule)")
     args = parser.parse_args()
     scales = [s for s in args.scales.split(",") if s]
@@ -214,7 +222,7 @@ def main() -> None:
         for step in args.steps.split(","):
             for engine in (args.engines.split(",") if step in ENGINE_STEPS else [None]):
                 row = measure(scale, step, engine, args.work, args.rss_cap_gb,
-                              args.timeout_min if engine == "spark" else float("inf"))
+                              args.timeout_min if engine == "spark" else float("inf"), args.memory_limit)
                 print(json.dumps(row), flush=True)
                 rows.append(row)
         if not args.keep and "generate" in args.steps.split(","):  # only data this call made (not a kept world)
