@@ -75,10 +75,13 @@ def uptake_panel(con: duckdb.DuckDBPyConnection, month_panel: pd.DataFrame) -> p
       left join appraised ap on ap.unit_id = g.unit_id and ap.month = g.month
       group by all
     ),
-    tr as (
-      select g.unit_id, g.period, sum(t.hours) as hours
-      from uptake_grid g join asn a on a.unit_id = g.unit_id
-      join training t on t.asn_id = a.asn_id and t.start_date >= g.month and t.start_date < g.month + interval 1 month
+    periods as (
+      select distinct period, month from uptake_grid
+    ),
+    tr as (  -- from each course to its employee's unit and month (not every unit-month x its whole staff)
+      select a.unit_id, p.period, sum(t.hours) as hours
+      from training t join asn a on a.asn_id = t.asn_id
+      join periods p on p.month = date_trunc('month', t.start_date)
       group by all
     )
     select g.unit_id, g.period, g.first_treat, coalesce(sk.n_skp, 0) as n_skp, g.n_asn,
