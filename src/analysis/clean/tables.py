@@ -61,9 +61,6 @@ class Roster:
             self._chunks = [self._ids]
         return self._ids
 
-    def __len__(self) -> int:
-        return len(self.ids)
-
     def isin(self, values: pd.Series) -> np.ndarray:
         """Per value: in the roster (False where missing)."""
         arr = pa.array(values.astype(object).where(values.notna(), None).tolist(), type=pa.string())

@@ -61,6 +61,11 @@ def resolve_run(run: str | Path, root: Path) -> Path:
     return path.resolve()
 
 
+def _label(res, unit_id: str, area: str) -> str:
+    """How progress lines name a brief: its unit, its area, or for the main brief its study area."""
+    return unit_id or area or res.study.names["en"].title
+
+
 def build_brief(run_dir: str | Path, unit_id: str = "", language: str | None = None, *, min_cell: int | None = None,
                 alp: float | None = None, root: Path | None = None, render: bool = True,
                 step=lambda name, state: None, area: str = "", kernel: bool = True) -> dict[str, Path]:
@@ -93,7 +98,7 @@ def build_brief(run_dir: str | Path, unit_id: str = "", language: str | None = N
     made = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
     executed = folder / "brief.ipynb"
-    who = unit_id or area or res.study.names["en"].title  # the main brief: its study area (a kecamatan to the nation)
+    who = _label(res, unit_id, area)
     current = f"{who}: notebook"
     try:
         step(current, "running")
@@ -167,8 +172,7 @@ def brief(unit_id, area, all_units, all_areas, workers, run, language, no_render
                                   area=area)
         from analysis.report.results import RunResults
 
-        who = unit_id or area or RunResults(run_dir).study.names["en"].title
-        console.print(f"[green]brief[/green] {escape(who)}: "
+        console.print(f"[green]brief[/green] {escape(_label(RunResults(run_dir), unit_id, area))}: "
                       + ", ".join(str(p) for k, p in outputs.items() if k != "ipynb" or no_render))
     except (UnknownUnit, UnknownArea) as exc:
         console.print(f"[red]error:[/red] {escape(str(exc))}")
