@@ -33,6 +33,9 @@ ROW_GROUP_ROWS = 1 << 20
 def write_parquet(df: pd.DataFrame, path: Path) -> Path:
     table = pa.Table.from_pandas(df, preserve_index=False)
     table = table.replace_schema_metadata(None)  # pandas metadata embeds library versions
+    # one contiguous array per column: the writer cuts pages where the input's chunks end, and pandas' Arrow
+    # strings keep the chunks of whatever made the frame; the streamed writer (finish_parquet) does the same
+    table = table.combine_chunks()
     pq.write_table(table, path, row_group_size=ROW_GROUP_ROWS, **PARQUET_OPTIONS)
     return path
 

@@ -12,17 +12,20 @@ reported week, ``quarter`` 1.. counts calendar quarters from the window's first.
 ``first_treat`` is the index of the first period under KPI management (0 = not
 adopted in the window).
 
-Out of core (:func:`build_panels`): panels that grow with the raw rows (``skm_respondents``, one row per
-survey response: hundreds of millions nationally; ``panel_asn_month``, one per employee and month: 155
-million) never pass through pandas: :func:`compute_panels` gives their queries, on the one connection
-and views of the other panels, and the engine writes their rows, in key order, as Parquet parts that
-:func:`analysis.engine.output.finish_parquet` streams into the panel's file with the writer options, row
+Out of core (:func:`build_panels`): panels that grow with the units or the raw rows (the unit-month and
+uptake panels, 4.3 M rows nationally; ``skm_respondents``, one row per survey response: hundreds of millions;
+``panel_asn_month``, one per employee and month: 155 million) never pass through pandas: :func:`iter_panels`
+gives their queries, on the one connection, and the engine writes their rows, in key order, as Parquet parts
+that :func:`analysis.engine.output.finish_parquet` streams into the panel's file with the writer options, row
 groups and Arrow types of :func:`analysis.io.write_parquet` (memory: one row group, 2**20 rows; the bytes
 are those of the in-memory path), and the written file is validated in SQL against the same pandera
-schema (:mod:`analysis.engine.checks`). Measures over the big tables
-(ticket, SKP and SKM aggregates, IKM per unit-quarter) are SQL; what comes back to pandas has one row
-per unit and period. DuckDB runs with the engine's ``memory_limit`` and spills to the run's scratch
-folder. :func:`compute_panels` still returns every panel as a frame (the generator's truth, tests).
+schema (:mod:`analysis.engine.checks`). The employee panel is one query per range of employees
+(:func:`asn_ranges`, :data:`ASN_CHUNK_ROWS`): the SKP table is sorted by employee, so each range reads its
+own row groups, and its join and sort fit in memory instead of spilling a 147 M-row join. Big tables are
+aggregated before they meet a grid (tickets, SKP and SKM per unit and month; staff per unit and starting
+month). What comes back to pandas has one row per unit and week or quarter. DuckDB runs with the engine's
+``memory_limit`` and spills to the run's scratch folder. :func:`compute_panels` still returns every panel
+as a frame (the generator's truth, tests).
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ from analysis.engine.checks import check_parquet
 from analysis.engine.output import finish_parquet
 from analysis.io import ROW_GROUP_ROWS, arrow_schema_of, write_parquet
 from analysis.panels_asn import PANEL_ASN_MONTH
-from analysis.uptake import PANEL_UPTAKE, UPTAKE_GRID, uptake_panel
+from analysis.uptake import PANEL_UPTAKE, uptake_sql
 from analysis.schemas import CANONICAL, GOOD_PREDIKAT, column_spec as _col
 
 INDEX_COLS = ["unit_id", "unit_name", "unit_type", "opd", "kelurahan", "period", "month", "first_treat"]
@@ -188,13 +191,26 @@ def _first_treat(col: str, start: pd.Timestamp, months: int, index=_month_index)
             f"else greatest({index(col, start)}, 1) end")
 
 
-def unit_month_panel(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Unit x month panel from views/tables named like the canonical tables on ``con``."""
+def _register_periods(con: duckdb.DuckDBPyConnection) -> tuple[pd.Timestamp, int]:
+    """The window (start, months), its months registered as ``panel_periods`` for the connection's life (the
+    engine may run a panel's query later)."""
     start, months = _window(con)
-    mi = lambda c: _month_index(c, start)  # noqa: E731
     con.register("panel_periods", _periods(start, months))
-    sql = f"""
-    with grid as (
+    return start, months
+
+
+def _unit_ctes(start: pd.Timestamp, months: int) -> str:
+    """The unit-month grid with its adoption and staff (``grid``, ``adopt``, ``staff``): shared by the
+    unit-month and uptake panels.
+
+    Staff are counted from the first month that begins on or after an employee's ``active_from``, trained
+    staff from the later of that month and the month of their first course. Each employee adds 1 to their
+    unit from that period on: a count per unit and starting period, summed over the periods so far. (A join
+    of every unit-month with its whole staff is 155 M rows nationally; this aggregates 4.3 M.)"""
+    mi = lambda c: _month_index(c, start)  # noqa: E731
+    joined = f"greatest({mi('a.active_from')} + cast(a.active_from > date_trunc('month', a.active_from) as int), 1)"
+    return f"""
+    grid as (
       select u.*, p.period, p.month
       from units u cross join panel_periods p
     ),
@@ -202,6 +218,36 @@ def unit_month_panel(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
       select unit_id, adoption_month, {_first_treat('adoption_month', start, months)} as first_treat
       from adoption
     ),
+    starts as (
+      select a.unit_id, {joined} as p_staff,
+             case when t.first_training is not null then greatest({joined}, {mi('t.first_training')}) end as p_trained
+      from asn a
+      left join (select asn_id, min(start_date) as first_training from training group by asn_id) t
+        on t.asn_id = a.asn_id
+      where a.active_from is not null
+    ),
+    new_staff as (
+      select unit_id, period, sum(n_asn) as n_asn, sum(n_trained) as n_trained from (
+        select unit_id, p_staff as period, 1 as n_asn, 0 as n_trained from starts
+        union all
+        select unit_id, p_trained as period, 0 as n_asn, 1 as n_trained from starts where p_trained is not null
+      ) s group by unit_id, period
+    ),
+    staff as (
+      select g.unit_id, g.period,
+             cast(sum(coalesce(n.n_asn, 0)) over w as bigint) as n_asn,
+             cast(sum(coalesce(n.n_trained, 0)) over w as bigint) as n_trained
+      from grid g left join new_staff n on n.unit_id = g.unit_id and n.period = g.period
+      window w as (partition by g.unit_id order by g.period rows between unbounded preceding and current row)
+    )"""
+
+
+def unit_month_sql(con: duckdb.DuckDBPyConnection) -> str:
+    """The unit-month rows (unordered) as one query on the canonical views of ``con``."""
+    start, months = _register_periods(con)
+    mi = lambda c: _month_index(c, start)  # noqa: E731
+    return f"""
+    with {_unit_ctes(start, months)},
     tk as (
       select unit_id, {mi('issued_at')} as period, count(*) as n_tickets,
              avg(date_diff('millisecond', issued_at, called_at)) / 60000.0 as wait_minutes,
@@ -220,15 +266,6 @@ def unit_month_panel(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
       select unit_id, {mi('survey_date')} as period, count(*) as n_skm,
              ({' + '.join(f'avg(u{i})' for i in range(1, 10))}) / 9.0 * 25.0 as ikm
       from skm group by all
-    ),
-    staff as (
-      select g.unit_id, g.period, count(a.asn_id) as n_asn,
-             count(t.asn_id) as n_trained
-      from grid g
-      left join asn a on a.unit_id = g.unit_id and a.active_from <= g.month
-      left join (select asn_id, min(start_date) as first_training from training group by asn_id) t
-        on t.asn_id = a.asn_id and t.first_training < g.month + interval 1 month
-      group by all
     ),
     sc as (
       select g.unit_id, g.period, s.assessment_score
@@ -251,12 +288,41 @@ def unit_month_panel(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     left join sm on sm.unit_id = g.unit_id and sm.period = g.period
     left join staff st on st.unit_id = g.unit_id and st.period = g.period
     left join sc on sc.unit_id = g.unit_id and sc.period = g.period
-    order by g.unit_id, g.period
     """
-    df = frame(con, sql)
-    con.unregister("panel_periods")
+
+
+def uptake_query(con: duckdb.DuckDBPyConnection) -> str:
+    """The uptake rows (unordered) on the unit-month grid of :func:`unit_month_sql`."""
+    start, months = _register_periods(con)
+    grid = f"""with {_unit_ctes(start, months)}
+    select g.unit_id, g.period, g.month, coalesce(a.first_treat, 0) as first_treat, st.n_asn
+    from grid g left join adopt a using (unit_id)
+    left join staff st on st.unit_id = g.unit_id and st.period = g.period"""
+    return uptake_sql(grid)
+
+
+def _lit(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _ordered(query: str, schema: pa.DataFrameSchema) -> str:
+    return f"select * from ({query}) q order by {', '.join(schema.metadata['key'])}"
+
+
+def _frame(con: duckdb.DuckDBPyConnection, query: str, schema: pa.DataFrameSchema) -> pd.DataFrame:
+    """A panel query's rows in key order, with the schema's columns and types."""
+    return _conform(frame(con, _ordered(query, schema)), schema)
+
+
+def unit_month_panel(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Unit x month panel from views/tables named like the canonical tables on ``con``."""
     # tickets outside ticketing units and months without tickets: outcome undefined, not zero
-    return _conform(df, PANEL_UNIT_MONTH)
+    return _frame(con, unit_month_sql(con), PANEL_UNIT_MONTH)
+
+
+def uptake_panel(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Unit x month uptake of KPI management (:mod:`analysis.uptake`)."""
+    return _frame(con, uptake_query(con), PANEL_UPTAKE)
 
 
 def unit_week_health_panel(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -329,35 +395,57 @@ def ikm_unit_quarter(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return _conform(out, PANEL_IKM_QUARTER)
 
 
-def asn_month_sql(con: duckdb.DuckDBPyConnection) -> str:
-    """The employee-month rows (unordered) as one query on the canonical views of ``con`` and the window's
-    months, registered as ``asn_periods`` for the connection's life (the engine may run the query later)."""
-    start, months = _window(con)
-    con.register("asn_periods", _periods(start, months))
+def asn_month_sql(con: duckdb.DuckDBPyConnection, ids: tuple[str | None, str | None] = (None, None)) -> str:
+    """The employee-month rows (unordered) as one query on the canonical views of ``con``; with ``ids``
+    (low, high), only the employees with ``low <= asn_id < high`` (either end open when None)."""
+    start, months = _register_periods(con)
     mi = lambda c: _month_index(c, start)  # noqa: E731
+    lo, hi = ids
+    bounds = ([f"asn_id >= {_lit(lo)}"] if lo is not None else []) + ([f"asn_id < {_lit(hi)}"] if hi is not None else [])
+    where = f" where {' and '.join(bounds)}" if bounds else ""
     return f"""
     with adopt as (
       select unit_id, {_first_treat('adoption_month', start, months)} as first_treat from adoption
     ),
     sk as (
-      select asn_id, {mi('month')} as period, cast((predikat in ({_GOOD})) as int) as good from skp
+      select asn_id, {mi('month')} as period, cast((predikat in ({_GOOD})) as int) as good from skp{where}
     ),
     tr as (
-      select asn_id, {mi('start_date')} as period, sum(hours) as jp from training group by all
+      select asn_id, {mi('start_date')} as period, sum(hours) as jp from training{where} group by all
     )
     select a.asn_id, a.unit_id, p.period, p.month, cast(coalesce(ad.first_treat, 0) as bigint) as first_treat,
            cast(sk.good as double) as skp_good, cast(coalesce(tr.jp, 0) as bigint) as training_jp
-    from asn a
-    join asn_periods p on p.period >= {mi('a.active_from')}
+    from (select * from asn{where}) a
+    join panel_periods p on p.period >= {mi('a.active_from')}
     left join adopt ad on ad.unit_id = a.unit_id
     left join sk on sk.asn_id = a.asn_id and sk.period = p.period
     left join tr on tr.asn_id = a.asn_id and tr.period = p.period
     """
 
 
+#: employee-months per query of the employee panel: the join with SKP and the sort of one range of employees
+#: stay inside the default 4 GB engine limit without spilling (nationally 155 M rows, about ten ranges)
+ASN_CHUNK_ROWS = 2**24
+
+
+def asn_ranges(con: duckdb.DuckDBPyConnection, chunk_rows: int | None = None) -> list[tuple[str | None, str | None]]:
+    """Consecutive ranges of ``asn_id`` (low inclusive, high exclusive, None = open) of about ``chunk_rows``
+    (default :data:`ASN_CHUNK_ROWS`) employee-months each; one open range when the whole panel is smaller."""
+    chunk_rows = chunk_rows or ASN_CHUNK_ROWS
+    _, months = _window(con)
+    per = max(1, chunk_rows // months)
+    (n,) = con.execute("select count(*) from asn").fetchall()[0]
+    if n <= per:
+        return [(None, None)]
+    cuts = [r[0] for r in con.execute(f"""select asn_id from (select asn_id, row_number() over (order by asn_id) as rn
+        from asn) r where rn % {per} = 1 and rn > 1 order by asn_id""").fetchall()]
+    bounds = [None, *cuts, None]
+    return list(zip(bounds[:-1], bounds[1:]))
+
+
 def asn_month_panel(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """``panel_asn_month`` as a frame (small data: the generator's truth, tests)."""
-    return _conform(frame(con, asn_month_sql(con)), PANEL_ASN_MONTH)
+    return _frame(con, asn_month_sql(con), PANEL_ASN_MONTH)
 
 
 def connect_frames(tables: dict[str, pd.DataFrame]) -> duckdb.DuckDBPyConnection:
@@ -410,22 +498,27 @@ def connect_interim(interim_dir: Path, engine: EngineConfig | None = None, temp_
     return con
 
 
-def iter_panels(con: duckdb.DuckDBPyConnection, stream: bool = False) -> Iterator[tuple[str, pd.DataFrame | str]]:
-    """Each panel in turn, as (name, frame); with ``stream``, a panel that grows with the raw rows
-    (``skm_respondents``, ``panel_asn_month``) comes as the query of its rows instead, for the engine to
-    write out of core (:func:`build_panels`). A panel is made only when the previous one is taken, so a
-    consumer that writes and drops each holds one unit-level frame at a time (the national unit-month panel
-    is 4.3 M rows: beside the engine's next query it took the panels step past 6 GB)."""
-    month = unit_month_panel(con)
-    grid = month[UPTAKE_GRID].copy()  # a copy: a column subset would keep the whole panel's blocks alive
-    yield "panel_unit_month", month
-    del month
-    yield "panel_unit_month_uptake", uptake_panel(con, grid)
-    del grid
+def iter_panels(con: duckdb.DuckDBPyConnection, stream: bool = False) -> Iterator[tuple[str, pd.DataFrame | list[str]]]:
+    """Each panel in turn, as (name, frame). With ``stream``, the panels that grow with units or raw rows
+    (the unit-month and uptake panels: 4.3 M rows nationally; ``skm_respondents``: hundreds of millions;
+    ``panel_asn_month``: 155 M) come as queries instead, for the engine to write out of core
+    (:func:`build_panels`): a list of queries whose rows, each in key order, follow one another in key
+    order (the employee panel is one query per range of employees, :func:`asn_ranges`). A panel is made
+    only when the previous one is taken, so a consumer that writes and drops each holds one frame at a
+    time."""
+    if stream:
+        yield "panel_unit_month", [unit_month_sql(con)]
+        yield "panel_unit_month_uptake", [uptake_query(con)]
+    else:
+        yield "panel_unit_month", unit_month_panel(con)
+        yield "panel_unit_month_uptake", uptake_panel(con)
     yield "panel_unit_week_health", unit_week_health_panel(con)
-    yield "skm_respondents", skm_respondents_sql(con) if stream else skm_respondents(con)
+    yield "skm_respondents", [skm_respondents_sql(con)] if stream else skm_respondents(con)
     yield "ikm_unit_quarter", ikm_unit_quarter(con)
-    yield "panel_asn_month", asn_month_sql(con) if stream else asn_month_panel(con)
+    if stream:
+        yield "panel_asn_month", [asn_month_sql(con, ids) for ids in asn_ranges(con)]
+    else:
+        yield "panel_asn_month", asn_month_panel(con)
 
 
 def compute_panels(con: duckdb.DuckDBPyConnection, stream: bool = False) -> dict[str, pd.DataFrame | str]:
@@ -438,15 +531,16 @@ def panel_arrow_schema(name: str):
     return arrow_schema_of({c: col.metadata["dtype"] for c, col in PANEL_SCHEMAS[name].columns.items()})
 
 
-def _stream(eng, checker, query: str, name: str, dest: Path, scratch: Path) -> Path:
-    """Write a streamed panel's rows in key order to ``dest`` and validate the file in SQL."""
+def _stream(eng, checker, queries: list[str], name: str, dest: Path, scratch: Path) -> Path:
+    """Write a streamed panel's rows to ``dest``, each query's in key order after the previous query's, and
+    validate the file in SQL."""
     schema = PANEL_SCHEMAS[name]
-    order = ", ".join(schema.metadata["key"])
-    parts = eng.write_parts(f"select * from ({query}) order by {order}", scratch / "parts" / name)
+    folder = scratch / "parts" / name
     try:
+        parts = [p for i, q in enumerate(queries) for p in eng.write_parts(_ordered(q, schema), folder / f"{i:05d}")]
         finish_parquet(parts, dest, panel_arrow_schema(name), row_group=ROW_GROUP_ROWS)
     finally:
-        shutil.rmtree(scratch / "parts" / name, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)
     check_parquet(checker, dest, schema, panel_arrow_schema(name))
     return dest
 
@@ -469,7 +563,7 @@ def build_panels(interim_dir: Path, processed_dir: Path, engine: EngineConfig | 
         try:
             for name, panel in iter_panels(con, stream=True):
                 dest = scratch / f"{name}.parquet"
-                if isinstance(panel, str):
+                if isinstance(panel, list):
                     staged[name] = _stream(eng, checker.con, panel, name, dest, scratch)
                 else:
                     PANEL_SCHEMAS[name].validate(panel, lazy=True)  # one row per unit-period, declared values
@@ -488,5 +582,5 @@ def build_panels(interim_dir: Path, processed_dir: Path, engine: EngineConfig | 
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-__all__ = ["asn_month_panel", "build_panels", "compute_panels", "connect_frames", "connect_interim", "iter_panels",
+__all__ = ["asn_month_panel", "asn_ranges", "build_panels", "compute_panels", "connect_frames", "connect_interim", "iter_panels",
            "open_interim", "PANEL_SCHEMAS", "OUTCOMES_MONTH"]

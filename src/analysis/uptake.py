@@ -18,12 +18,10 @@ heterogeneity step says so wherever it splits effects by them.
 
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
 import pandera.pandas as pa
 
 from analysis import measures
-from analysis.engine import frame
 from analysis.schemas import column_spec as _col
 
 UPTAKE_MEASURES = ["ontime_share", "appraised_share", "rating_spread", "training_hours_per_asn"]
@@ -47,33 +45,24 @@ PANEL_UPTAKE = pa.DataFrameSchema({
     metadata={"key": ["unit_id", "period"]})
 
 
-#: The columns of the unit-month panel the uptake measures are computed on.
-UPTAKE_GRID = ["unit_id", "period", "month", "first_treat", "n_asn"]
+def uptake_sql(grid: str) -> str:
+    """The uptake rows (unordered) on the unit-month grid given by the query ``grid`` (columns ``unit_id``,
+    ``period``, ``month``, ``first_treat``, ``n_asn``), from the canonical ``skp``, ``training`` and ``asn``.
 
-
-def uptake_panel(con: duckdb.DuckDBPyConnection, month_panel: pd.DataFrame) -> pd.DataFrame:
-    """Uptake measures on the grid of ``month_panel`` (its :data:`UPTAKE_GRID` columns)."""
-    grid = month_panel[UPTAKE_GRID]
-    con.register("uptake_grid", grid)
+    SKP is aggregated per unit and month before it meets the grid (147 M appraisals nationally; a join
+    first, then a group by, held the panels step over its memory goal). SKP has one row per employee and
+    month (its key, which cleaning enforces), so the employees appraised in a unit-month are its SKP rows:
+    no ``count(distinct)``, which keeps every group's set in memory and cannot spill."""
     # the sd from integer sums: exact, so every engine and thread schedule gives the same bits (stddev_pop's
     # parallel merge order changed the last bit between runs on a province)
-    r = "(case s.hasil_kerja when 'di_bawah' then 1 when 'sesuai' then 2 else 3 end)"
-    # employees appraised per unit-month: distinct rows first, then a plain count (a count(distinct) per
-    # group keeps every group's set in memory and cannot spill: the national panels ran out of memory there)
-    sql = f"""
-    with appraised as (
-      select unit_id, month, count(*) as n_appraised
-      from (select distinct unit_id, month, asn_id from skp where asn_id is not null) d
-      group by all
-    ),
+    r = "(case hasil_kerja when 'di_bawah' then 1 when 'sesuai' then 2 else 3 end)"
+    ontime = f"cast(submitted_on <= month + interval 1 month + interval {measures.SKP_ONTIME_DAYS - 1} day as int)"
+    return f"""
+    with uptake_grid as ({grid}),
     sk as (
-      select g.unit_id, g.period, count(s.asn_id) as n_skp, coalesce(max(ap.n_appraised), 0) as n_appraised,
-             avg((s.submitted_on <= g.month + interval 1 month + interval {measures.SKP_ONTIME_DAYS - 1} day)::int)
-               as ontime_share,
-             sqrt(cast(count(*) * sum({r} * {r}) - sum({r}) * sum({r}) as double)) / count(*) as rating_spread
-      from uptake_grid g left join skp s on s.unit_id = g.unit_id and s.month = g.month
-      left join appraised ap on ap.unit_id = g.unit_id and ap.month = g.month
-      group by all
+      select unit_id, month, count(asn_id) as n_skp, count(*) as n_rows, sum({ontime}) as n_ontime,
+             count({ontime}) as n_submitted, sum({r}) as s1, sum({r} * {r}) as s2
+      from skp group by unit_id, month
     ),
     periods as (
       select distinct period, month from uptake_grid
@@ -85,19 +74,14 @@ def uptake_panel(con: duckdb.DuckDBPyConnection, month_panel: pd.DataFrame) -> p
       group by all
     )
     select g.unit_id, g.period, g.first_treat, coalesce(sk.n_skp, 0) as n_skp, g.n_asn,
-           sk.ontime_share,
-           case when g.n_asn > 0 then least(sk.n_appraised / g.n_asn, 1.0) end as appraised_share,
-           sk.rating_spread,
+           case when sk.n_submitted > 0 then sk.n_ontime / sk.n_submitted end as ontime_share,
+           case when g.n_asn > 0 then least(coalesce(sk.n_skp, 0) / g.n_asn, 1.0) end as appraised_share,
+           sqrt(cast(sk.n_rows * sk.s2 - sk.s1 * sk.s1 as double)) / sk.n_rows as rating_spread,
            case when g.n_asn > 0 then coalesce(tr.hours, 0) / g.n_asn end as training_hours_per_asn
     from uptake_grid g
-    left join sk using (unit_id, period)
-    left join tr using (unit_id, period)
-    order by g.unit_id, g.period
+    left join sk on sk.unit_id = g.unit_id and sk.month = g.month
+    left join tr on tr.unit_id = g.unit_id and tr.period = g.period
     """
-    df = frame(con, sql)
-    con.unregister("uptake_grid")
-    df = df.astype({"n_skp": "int64", "n_asn": "int64", "period": "int64", "first_treat": "int64"})
-    return df[list(PANEL_UPTAKE.columns)]
 
 
 def uptake_summary(uptake: pd.DataFrame) -> pd.DataFrame:

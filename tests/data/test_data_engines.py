@@ -114,7 +114,9 @@ def test_engine_parameters_are_validated():
 
 @pytest.mark.spark
 @SPARK
-def test_spark_cleans_and_builds_panels_like_duckdb(raw, duckdb_out, tmp_path):
+def test_spark_cleans_and_builds_panels_like_duckdb(raw, duckdb_out, tmp_path, monkeypatch):
+    import analysis.panels
+
     out, _ = duckdb_out
     cfg = EngineConfig("spark", memory_limit="1GB", spark_master="local[2]")
     report = clean_raw(raw, tmp_path / "spark", engine=cfg)
@@ -122,6 +124,8 @@ def test_spark_cleans_and_builds_panels_like_duckdb(raw, duckdb_out, tmp_path):
     assert digests(tmp_path / "spark") == digests(out)
     assert_same_outputs(out, tmp_path / "spark")
     build_panels(out, tmp_path / "pd")
+    monkeypatch.setattr(analysis.panels, "ASN_CHUNK_ROWS", 12 * 200)  # Spark: the employee panel in ranges
+    assert len(analysis.panels.asn_ranges(analysis.panels.connect_interim(out))) > 3
     build_panels(tmp_path / "spark", tmp_path / "ps", engine=cfg)
     for p in sorted((tmp_path / "pd").glob("*.parquet")):  # integer sums, not engine float aggregates: same bytes
         assert p.read_bytes() == (tmp_path / "ps" / p.name).read_bytes(), p.name

@@ -244,6 +244,45 @@ def test_out_of_core_panels_are_the_in_memory_panels_byte_for_byte(run, tmp_path
         assert path.read_bytes() == want, f"{name}: the streamed file differs from the in-memory path's"
 
 
+def test_the_employee_panel_written_range_by_range_has_the_bytes_of_one_query(run, tmp_path, monkeypatch):
+    import analysis.panels as panels
+
+    con = panels.connect_interim(run["interim"])
+    _, months = panels._window(con)
+    monkeypatch.setattr(panels, "ASN_CHUNK_ROWS", months * 97)  # ranges of 97 employees, the last one shorter
+    ranges = panels.asn_ranges(con)
+    (n,) = con.execute("select count(*) from asn").fetchone()
+    assert len(ranges) == -(-n // 97) > 3
+    assert ranges[0][0] is None and ranges[-1][1] is None and all(a[1] == b[0] for a, b in zip(ranges, ranges[1:]))
+    got = panels.build_panels(run["interim"], tmp_path / "processed")
+    assert got["panel_asn_month"].read_bytes() == run["panels"]["panel_asn_month"].read_bytes()
+
+
+def test_staff_counts_follow_each_employees_first_full_month_and_first_course(run):
+    """The unit-month staff (counted per employee's starting period, then summed) against the definition,
+    counted directly: active at a month when ``active_from`` is on or before its first day; trained when the
+    first course started before the month ended. Joins in mid-month and courses before the window included."""
+    from analysis.panels import connect_frames, unit_month_panel
+
+    tables = {n: _read(run["interim"] / f"{n}.parquet") for n in schemas.CANONICAL}
+    asn, training = tables["asn"].copy(), tables["training"].copy()
+    asn.loc[asn.index[::3], "active_from"] += pd.Timedelta(days=10)  # joined in mid-month: counted from the next
+    asn.loc[asn.index[1::7], "active_from"] -= pd.DateOffset(years=5)  # joined before the window
+    training.loc[training.index[::5], "start_date"] -= pd.DateOffset(years=4)  # trained before the window
+    got = unit_month_panel(connect_frames({**tables, "asn": asn, "training": training}))
+    first = training.groupby("asn_id")["start_date"].min()
+    staff = asn.assign(first_training=asn["asn_id"].map(first))
+    want_asn, want_trained = [], []
+    for unit, month in zip(got["unit_id"], got["month"]):
+        s = staff[(staff["unit_id"] == unit) & (staff["active_from"] <= month)]
+        want_asn.append(len(s))
+        want_trained.append(int((s["first_training"] < month + pd.DateOffset(months=1)).sum()))
+    assert (asn["active_from"].dt.day > 1).any() and got["n_asn"].tolist() == want_asn
+    want_cov = [t / a if a else float("nan") for t, a in zip(want_trained, want_asn)]
+    pd.testing.assert_series_equal(got["training_coverage"], pd.Series(want_cov, name="training_coverage"),
+                                   check_exact=True)
+
+
 def test_a_streamed_panel_breaking_its_schema_names_table_column_rows_and_writes_nothing(run, tmp_path):
     import shutil
 

@@ -52,11 +52,11 @@ def finish_parquet(parts: list[Path], dest: Path, schema: pa.Schema, row_group: 
                 n += batch.num_rows
                 while n >= row_group:
                     t = pa.Table.from_batches(buf, schema)
-                    w.write_table(t.slice(0, row_group), row_group_size=row_group)
+                    w.write_table(t.slice(0, row_group).combine_chunks(), row_group_size=row_group)
                     written += row_group
                     rest = t.slice(row_group)
                     buf, n = rest.to_batches(), rest.num_rows
         if n or not written:
-            w.write_table(pa.Table.from_batches(buf, schema) if buf else schema.empty_table(),
+            w.write_table(pa.Table.from_batches(buf, schema).combine_chunks() if buf else schema.empty_table(),
                           row_group_size=row_group)
     return dest
