@@ -199,24 +199,74 @@ def _register_periods(con: duckdb.DuckDBPyConnection) -> tuple[pd.Timestamp, int
     return start, months
 
 
-def _unit_ctes(start: pd.Timestamp, months: int) -> str:
+Range = tuple[str | None, str | None]  # (low inclusive, high exclusive) of a key; None = open
+ALL: Range = (None, None)
+
+
+def _lit(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _in_range(col: str, ids: Range) -> str:
+    """SQL true when ``col`` lies in ``ids`` (``true`` for the open range)."""
+    lo, hi = ids
+    conds = ([f"{col} >= {_lit(lo)}"] if lo is not None else []) + ([f"{col} < {_lit(hi)}"] if hi is not None else [])
+    return " and ".join(conds) or "true"
+
+
+def _key_ranges(con: duckdb.DuckDBPyConnection, table: str, key: str, rows: int) -> list[Range]:
+    """Consecutive ranges of ``table``'s ``key`` holding ``rows`` keys each (the last one fewer); one open
+    range when the table is smaller."""
+    (n,) = con.execute(f"select count(*) from {table}").fetchall()[0]
+    if n <= rows:
+        return [ALL]
+    cuts = [r[0] for r in con.execute(f"""select {key} from (select {key}, row_number() over (order by {key}) as rn
+        from {table}) r where rn % {rows} = 1 and rn > 1 order by {key}""").fetchall()]
+    bounds = [None, *cuts, None]
+    return list(zip(bounds[:-1], bounds[1:]))
+
+
+#: unit-months per query of the unit-month and uptake panels: their aggregates, joins and sort stay far inside
+#: the default 4 GB engine limit (nationally 4.3 M unit-months, five ranges; tickets and SKM are sorted by
+#: unit, so each range reads its own row groups)
+UNIT_CHUNK_ROWS = 2**20
+#: employee-months per query of the employee panel: the join with SKP and the sort of one range of employees
+#: stay inside the default 4 GB engine limit without spilling (nationally 155 M rows, about ten ranges)
+ASN_CHUNK_ROWS = 2**24
+
+
+def unit_ranges(con: duckdb.DuckDBPyConnection, chunk_rows: int | None = None) -> list[Range]:
+    """Ranges of ``unit_id`` of about ``chunk_rows`` (default :data:`UNIT_CHUNK_ROWS`) unit-months each."""
+    _, months = _window(con)
+    return _key_ranges(con, "units", "unit_id", max(1, (chunk_rows or UNIT_CHUNK_ROWS) // months))
+
+
+def asn_ranges(con: duckdb.DuckDBPyConnection, chunk_rows: int | None = None) -> list[Range]:
+    """Ranges of ``asn_id`` of about ``chunk_rows`` (default :data:`ASN_CHUNK_ROWS`) employee-months each."""
+    _, months = _window(con)
+    return _key_ranges(con, "asn", "asn_id", max(1, (chunk_rows or ASN_CHUNK_ROWS) // months))
+
+
+def _unit_ctes(start: pd.Timestamp, months: int, units: Range = ALL) -> str:
     """The unit-month grid with its adoption and staff (``grid``, ``adopt``, ``staff``): shared by the
     unit-month and uptake panels.
 
     Staff are counted from the first month that begins on or after an employee's ``active_from``, trained
     staff from the later of that month and the month of their first course. Each employee adds 1 to their
     unit from that period on: a count per unit and starting period, summed over the periods so far. (A join
-    of every unit-month with its whole staff is 155 M rows nationally; this aggregates 4.3 M.)"""
+    of every unit-month with its whole staff is 155 M rows nationally; this aggregates 4.3 M.) ``units``:
+    only the units whose ``unit_id`` lies in this range."""
     mi = lambda c: _month_index(c, start)  # noqa: E731
     joined = f"greatest({mi('a.active_from')} + cast(a.active_from > date_trunc('month', a.active_from) as int), 1)"
     return f"""
-    grid as (
-      select u.*, p.period, p.month
+    grid as (  -- keys only: the units' names join the final rows (the grid is read three times)
+      select u.unit_id, p.period, p.month
       from units u cross join panel_periods p
+      where {_in_range('u.unit_id', units)}
     ),
     adopt as (
       select unit_id, adoption_month, {_first_treat('adoption_month', start, months)} as first_treat
-      from adoption
+      from adoption where {_in_range('unit_id', units)}
     ),
     starts as (
       select a.unit_id, {joined} as p_staff,
@@ -224,7 +274,7 @@ def _unit_ctes(start: pd.Timestamp, months: int) -> str:
       from asn a
       left join (select asn_id, min(start_date) as first_training from training group by asn_id) t
         on t.asn_id = a.asn_id
-      where a.active_from is not null
+      where a.active_from is not null and {_in_range('a.unit_id', units)}
     ),
     new_staff as (
       select unit_id, period, sum(n_asn) as n_asn, sum(n_trained) as n_trained from (
@@ -242,12 +292,14 @@ def _unit_ctes(start: pd.Timestamp, months: int) -> str:
     )"""
 
 
-def unit_month_sql(con: duckdb.DuckDBPyConnection) -> str:
-    """The unit-month rows (unordered) as one query on the canonical views of ``con``."""
+def unit_month_sql(con: duckdb.DuckDBPyConnection, units: Range = ALL) -> str:
+    """The unit-month rows (unordered) as one query on the canonical views of ``con``; with ``units``, of the
+    units in that range of ``unit_id`` only."""
     start, months = _register_periods(con)
     mi = lambda c: _month_index(c, start)  # noqa: E731
+    here = _in_range("unit_id", units)
     return f"""
-    with {_unit_ctes(start, months)},
+    with {_unit_ctes(start, months, units)},
     tk as (
       select unit_id, {mi('issued_at')} as period, count(*) as n_tickets,
              avg(date_diff('millisecond', issued_at, called_at)) / 60000.0 as wait_minutes,
@@ -256,53 +308,51 @@ def unit_month_sql(con: duckdb.DuckDBPyConnection) -> str:
                    (date_diff('millisecond', issued_at, finished_at) / 60000.0 <= {measures.PRIORITY_TARGET_MINUTES})::int
                  end) as share_within_1h,
              avg((channel = 'online')::int) as online_share
-      from tickets group by all
+      from tickets where {here} group by all
     ),
     sk as (
       select unit_id, {mi('month')} as period, avg((predikat in ({_GOOD}))::int) as skp_good_share
-      from skp group by all
+      from skp where {here} group by all
     ),
     sm as (
       select unit_id, {mi('survey_date')} as period, count(*) as n_skm,
              ({' + '.join(f'avg(u{i})' for i in range(1, 10))}) / 9.0 * 25.0 as ikm
-      from skm group by all
+      from skm where {here} group by all
     ),
     sc as (
       select g.unit_id, g.period, s.assessment_score
       from grid g join schools s
         on s.unit_id = g.unit_id and g.month >= s.semester_start and g.month < s.semester_start + interval 6 month
     )
-    select g.unit_id, g.unit_name, g.unit_type, g.opd, g.kelurahan, g.period, g.month,
+    select g.unit_id, u.unit_name, u.unit_type, u.opd, u.kelurahan, g.period, g.month,
            coalesce(a.first_treat, 0) as first_treat, a.adoption_month,
            sm.ikm, tk.wait_minutes, tk.service_minutes, tk.share_within_1h, tk.online_share,
            sk.skp_good_share,
            case when st.n_asn > 0 then st.n_trained / st.n_asn end as training_coverage,
            sc.assessment_score,
            coalesce(tk.n_tickets, 0) as n_tickets, coalesce(sm.n_skm, 0) as n_skm, st.n_asn,
-           first(st.n_asn) over (partition by g.unit_id order by g.period) as baseline_staff,
-           g.distance_km
+           coalesce(b.n_asn, 0) as baseline_staff,
+           u.distance_km
     from grid g
-    left join adopt a using (unit_id)
+    join units u on u.unit_id = g.unit_id
+    left join adopt a on a.unit_id = g.unit_id
     left join tk on tk.unit_id = g.unit_id and tk.period = g.period
     left join sk on sk.unit_id = g.unit_id and sk.period = g.period
     left join sm on sm.unit_id = g.unit_id and sm.period = g.period
     left join staff st on st.unit_id = g.unit_id and st.period = g.period
     left join sc on sc.unit_id = g.unit_id and sc.period = g.period
+    left join new_staff b on b.unit_id = g.unit_id and b.period = 1  -- staff of period 1 (p_staff is 1 or later)
     """
 
 
-def uptake_query(con: duckdb.DuckDBPyConnection) -> str:
+def uptake_query(con: duckdb.DuckDBPyConnection, units: Range = ALL) -> str:
     """The uptake rows (unordered) on the unit-month grid of :func:`unit_month_sql`."""
     start, months = _register_periods(con)
-    grid = f"""with {_unit_ctes(start, months)}
+    grid = f"""with {_unit_ctes(start, months, units)}
     select g.unit_id, g.period, g.month, coalesce(a.first_treat, 0) as first_treat, st.n_asn
     from grid g left join adopt a using (unit_id)
     left join staff st on st.unit_id = g.unit_id and st.period = g.period"""
-    return uptake_sql(grid)
-
-
-def _lit(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
+    return uptake_sql(grid, _in_range("unit_id", units))
 
 
 def _ordered(query: str, schema: pa.DataFrameSchema) -> str:
@@ -395,52 +445,30 @@ def ikm_unit_quarter(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return _conform(out, PANEL_IKM_QUARTER)
 
 
-def asn_month_sql(con: duckdb.DuckDBPyConnection, ids: tuple[str | None, str | None] = (None, None)) -> str:
-    """The employee-month rows (unordered) as one query on the canonical views of ``con``; with ``ids``
-    (low, high), only the employees with ``low <= asn_id < high`` (either end open when None)."""
+def asn_month_sql(con: duckdb.DuckDBPyConnection, ids: Range = ALL) -> str:
+    """The employee-month rows (unordered) as one query on the canonical views of ``con``; with ``ids``,
+    of the employees in that range of ``asn_id`` only."""
     start, months = _register_periods(con)
     mi = lambda c: _month_index(c, start)  # noqa: E731
-    lo, hi = ids
-    bounds = ([f"asn_id >= {_lit(lo)}"] if lo is not None else []) + ([f"asn_id < {_lit(hi)}"] if hi is not None else [])
-    where = f" where {' and '.join(bounds)}" if bounds else ""
+    here = _in_range("asn_id", ids)
     return f"""
     with adopt as (
       select unit_id, {_first_treat('adoption_month', start, months)} as first_treat from adoption
     ),
     sk as (
-      select asn_id, {mi('month')} as period, cast((predikat in ({_GOOD})) as int) as good from skp{where}
+      select asn_id, {mi('month')} as period, cast((predikat in ({_GOOD})) as int) as good from skp where {here}
     ),
     tr as (
-      select asn_id, {mi('start_date')} as period, sum(hours) as jp from training{where} group by all
+      select asn_id, {mi('start_date')} as period, sum(hours) as jp from training where {here} group by all
     )
     select a.asn_id, a.unit_id, p.period, p.month, cast(coalesce(ad.first_treat, 0) as bigint) as first_treat,
            cast(sk.good as double) as skp_good, cast(coalesce(tr.jp, 0) as bigint) as training_jp
-    from (select * from asn{where}) a
+    from (select * from asn where {here}) a
     join panel_periods p on p.period >= {mi('a.active_from')}
     left join adopt ad on ad.unit_id = a.unit_id
     left join sk on sk.asn_id = a.asn_id and sk.period = p.period
     left join tr on tr.asn_id = a.asn_id and tr.period = p.period
     """
-
-
-#: employee-months per query of the employee panel: the join with SKP and the sort of one range of employees
-#: stay inside the default 4 GB engine limit without spilling (nationally 155 M rows, about ten ranges)
-ASN_CHUNK_ROWS = 2**24
-
-
-def asn_ranges(con: duckdb.DuckDBPyConnection, chunk_rows: int | None = None) -> list[tuple[str | None, str | None]]:
-    """Consecutive ranges of ``asn_id`` (low inclusive, high exclusive, None = open) of about ``chunk_rows``
-    (default :data:`ASN_CHUNK_ROWS`) employee-months each; one open range when the whole panel is smaller."""
-    chunk_rows = chunk_rows or ASN_CHUNK_ROWS
-    _, months = _window(con)
-    per = max(1, chunk_rows // months)
-    (n,) = con.execute("select count(*) from asn").fetchall()[0]
-    if n <= per:
-        return [(None, None)]
-    cuts = [r[0] for r in con.execute(f"""select asn_id from (select asn_id, row_number() over (order by asn_id) as rn
-        from asn) r where rn % {per} = 1 and rn > 1 order by asn_id""").fetchall()]
-    bounds = [None, *cuts, None]
-    return list(zip(bounds[:-1], bounds[1:]))
 
 
 def asn_month_panel(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -507,8 +535,9 @@ def iter_panels(con: duckdb.DuckDBPyConnection, stream: bool = False) -> Iterato
     only when the previous one is taken, so a consumer that writes and drops each holds one frame at a
     time."""
     if stream:
-        yield "panel_unit_month", [unit_month_sql(con)]
-        yield "panel_unit_month_uptake", [uptake_query(con)]
+        units = unit_ranges(con)
+        yield "panel_unit_month", [unit_month_sql(con, r) for r in units]
+        yield "panel_unit_month_uptake", [uptake_query(con, r) for r in units]
     else:
         yield "panel_unit_month", unit_month_panel(con)
         yield "panel_unit_month_uptake", uptake_panel(con)
@@ -582,5 +611,5 @@ def build_panels(interim_dir: Path, processed_dir: Path, engine: EngineConfig | 
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-__all__ = ["asn_month_panel", "asn_ranges", "build_panels", "compute_panels", "connect_frames", "connect_interim", "iter_panels",
+__all__ = ["asn_month_panel", "asn_ranges", "build_panels", "unit_ranges", "compute_panels", "connect_frames", "connect_interim", "iter_panels",
            "open_interim", "PANEL_SCHEMAS", "OUTCOMES_MONTH"]

@@ -45,9 +45,10 @@ PANEL_UPTAKE = pa.DataFrameSchema({
     metadata={"key": ["unit_id", "period"]})
 
 
-def uptake_sql(grid: str) -> str:
+def uptake_sql(grid: str, units: str = "true") -> str:
     """The uptake rows (unordered) on the unit-month grid given by the query ``grid`` (columns ``unit_id``,
-    ``period``, ``month``, ``first_treat``, ``n_asn``), from the canonical ``skp``, ``training`` and ``asn``.
+    ``period``, ``month``, ``first_treat``, ``n_asn``), from the canonical ``skp``, ``training`` and ``asn``;
+    ``units``: SQL on ``unit_id`` true for the grid's units (the appraisals and staff read).
 
     SKP is aggregated per unit and month before it meets the grid (147 M appraisals nationally; a join
     first, then a group by, held the panels step over its memory goal). SKP has one row per employee and
@@ -62,14 +63,14 @@ def uptake_sql(grid: str) -> str:
     sk as (
       select unit_id, month, count(asn_id) as n_skp, count(*) as n_rows, sum({ontime}) as n_ontime,
              count({ontime}) as n_submitted, sum({r}) as s1, sum({r} * {r}) as s2
-      from skp group by unit_id, month
+      from skp where {units} group by unit_id, month
     ),
     periods as (
       select distinct period, month from uptake_grid
     ),
     tr as (  -- from each course to its employee's unit and month (not every unit-month x its whole staff)
       select a.unit_id, p.period, sum(t.hours) as hours
-      from training t join asn a on a.asn_id = t.asn_id
+      from training t join (select asn_id, unit_id from asn where {units}) a on a.asn_id = t.asn_id
       join periods p on p.month = date_trunc('month', t.start_date)
       group by all
     )

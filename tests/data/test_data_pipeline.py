@@ -244,18 +244,20 @@ def test_out_of_core_panels_are_the_in_memory_panels_byte_for_byte(run, tmp_path
         assert path.read_bytes() == want, f"{name}: the streamed file differs from the in-memory path's"
 
 
-def test_the_employee_panel_written_range_by_range_has_the_bytes_of_one_query(run, tmp_path, monkeypatch):
+def test_panels_written_range_by_range_have_the_bytes_of_one_query(run, tmp_path, monkeypatch):
     import analysis.panels as panels
 
     con = panels.connect_interim(run["interim"])
     _, months = panels._window(con)
     monkeypatch.setattr(panels, "ASN_CHUNK_ROWS", months * 97)  # ranges of 97 employees, the last one shorter
-    ranges = panels.asn_ranges(con)
-    (n,) = con.execute("select count(*) from asn").fetchone()
-    assert len(ranges) == -(-n // 97) > 3
-    assert ranges[0][0] is None and ranges[-1][1] is None and all(a[1] == b[0] for a, b in zip(ranges, ranges[1:]))
+    monkeypatch.setattr(panels, "UNIT_CHUNK_ROWS", months * 7)  # and of 7 units
+    for ranges, table in ((panels.asn_ranges(con), "asn"), (panels.unit_ranges(con), "units")):
+        (n,) = con.execute(f"select count(*) from {table}").fetchone()
+        assert len(ranges) == -(-n // (97 if table == "asn" else 7)) > 3
+        assert ranges[0][0] is None and ranges[-1][1] is None and all(a[1] == b[0] for a, b in zip(ranges, ranges[1:]))
     got = panels.build_panels(run["interim"], tmp_path / "processed")
-    assert got["panel_asn_month"].read_bytes() == run["panels"]["panel_asn_month"].read_bytes()
+    for name, path in run["panels"].items():
+        assert got[name].read_bytes() == path.read_bytes(), name
 
 
 def test_staff_counts_follow_each_employees_first_full_month_and_first_course(run):
