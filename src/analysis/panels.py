@@ -19,9 +19,11 @@ gives their queries, on the one connection, and the engine writes their rows, in
 that :func:`analysis.engine.output.finish_parquet` streams into the panel's file with the writer options, row
 groups and Arrow types of :func:`analysis.io.write_parquet` (memory: one row group, 2**20 rows; the bytes
 are those of the in-memory path), and the written file is validated in SQL against the same pandera
-schema (:mod:`analysis.engine.checks`). The employee panel is one query per range of employees
-(:func:`asn_ranges`, :data:`ASN_CHUNK_ROWS`): the SKP table is sorted by employee, so each range reads its
-own row groups, and its join and sort fit in memory instead of spilling a 147 M-row join. Big tables are
+schema (:mod:`analysis.engine.checks`). The unit-month, uptake and employee panels are one query per range
+of their key (:func:`unit_ranges`, :data:`UNIT_CHUNK_ROWS`; :func:`asn_ranges`, :data:`ASN_CHUNK_ROWS`):
+tickets and SKM are sorted by unit and SKP by employee, so a range reads its own row groups, and its
+aggregates, joins and sort fit in memory instead of spilling (the national employee panel, one 147 M-row
+join, ran out of memory). Big tables are
 aggregated before they meet a grid (tickets, SKP and SKM per unit and month; staff per unit and starting
 month). What comes back to pandas has one row per unit and week or quarter. DuckDB runs with the engine's
 ``memory_limit`` and spills to the run's scratch folder. :func:`compute_panels` still returns every panel
