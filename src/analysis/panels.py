@@ -533,7 +533,7 @@ def iter_panels(con: duckdb.DuckDBPyConnection, stream: bool = False) -> Iterato
     (the unit-month and uptake panels: 4.3 M rows nationally; ``skm_respondents``: hundreds of millions;
     ``panel_asn_month``: 155 M) come as queries instead, for the engine to write out of core
     (:func:`build_panels`): a list of queries whose rows, each in key order, follow one another in key
-    order (the employee panel is one query per range of employees, :func:`asn_ranges`). A panel is made
+    order (one query per range of units or employees: :func:`unit_ranges`, :func:`asn_ranges`). A panel is made
     only when the previous one is taken, so a consumer that writes and drops each holds one frame at a
     time."""
     if stream:
@@ -552,7 +552,7 @@ def iter_panels(con: duckdb.DuckDBPyConnection, stream: bool = False) -> Iterato
         yield "panel_asn_month", asn_month_panel(con)
 
 
-def compute_panels(con: duckdb.DuckDBPyConnection, stream: bool = False) -> dict[str, pd.DataFrame | str]:
+def compute_panels(con: duckdb.DuckDBPyConnection, stream: bool = False) -> dict[str, pd.DataFrame | list[str]]:
     """Every panel (:func:`iter_panels`) at once: the generator's truth, tests."""
     return dict(iter_panels(con, stream))
 
