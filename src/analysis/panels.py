@@ -44,7 +44,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from analysis import measures
-from analysis.engine import EngineConfig, connect, frame
+from analysis.engine import EngineConfig, connect, frame, sql_literal
 from analysis.engine.checks import check_parquet
 from analysis.engine.output import finish_parquet
 from analysis.io import ROW_GROUP_ROWS, arrow_schema_of, write_parquet
@@ -205,14 +205,10 @@ Range = tuple[str | None, str | None]  # (low inclusive, high exclusive) of a ke
 ALL: Range = (None, None)
 
 
-def _lit(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
-
-
 def _in_range(col: str, ids: Range) -> str:
     """SQL true when ``col`` lies in ``ids`` (``true`` for the open range)."""
     lo, hi = ids
-    conds = ([f"{col} >= {_lit(lo)}"] if lo is not None else []) + ([f"{col} < {_lit(hi)}"] if hi is not None else [])
+    conds = ([f"{col} >= {sql_literal(lo)}"] if lo is not None else []) + ([f"{col} < {sql_literal(hi)}"] if hi is not None else [])
     return " and ".join(conds) or "true"
 
 

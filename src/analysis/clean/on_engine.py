@@ -57,6 +57,7 @@ from analysis import schemas
 from analysis.clean import parse as P
 from analysis.clean.errors import DataInputError
 from analysis.clean.tables import Context, Roster, out_of_bound, unit_ids
+from analysis.engine import sql_literal
 from analysis.engine.output import arrow_schema, finish_parquet
 from analysis.io import guess_separator
 from analysis.measures import SKP_MATRIX
@@ -280,10 +281,6 @@ class TableResult:
     output: Path
 
 
-def _lit(s: str) -> str:
-    return "'" + str(s).replace("'", "''") + "'"
-
-
 def _local(p: str) -> Path:
     return Path(unquote(urlparse(p).path) if p.startswith("file:") else p).resolve()
 
@@ -354,9 +351,9 @@ def _check_sql(spec: Spec) -> str:
     steps = []
     for s in spec.steps:
         if isinstance(s, F):
-            steps.append((f"d_{s.fld}.reason is not null", f"d_{s.fld}.reason", _lit(s.column)))
+            steps.append((f"d_{s.fld}.reason is not null", f"d_{s.fld}.reason", sql_literal(s.column)))
         else:
-            steps.append((s.cond, _lit(s.reason), _lit(s.column)))
+            steps.append((s.cond, sql_literal(s.reason), sql_literal(s.column)))
     reason = "case " + " ".join(f"when {c} then {r}" for c, r, _ in steps) + " end"
     column = "case " + " ".join(f"when {c} then {col}" for c, _, col in steps) + " end"
     joins = [f"left join d_{spec.table}_{f.fld} d_{f.fld} on d_{f.fld}.raw = s.{f.fld}" for f in spec.fields]

@@ -23,6 +23,11 @@ from pathlib import Path
 ENGINES = ("duckdb", "spark", "pandas")
 
 
+def sql_literal(s) -> str:
+    """``s`` as a quoted SQL string literal (the same text in DuckDB's and Spark's dialects)."""
+    return "'" + str(s).replace("'", "''") + "'"
+
+
 @dataclass(frozen=True)
 class EngineConfig:
     """How to run the data layer (run parameters ``engine``, ``memory_limit``, ``spark_master``, ``spark_conf``)."""

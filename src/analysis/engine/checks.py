@@ -20,6 +20,8 @@ from pathlib import Path
 import pandera.pandas as pa
 import pyarrow.parquet as pq
 
+from analysis.engine import sql_literal
+
 SHOW_ROWS = 5
 
 
@@ -32,7 +34,7 @@ def _q(name: str) -> str:
 
 
 def _lit(v) -> str:
-    return "'" + v.replace("'", "''") + "'" if isinstance(v, str) else repr(v)
+    return sql_literal(v) if isinstance(v, str) else repr(v)
 
 
 def _check_sql(col: str, chk: pa.Check) -> str:

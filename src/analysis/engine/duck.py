@@ -12,9 +12,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-
-def _lit(s: str) -> str:
-    return "'" + str(s).replace("'", "''") + "'"
+from analysis.engine import sql_literal
 
 
 class DuckDBEngine:
@@ -23,8 +21,8 @@ class DuckDBEngine:
     def __init__(self, cfg, temp_dir: Path):
         self.temp_dir = Path(temp_dir)
         self.con = duckdb.connect(str(self.temp_dir / "engine.duckdb"))
-        self.con.execute(f"set memory_limit = {_lit(cfg.memory_limit)}")
-        self.con.execute(f"set temp_directory = {_lit((self.temp_dir / 'spill').as_posix())}")
+        self.con.execute(f"set memory_limit = {sql_literal(cfg.memory_limit)}")
+        self.con.execute(f"set temp_directory = {sql_literal((self.temp_dir / 'spill').as_posix())}")
         self.con.execute("set preserve_insertion_order = true")
         self._registered: list[pa.Table] = []
 
@@ -56,8 +54,8 @@ class DuckDBEngine:
         """``name``: columns ``c0..`` (text, one header line skipped per file), ``_path`` and ``_ord``
         (increasing in file order within a file: the row id of an insertion-ordered table)."""
         cols = "{" + ", ".join(f"'c{i}': 'varchar'" for i in range(ncols)) + "}"
-        srcs = "[" + ", ".join(_lit(Path(p).as_posix()) for p in files) + "]"
-        self.con.execute(f"""create or replace table {name}_t as select * from read_csv({srcs}, delim = {_lit(sep)},
+        srcs = "[" + ", ".join(sql_literal(Path(p).as_posix()) for p in files) + "]"
+        self.con.execute(f"""create or replace table {name}_t as select * from read_csv({srcs}, delim = {sql_literal(sep)},
             quote = '"', escape = '"', header = false, skip = 1, columns = {cols}, filename = '_path',
             null_padding = true, auto_detect = false, encoding = 'utf-8')""")
         self.con.execute(f"create or replace view {name} as select *, rowid as _ord from {name}_t")
@@ -65,7 +63,7 @@ class DuckDBEngine:
     def write_parts(self, query: str, folder: Path) -> list[Path]:
         folder.mkdir(parents=True, exist_ok=True)
         dest = folder / "part-00000.parquet"
-        self.con.execute(f"copy ({query}) to {_lit(dest.as_posix())} (format parquet, compression zstd)")
+        self.con.execute(f"copy ({query}) to {sql_literal(dest.as_posix())} (format parquet, compression zstd)")
         return [dest]
 
     def close(self) -> None:

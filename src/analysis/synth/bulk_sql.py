@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 
 from analysis import schemas
+from analysis.engine import sql_literal as lit
 from analysis.measures import SKP_MATRIX
 from analysis.synth import catalog as C
 from analysis.synth import export as X
@@ -70,10 +71,6 @@ class Draw:
 def _tag_int(tag: str) -> int:
     """A stable 63-bit number per draw name (Python's hash() is salted per process, so not that)."""
     return int.from_bytes(hashlib.blake2b(tag.encode(), digest_size=8).digest(), "big") >> 1
-
-
-def lit(s: str) -> str:
-    return "'" + str(s).replace("'", "''") + "'"
 
 
 def pick_list(values: list[str]) -> str:
