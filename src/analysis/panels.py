@@ -35,7 +35,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -290,10 +290,13 @@ def _unit_ctes(start: pd.Timestamp, months: int, units: Range = ALL) -> str:
     )"""
 
 
-def unit_month_sql(con: duckdb.DuckDBPyConnection, units: Range = ALL) -> str:
-    """The unit-month rows (unordered) as one query on the canonical views of ``con``; with ``units``, of the
-    units in that range of ``unit_id`` only."""
+def unit_month_queries(con: duckdb.DuckDBPyConnection, ranges: Sequence[Range] = (ALL,)) -> list[str]:
+    """The unit-month rows (unordered) on the canonical views of ``con``: one query per range of ``unit_id``."""
     start, months = _register_periods(con)
+    return [_unit_month_sql(start, months, r) for r in ranges]
+
+
+def _unit_month_sql(start: pd.Timestamp, months: int, units: Range) -> str:
     mi = lambda c: _month_index(c, start)  # noqa: E731
     here = _in_range("unit_id", units)
     return f"""
@@ -343,9 +346,13 @@ def unit_month_sql(con: duckdb.DuckDBPyConnection, units: Range = ALL) -> str:
     """
 
 
-def uptake_query(con: duckdb.DuckDBPyConnection, units: Range = ALL) -> str:
-    """The uptake rows (unordered) on the unit-month grid of :func:`unit_month_sql`."""
+def uptake_queries(con: duckdb.DuckDBPyConnection, ranges: Sequence[Range] = (ALL,)) -> list[str]:
+    """The uptake rows (unordered) on the unit-month grid of :func:`unit_month_queries`, one query per range."""
     start, months = _register_periods(con)
+    return [_uptake_sql(start, months, r) for r in ranges]
+
+
+def _uptake_sql(start: pd.Timestamp, months: int, units: Range) -> str:
     grid = f"""with {_unit_ctes(start, months, units)}
     select g.unit_id, g.period, g.month, coalesce(a.first_treat, 0) as first_treat, st.n_asn
     from grid g left join adopt a using (unit_id)
@@ -365,12 +372,12 @@ def _frame(con: duckdb.DuckDBPyConnection, query: str, schema: pa.DataFrameSchem
 def unit_month_panel(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Unit x month panel from views/tables named like the canonical tables on ``con``."""
     # tickets outside ticketing units and months without tickets: outcome undefined, not zero
-    return _frame(con, unit_month_sql(con), PANEL_UNIT_MONTH)
+    return _frame(con, unit_month_queries(con)[0], PANEL_UNIT_MONTH)
 
 
 def uptake_panel(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Unit x month uptake of KPI management (:mod:`analysis.uptake`)."""
-    return _frame(con, uptake_query(con), PANEL_UPTAKE)
+    return _frame(con, uptake_queries(con)[0], PANEL_UPTAKE)
 
 
 def unit_week_health_panel(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -443,10 +450,14 @@ def ikm_unit_quarter(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return _conform(out, PANEL_IKM_QUARTER)
 
 
-def asn_month_sql(con: duckdb.DuckDBPyConnection, ids: Range = ALL) -> str:
-    """The employee-month rows (unordered) as one query on the canonical views of ``con``; with ``ids``,
-    of the employees in that range of ``asn_id`` only."""
+def asn_month_queries(con: duckdb.DuckDBPyConnection, ranges: Sequence[Range] = (ALL,)) -> list[str]:
+    """The employee-month rows (unordered) on the canonical views of ``con``: one query per range of
+    ``asn_id``."""
     start, months = _register_periods(con)
+    return [_asn_month_queries(start, months, r) for r in ranges]
+
+
+def _asn_month_queries(start: pd.Timestamp, months: int, ids: Range) -> str:
     mi = lambda c: _month_index(c, start)  # noqa: E731
     here = _in_range("asn_id", ids)
     return f"""
@@ -471,7 +482,7 @@ def asn_month_sql(con: duckdb.DuckDBPyConnection, ids: Range = ALL) -> str:
 
 def asn_month_panel(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """``panel_asn_month`` as a frame (small data: the generator's truth, tests)."""
-    return _frame(con, asn_month_sql(con), PANEL_ASN_MONTH)
+    return _frame(con, asn_month_queries(con)[0], PANEL_ASN_MONTH)
 
 
 def connect_frames(tables: dict[str, pd.DataFrame]) -> duckdb.DuckDBPyConnection:
@@ -534,8 +545,8 @@ def iter_panels(con: duckdb.DuckDBPyConnection, stream: bool = False) -> Iterato
     time."""
     if stream:
         units = unit_ranges(con)
-        yield "panel_unit_month", [unit_month_sql(con, r) for r in units]
-        yield "panel_unit_month_uptake", [uptake_query(con, r) for r in units]
+        yield "panel_unit_month", unit_month_queries(con, units)
+        yield "panel_unit_month_uptake", uptake_queries(con, units)
     else:
         yield "panel_unit_month", unit_month_panel(con)
         yield "panel_unit_month_uptake", uptake_panel(con)
@@ -543,7 +554,7 @@ def iter_panels(con: duckdb.DuckDBPyConnection, stream: bool = False) -> Iterato
     yield "skm_respondents", [skm_respondents_sql(con)] if stream else skm_respondents(con)
     yield "ikm_unit_quarter", ikm_unit_quarter(con)
     if stream:
-        yield "panel_asn_month", [asn_month_sql(con, ids) for ids in asn_ranges(con)]
+        yield "panel_asn_month", asn_month_queries(con, asn_ranges(con))
     else:
         yield "panel_asn_month", asn_month_panel(con)
 

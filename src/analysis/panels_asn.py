@@ -1,7 +1,7 @@
 """Employee (ASN) x month panel ``panel_asn_month``: its schema and its periods.
 
 Nationally this panel has about 155 million rows (4.3 million ASN x 36 months), so it never passes
-through pandas: its rows are queries of :mod:`analysis.panels` (:func:`analysis.panels.asn_month_sql`,
+through pandas: its rows are queries of :mod:`analysis.panels` (:func:`analysis.panels.asn_month_queries`,
 DuckDB SQL that Spark runs transpiled), one per range of employees (:func:`analysis.panels.asn_ranges`),
 on the connection and canonical views of the other panels, which
 :func:`analysis.panels.build_panels` writes out of core like ``skm_respondents`` (ordered Parquet parts
