@@ -290,10 +290,15 @@ def _unit_ctes(start: pd.Timestamp, months: int, units: Range = ALL) -> str:
     )"""
 
 
+def _per_range(con: duckdb.DuckDBPyConnection, build, ranges: Sequence[Range]) -> list[str]:
+    """``build(start, months, range)`` for each range, the window read and its months registered once."""
+    start, months = _register_periods(con)
+    return [build(start, months, r) for r in ranges]
+
+
 def unit_month_queries(con: duckdb.DuckDBPyConnection, ranges: Sequence[Range] = (ALL,)) -> list[str]:
     """The unit-month rows (unordered) on the canonical views of ``con``: one query per range of ``unit_id``."""
-    start, months = _register_periods(con)
-    return [_unit_month_sql(start, months, r) for r in ranges]
+    return _per_range(con, _unit_month_sql, ranges)
 
 
 def _unit_month_sql(start: pd.Timestamp, months: int, units: Range) -> str:
@@ -348,8 +353,7 @@ def _unit_month_sql(start: pd.Timestamp, months: int, units: Range) -> str:
 
 def uptake_queries(con: duckdb.DuckDBPyConnection, ranges: Sequence[Range] = (ALL,)) -> list[str]:
     """The uptake rows (unordered) on the unit-month grid of :func:`unit_month_queries`, one query per range."""
-    start, months = _register_periods(con)
-    return [_uptake_sql(start, months, r) for r in ranges]
+    return _per_range(con, _uptake_sql, ranges)
 
 
 def _uptake_sql(start: pd.Timestamp, months: int, units: Range) -> str:
@@ -453,11 +457,10 @@ def ikm_unit_quarter(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def asn_month_queries(con: duckdb.DuckDBPyConnection, ranges: Sequence[Range] = (ALL,)) -> list[str]:
     """The employee-month rows (unordered) on the canonical views of ``con``: one query per range of
     ``asn_id``."""
-    start, months = _register_periods(con)
-    return [_asn_month_queries(start, months, r) for r in ranges]
+    return _per_range(con, _asn_month_sql, ranges)
 
 
-def _asn_month_queries(start: pd.Timestamp, months: int, ids: Range) -> str:
+def _asn_month_sql(start: pd.Timestamp, months: int, ids: Range) -> str:
     mi = lambda c: _month_index(c, start)  # noqa: E731
     here = _in_range("asn_id", ids)
     return f"""
