@@ -730,13 +730,16 @@ def _check_file_sizes(study, cfg: SynthConfig) -> None:
 
 
 def _att_gt(con, parts: list[str], units: Path) -> pd.DataFrame:
-    """True ATT(g,t) per monthly outcome: mean over the cohort's units of (observed - never adopted)."""
+    """True ATT(g,t) per monthly outcome: mean over the cohort's units of (observed - never adopted).
+
+    The differences are summed as DECIMAL(38, 12): integer arithmetic, so the mean does not depend on the
+    order the threads add them in (a parallel double sum differs in its last bits between thread counts)."""
     srcs = ", ".join(Q.lit(p) for p in parts)
     order = Q.case_map("outcome", {o: i for i, o in enumerate(OUTCOMES)}, "99")
     df = con.execute(f"""
         select * from (
           select t.outcome, 'panel_unit_month' as panel, u.first_treat as "group", t.period,
-                 avg(t.y_obs - t.y_cf) as att, count(*) as n_units
+                 avg((t.y_obs - t.y_cf)::decimal(38, 12))::double as att, count(*) as n_units
           from read_parquet([{srcs}]) t join read_parquet('{units.as_posix()}') u using (unit_id)
           where u.first_treat > 0 and t.y_obs is not null and t.y_cf is not null
           group by all
