@@ -49,6 +49,28 @@ def test_duckdb_cleans_like_pandas(pandas_out, duckdb_out):
     assert (q.loc[["tickets", "skp", "skm"], "rows_raw"] > 0).all()
 
 
+def test_pandas_path_merges_its_parts_under_the_runs_memory_limit(raw, pandas_out, tmp_path, monkeypatch):
+    """The pandas path's parts (every big table nationally) are merged by DuckDB under ``memory_limit``,
+    spilling in the run's scratch folder; an unbounded connection took the national merge past 16 GB.
+    A limit small enough to spill gives the same files, byte for byte."""
+    from analysis.clean import run
+
+    seen, real = [], run.connect
+
+    def spy(cfg, temp_dir):
+        eng = real(cfg, temp_dir)
+        seen.append((cfg.engine, eng.con.execute("select current_setting('memory_limit')").fetchone()[0], temp_dir))
+        return eng
+
+    monkeypatch.setattr(run, "connect", spy)
+    out = tmp_path / "small"
+    clean_raw(raw, out, engine=EngineConfig("pandas", memory_limit="64MB"))
+    assert [(e, lim) for e, lim, _ in seen] == [("duckdb", "61.0 MiB")]  # DuckDB states 64 MB in MiB
+    assert seen[0][2].parent.parent == out.parent and not seen[0][2].exists()  # scratch beside the output, removed
+    for table in ("tickets", "skp", "skm", "asn"):
+        assert (out / f"{table}.parquet").read_bytes() == (pandas_out / f"{table}.parquet").read_bytes(), table
+
+
 def test_messy_files_take_the_pandas_reader_and_clean_files_are_scanned(raw):
     kinds = {p.relative_to(raw).as_posix(): scannable(p) is not None
              for p in sorted(raw.rglob("*.csv")) if p.parts[-2] in ("antrian", "ekinerja", "skm")}
