@@ -233,6 +233,31 @@ UNIT_CHUNK_ROWS = 2**20
 ASN_CHUNK_ROWS = 2**24
 
 
+#: responses per query of ``skm_respondents``: the sort of one range stays far inside the default 4 GB engine
+#: limit (nationally 79 M responses, about ten ranges; the clean SKM table is sorted by ``response_id``, so each
+#: range reads its own row groups)
+SKM_CHUNK_ROWS = 2**23
+
+
+def skm_ranges(con: duckdb.DuckDBPyConnection, chunk_rows: int | None = None) -> list[Range]:
+    """Ranges of ``response_id`` of about ``chunk_rows`` (default :data:`SKM_CHUNK_ROWS`) responses each.
+
+    The cuts come from a sample of the keys (about 64 per range, those whose hash is 0 modulo a step), not
+    from numbering every key as :func:`_key_ranges` does: that sort alone held 4 GB for the nation's 79 M
+    responses. The ranges' sizes are approximate (and the engines' hashes differ); the panel's rows and
+    bytes do not depend on them."""
+    rows = chunk_rows or SKM_CHUNK_ROWS
+    (n,) = con.execute("select count(*) from skm").fetchall()[0]
+    if n <= rows:
+        return [ALL]
+    keys = [r[0] for r in con.execute(f"""select response_id from skm where hash(response_id) % {max(1, rows // 64)} = 0
+        order by response_id""").fetchall()]
+    wanted = -(-n // rows)
+    cuts = sorted({keys[len(keys) * i // wanted] for i in range(1, wanted)}) if keys else []
+    bounds = [None, *cuts, None]
+    return list(zip(bounds[:-1], bounds[1:]))
+
+
 def unit_ranges(con: duckdb.DuckDBPyConnection, chunk_rows: int | None = None) -> list[Range]:
     """Ranges of ``unit_id`` of about ``chunk_rows`` (default :data:`UNIT_CHUNK_ROWS`) unit-months each."""
     _, months = _window(con)
@@ -415,7 +440,15 @@ def skm_respondents(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def skm_respondents_sql(con: duckdb.DuckDBPyConnection) -> str:
     """The respondents' rows (unordered) as one query on the canonical views of ``con``."""
-    start, months = _window(con)
+    return _skm_sql(*_window(con), ALL)
+
+
+def skm_respondents_queries(con: duckdb.DuckDBPyConnection, ranges: Sequence[Range] = (ALL,)) -> list[str]:
+    """The respondents' rows (unordered): one query per range of ``response_id`` (:func:`skm_ranges`)."""
+    return _per_range(con, _skm_sql, ranges)
+
+
+def _skm_sql(start: pd.Timestamp, months: int, ids: Range) -> str:
     qi = _quarter_index("survey_date", start)
     sql = f"""
     select s.response_id, s.unit_id, u.unit_type, {_month_index('survey_date', start)} as period, {qi} as quarter,
@@ -426,6 +459,7 @@ def skm_respondents_sql(con: duckdb.DuckDBPyConnection) -> str:
            cast({' + '.join(f's.u{i}' for i in range(1, 10))} as double) / 9 * 25 as ikm_resp,
            s.survey_date, s.age, s.sex, s.education, s.occupation, s.service
     from skm s join units u using (unit_id) left join adoption a using (unit_id)
+    where {_in_range('s.response_id', ids)}
     """
     return sql
 
@@ -554,7 +588,7 @@ def iter_panels(con: duckdb.DuckDBPyConnection, stream: bool = False) -> Iterato
         yield "panel_unit_month", unit_month_panel(con)
         yield "panel_unit_month_uptake", uptake_panel(con)
     yield "panel_unit_week_health", unit_week_health_panel(con)
-    yield "skm_respondents", [skm_respondents_sql(con)] if stream else skm_respondents(con)
+    yield "skm_respondents", skm_respondents_queries(con, skm_ranges(con)) if stream else skm_respondents(con)
     yield "ikm_unit_quarter", ikm_unit_quarter(con)
     if stream:
         yield "panel_asn_month", asn_month_queries(con, asn_ranges(con))
@@ -623,5 +657,5 @@ def build_panels(interim_dir: Path, processed_dir: Path, engine: EngineConfig | 
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-__all__ = ["asn_month_panel", "asn_ranges", "build_panels", "unit_ranges", "compute_panels", "connect_frames", "connect_interim", "iter_panels",
+__all__ = ["asn_month_panel", "asn_ranges", "build_panels", "skm_ranges", "unit_ranges", "compute_panels", "connect_frames", "connect_interim", "iter_panels",
            "open_interim", "PANEL_SCHEMAS", "OUTCOMES_MONTH"]

@@ -151,8 +151,10 @@ def test_spark_cleans_and_builds_panels_like_duckdb(raw, duckdb_out, tmp_path, m
     build_panels(out, tmp_path / "pd")
     monkeypatch.setattr(analysis.panels, "ASN_CHUNK_ROWS", 12 * 200)  # Spark: the panels in ranges of keys
     monkeypatch.setattr(analysis.panels, "UNIT_CHUNK_ROWS", 12 * 10)
+    monkeypatch.setattr(analysis.panels, "SKM_CHUNK_ROWS", 2000)
     con = analysis.panels.connect_interim(out)
-    assert len(analysis.panels.asn_ranges(con)) > 3 and len(analysis.panels.unit_ranges(con)) > 3
+    assert min(len(analysis.panels.asn_ranges(con)), len(analysis.panels.unit_ranges(con)),
+               len(analysis.panels.skm_ranges(con))) > 3
     build_panels(tmp_path / "spark", tmp_path / "ps", engine=cfg)
     for p in sorted((tmp_path / "pd").glob("*.parquet")):  # integer sums, not engine float aggregates: same bytes
         assert p.read_bytes() == (tmp_path / "ps" / p.name).read_bytes(), p.name

@@ -255,6 +255,12 @@ def test_panels_written_range_by_range_have_the_bytes_of_one_query(run, tmp_path
         (n,) = con.execute(f"select count(*) from {table}").fetchone()
         assert len(ranges) == -(-n // (97 if table == "asn" else 7)) > 3
         assert ranges[0][0] is None and ranges[-1][1] is None and all(a[1] == b[0] for a, b in zip(ranges, ranges[1:]))
+    monkeypatch.setattr(panels, "SKM_CHUNK_ROWS", 640)  # and of about 640 responses, cut at sampled keys
+    ranges = panels.skm_ranges(con)
+    (n,) = con.execute("select count(*) from skm").fetchone()
+    sizes = [con.execute(f"select count(*) from skm where {panels._in_range('response_id', r)}").fetchone()[0] for r in ranges]
+    assert len(ranges) > 3 and sum(sizes) == n and max(sizes) < 3 * 640  # a partition of the responses
+    assert ranges[0][0] is None and ranges[-1][1] is None and all(a[1] == b[0] for a, b in zip(ranges, ranges[1:]))
     got = panels.build_panels(run["interim"], tmp_path / "processed")
     for name, path in run["panels"].items():
         assert got[name].read_bytes() == path.read_bytes(), name
