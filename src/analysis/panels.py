@@ -220,6 +220,11 @@ def _key_ranges(con: duckdb.DuckDBPyConnection, table: str, key: str, rows: int)
         return [ALL]
     cuts = [r[0] for r in con.execute(f"""select {key} from (select {key}, row_number() over (order by {key}) as rn
         from {table}) r where rn % {rows} = 1 and rn > 1 order by {key}""").fetchall()]
+    return _between(cuts)
+
+
+def _between(cuts: Sequence[str]) -> list[Range]:
+    """The consecutive ranges that increasing ``cuts`` split the key space into (open at both ends)."""
     bounds = [None, *cuts, None]
     return list(zip(bounds[:-1], bounds[1:]))
 
@@ -253,9 +258,7 @@ def skm_ranges(con: duckdb.DuckDBPyConnection, chunk_rows: int | None = None) ->
     keys = [r[0] for r in con.execute(f"""select response_id from skm where hash(response_id) % {max(1, rows // 64)} = 0
         order by response_id""").fetchall()]
     wanted = -(-n // rows)
-    cuts = sorted({keys[len(keys) * i // wanted] for i in range(1, wanted)}) if keys else []
-    bounds = [None, *cuts, None]
-    return list(zip(bounds[:-1], bounds[1:]))
+    return _between(sorted({keys[len(keys) * i // wanted] for i in range(1, wanted)}) if keys else [])
 
 
 def unit_ranges(con: duckdb.DuckDBPyConnection, chunk_rows: int | None = None) -> list[Range]:

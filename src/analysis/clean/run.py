@@ -280,10 +280,10 @@ def clean_raw(raw_dir: Path, interim_dir: Path, *, key: bytes | None = None, stu
 
 
 def _clean_into(raw_dir: Path, out: Path, files: dict[str, list[Path]], ctx: Context,
-                ignored: dict[str, str], cfg: EngineConfig | None = None) -> CleanReport:
+                ignored: dict[str, str], cfg: EngineConfig) -> CleanReport:
     parts = out / "_parts"
     parts.mkdir()
-    on_engine = [t for t in S.TABLE_ORDER if t in BIG_TABLES] if cfg and cfg.engine != "pandas" else []
+    on_engine = [t for t in S.TABLE_ORDER if t in BIG_TABLES] if cfg.engine != "pandas" else []
     by_table: dict[str, tuple[list, list]] = {t: ([], []) for t in S.TABLE_ORDER}  # quality rows, rejects
     part_files: dict[str, list[Path]] = {}
     scratch, eng = out / "_engine", None
@@ -302,7 +302,7 @@ def _clean_into(raw_dir: Path, out: Path, files: dict[str, list[Path]], ctx: Con
         if eng is not None:
             eng.close()
         shutil.rmtree(scratch, ignore_errors=True)
-    cross, flagged = _merge_parts(part_files, out, cfg or EngineConfig())
+    cross, flagged = _merge_parts(part_files, out, cfg)
     quality = [q for t in S.TABLE_ORDER for q in by_table[t][0]]
     rejects = [r for t in S.TABLE_ORDER for r in by_table[t][1]]
     quality.extend(_quality_row(rel, "", 0, 0, 0, pd.Series(dtype="int64"), "ignored", why)
